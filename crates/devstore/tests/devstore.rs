@@ -1,0 +1,675 @@
+//! The dev store against the real AWS SDK over real loopback HTTP.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+use aws_smithy_async::time::{SharedTimeSource, TimeSource};
+use futures_util::StreamExt;
+use pail_devstore::{seed_sample_bucket, DevStore, DevStoreConfig, SAMPLE_BUCKET};
+
+const KEY: &str = "AKIAPAILDEVSTORE";
+const SECRET: &str = "pail-dev-secret/with+chars";
+
+#[derive(Debug)]
+struct AheadClock(Duration);
+
+impl TimeSource for AheadClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now() + self.0
+    }
+}
+
+fn client_with(store: &DevStore, key: &str, secret: &str, clock: Option<SharedTimeSource>) -> Client {
+    let mut config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(store.endpoint())
+        .force_path_style(true)
+        .credentials_provider(Credentials::new(key, secret, None, None, "test"));
+    if let Some(clock) = clock {
+        config = config.time_source(clock);
+    }
+    Client::from_conf(config.build())
+}
+
+fn client(store: &DevStore) -> Client {
+    client_with(store, KEY, SECRET, None)
+}
+
+async fn start(dir: &tempfile::TempDir) -> DevStore {
+    DevStore::start(DevStoreConfig::new(dir.path().join("data"), KEY, SECRET))
+        .await
+        .unwrap()
+}
+
+async fn put(client: &Client, bucket: &str, key: &str, body: &'static [u8]) {
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from_static(body))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
+}
+
+async fn list_all(client: &Client, bucket: &str, prefix: &str, delimiter: Option<&str>) -> (Vec<String>, Vec<String>) {
+    let mut keys = Vec::new();
+    let mut prefixes = Vec::new();
+    let mut token = None;
+    loop {
+        let out = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_delimiter(delimiter.map(str::to_owned))
+            .set_continuation_token(token)
+            .send()
+            .await
+            .unwrap();
+        keys.extend(out.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+        prefixes.extend(
+            out.common_prefixes()
+                .iter()
+                .filter_map(|p| p.prefix().map(str::to_owned)),
+        );
+        token = out.next_continuation_token().map(str::to_owned);
+        if !out.is_truncated().unwrap_or(false) {
+            break;
+        }
+    }
+    (keys, prefixes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_list_get_head_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    assert!(store.endpoint().starts_with("http://127.0.0.1:"));
+    assert_eq!(store.endpoint(), format!("http://127.0.0.1:{}", store.port()));
+    let s3 = client(&store);
+
+    s3.create_bucket().bucket("round-trip").send().await.unwrap();
+    let again = s3.create_bucket().bucket("round-trip").send().await.unwrap_err();
+    assert_eq!(again.code(), Some("BucketAlreadyOwnedByYou"));
+
+    let put_out = s3
+        .put_object()
+        .bucket("round-trip")
+        .key("docs/hello world.txt")
+        .content_type("text/plain; charset=utf-8")
+        .metadata("origin", "pail-test")
+        .body(ByteStream::from_static(b"hello, pail"))
+        .send()
+        .await
+        .unwrap();
+
+    let head = s3
+        .head_object()
+        .bucket("round-trip")
+        .key("docs/hello world.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_length(), Some(11));
+    assert_eq!(head.content_type(), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        head.metadata().and_then(|m| m.get("origin")).map(String::as_str),
+        Some("pail-test")
+    );
+    assert_eq!(head.e_tag(), put_out.e_tag());
+
+    let got = s3
+        .get_object()
+        .bucket("round-trip")
+        .key("docs/hello world.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("text/plain; charset=utf-8"));
+    let body = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(&body[..], b"hello, pail");
+
+    let listed = s3.list_objects_v2().bucket("round-trip").send().await.unwrap();
+    let objects = listed.contents();
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects[0].key(), Some("docs/hello world.txt"));
+    assert_eq!(objects[0].size(), Some(11));
+    assert_eq!(
+        objects[0].e_tag(),
+        put_out.e_tag(),
+        "listing ETag must match the upload's"
+    );
+    assert!(objects[0].last_modified().is_some());
+
+    let buckets = s3.list_buckets().send().await.unwrap();
+    let names: Vec<_> = buckets.buckets().iter().filter_map(|b| b.name()).collect();
+    assert_eq!(names, ["round-trip"]);
+
+    // A directory on disk is not an object: S3 says NoSuchKey, not HTTP 500.
+    let err = s3
+        .head_object()
+        .bucket("round-trip")
+        .key("docs")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(404));
+    let err = s3
+        .get_object()
+        .bucket("round-trip")
+        .key("docs")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NoSuchKey"));
+    let err = s3
+        .get_object()
+        .bucket("no-such-bucket")
+        .key("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NoSuchBucket"));
+
+    let err = s3.delete_bucket().bucket("round-trip").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("BucketNotEmpty"));
+    s3.delete_object()
+        .bucket("round-trip")
+        .key("docs/hello world.txt")
+        .send()
+        .await
+        .unwrap();
+    // Deleting a missing key succeeds, as on S3.
+    s3.delete_object()
+        .bucket("round-trip")
+        .key("docs/hello world.txt")
+        .send()
+        .await
+        .unwrap();
+    let (keys, prefixes) = list_all(&s3, "round-trip", "", Some("/")).await;
+    assert!(keys.is_empty() && prefixes.is_empty(), "{keys:?} {prefixes:?}");
+    s3.delete_bucket().bucket("round-trip").send().await.unwrap();
+
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_2500_keys_in_pages_of_1000() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let s3 = client(&store);
+    s3.create_bucket().bucket("many").send().await.unwrap();
+
+    let keys: Vec<String> = (0..2500).map(|i| format!("logs/entry-{i:05}.txt")).collect();
+    futures_util::stream::iter(keys.iter().cloned())
+        .map(|key| {
+            let s3 = s3.clone();
+            async move {
+                s3.put_object()
+                    .bucket("many")
+                    .key(&key)
+                    .body(ByteStream::from_static(b"x"))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<()>>()
+        .await;
+    put(&s3, "many", "other/outside-the-prefix.txt", b"y").await;
+
+    let mut pages = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = s3
+            .list_objects_v2()
+            .bucket("many")
+            .prefix("logs/")
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .unwrap();
+        let page: Vec<String> = out
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect();
+        assert_eq!(out.key_count(), Some(i32::try_from(page.len()).unwrap()));
+        assert_eq!(out.continuation_token(), token.as_deref());
+        pages.push(page);
+        token = out.next_continuation_token().map(str::to_owned);
+        if !out.is_truncated().unwrap() {
+            assert!(token.is_none());
+            break;
+        }
+        assert!(token.is_some(), "a truncated page must carry a continuation token");
+    }
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [1000, 1000, 500]);
+    assert_eq!(
+        pages.concat(),
+        keys,
+        "pages must be complete, sorted and without repeats"
+    );
+
+    // max-keys and start-after.
+    let out = s3
+        .list_objects_v2()
+        .bucket("many")
+        .prefix("logs/")
+        .start_after("logs/entry-02497.txt")
+        .max_keys(2)
+        .send()
+        .await
+        .unwrap();
+    let page: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(page, ["logs/entry-02498.txt", "logs/entry-02499.txt"]);
+    assert_eq!(out.is_truncated(), Some(false));
+
+    // The paginator the app uses.
+    let mut paginated = 0;
+    let mut stream = s3
+        .list_objects_v2()
+        .bucket("many")
+        .max_keys(700)
+        .into_paginator()
+        .send();
+    while let Some(page) = stream.next().await {
+        paginated += page.unwrap().contents().len();
+    }
+    assert_eq!(paginated, 2501);
+
+    // ListObjects (v1) pages with markers.
+    let mut v1_keys = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = s3
+            .list_objects()
+            .bucket("many")
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .unwrap();
+        v1_keys.extend(out.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+        if !out.is_truncated().unwrap() {
+            break;
+        }
+        marker = out.next_marker().map(str::to_owned);
+    }
+    assert_eq!(v1_keys.len(), 2501);
+
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delimiter_listing_and_folder_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let s3 = client(&store);
+    s3.create_bucket().bucket("tree").send().await.unwrap();
+    for key in [
+        "readme.md",
+        "a.txt",
+        "photos/one.png",
+        "photos/2026/two.png",
+        "documents/notes.md",
+        "a b/c+d.txt",
+    ] {
+        put(&s3, "tree", key, b"data").await;
+    }
+    let marker = s3
+        .put_object()
+        .bucket("tree")
+        .key("empty folder/")
+        .body(ByteStream::from_static(b""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(marker.e_tag(), Some("\"d41d8cd98f00b204e9800998ecf8427e\""));
+    put(&s3, "tree", "photos/", b"").await; // a marker next to real content
+
+    let (keys, prefixes) = list_all(&s3, "tree", "", Some("/")).await;
+    assert_eq!(keys, ["a.txt", "readme.md"]);
+    assert_eq!(prefixes, ["a b/", "documents/", "empty folder/", "photos/"]);
+
+    let (keys, prefixes) = list_all(&s3, "tree", "photos/", Some("/")).await;
+    assert_eq!(keys, ["photos/", "photos/one.png"]);
+    assert_eq!(prefixes, ["photos/2026/"]);
+
+    let (keys, prefixes) = list_all(&s3, "tree", "empty folder/", Some("/")).await;
+    assert_eq!(keys, ["empty folder/"]);
+    assert!(prefixes.is_empty());
+
+    let (keys, _) = list_all(&s3, "tree", "", None).await;
+    assert_eq!(
+        keys,
+        [
+            "a b/c+d.txt",
+            "a.txt",
+            "documents/notes.md",
+            "empty folder/",
+            "photos/",
+            "photos/2026/two.png",
+            "photos/one.png",
+            "readme.md",
+        ]
+    );
+
+    // Paging through a delimiter listing never repeats a common prefix.
+    let mut seen = Vec::new();
+    let mut token = None;
+    loop {
+        let out = s3
+            .list_objects_v2()
+            .bucket("tree")
+            .delimiter("/")
+            .max_keys(1)
+            .set_continuation_token(token)
+            .send()
+            .await
+            .unwrap();
+        seen.extend(out.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+        seen.extend(
+            out.common_prefixes()
+                .iter()
+                .filter_map(|p| p.prefix().map(str::to_owned)),
+        );
+        token = out.next_continuation_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(
+        seen,
+        ["a b/", "a.txt", "documents/", "empty folder/", "photos/", "readme.md"]
+    );
+
+    let head = s3
+        .head_object()
+        .bucket("tree")
+        .key("empty folder/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_length(), Some(0));
+    let got = s3
+        .get_object()
+        .bucket("tree")
+        .key("empty folder/")
+        .send()
+        .await
+        .unwrap();
+    assert!(got.body.collect().await.unwrap().into_bytes().is_empty());
+
+    // Deleting the last file of a folder makes the folder go away, as on S3.
+    s3.delete_object()
+        .bucket("tree")
+        .key("documents/notes.md")
+        .send()
+        .await
+        .unwrap();
+    // Deleting a marker keeps the files below it.
+    s3.delete_object().bucket("tree").key("photos/").send().await.unwrap();
+    let (keys, prefixes) = list_all(&s3, "tree", "", Some("/")).await;
+    assert_eq!(keys, ["a.txt", "readme.md"]);
+    assert_eq!(prefixes, ["a b/", "empty folder/", "photos/"]);
+    let err = s3.head_object().bucket("tree").key("photos/").send().await.unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(404));
+
+    // Batch delete, markers included.
+    let ids = ["empty folder/", "a b/c+d.txt", "never-existed"]
+        .iter()
+        .map(|k| aws_sdk_s3::types::ObjectIdentifier::builder().key(*k).build().unwrap())
+        .collect();
+    let out = s3
+        .delete_objects()
+        .bucket("tree")
+        .delete(
+            aws_sdk_s3::types::Delete::builder()
+                .set_objects(Some(ids))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.deleted().len(), 3);
+    assert!(out.errors().is_empty());
+    let (_, prefixes) = list_all(&s3, "tree", "", Some("/")).await;
+    assert_eq!(prefixes, ["photos/"]);
+
+    // Copying a marker makes a marker.
+    s3.put_object()
+        .bucket("tree")
+        .key("src/")
+        .body(ByteStream::from_static(b""))
+        .send()
+        .await
+        .unwrap();
+    s3.copy_object()
+        .bucket("tree")
+        .key("dst/")
+        .copy_source("tree/src/")
+        .send()
+        .await
+        .unwrap();
+    s3.copy_object()
+        .bucket("tree")
+        .key("photos/copy.png")
+        .copy_source("tree/photos/one.png")
+        .send()
+        .await
+        .unwrap();
+    let (keys, _) = list_all(&s3, "tree", "", None).await;
+    let keys: BTreeSet<_> = keys.into_iter().collect();
+    assert!(
+        keys.contains("dst/") && keys.contains("src/") && keys.contains("photos/copy.png"),
+        "{keys:?}"
+    );
+
+    // encoding-type=url, as boto3 and the AWS CLI always ask for (they decode the keys; the
+    // Rust SDK hands them over as sent).
+    put(&s3, "tree", "photos/x y+z.png", b"data").await;
+    let out = s3
+        .list_objects_v2()
+        .bucket("tree")
+        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
+        .prefix("photos/x y")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<_> = out.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["photos/x%20y%2Bz.png"]);
+    assert_eq!(out.prefix(), Some("photos/x%20y"));
+
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_are_checked_like_aws() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = DevStoreConfig::new(dir.path().join("data"), KEY, SECRET);
+    config.extra_users = vec![("AKIALIMITED".into(), "limited-secret".into())];
+    config.deny_list_buckets_for = vec!["AKIALIMITED".into()];
+    let store = DevStore::start(config).await.unwrap();
+    let s3 = client(&store);
+    s3.create_bucket().bucket("shared").send().await.unwrap();
+    put(&s3, "shared", "file.txt", b"data").await;
+
+    let wrong_key = client_with(&store, "AKIAWRONG", SECRET, None);
+    let err = wrong_key.list_buckets().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidAccessKeyId"), "{err:?}");
+
+    let wrong_secret = client_with(&store, KEY, "not-the-secret", None);
+    let err = wrong_secret.list_buckets().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"), "{err:?}");
+    let err = wrong_secret
+        .put_object()
+        .bucket("shared")
+        .key("x")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"), "{err:?}");
+
+    // The SDK corrects skews of 4 minutes or more by itself: it retries a RequestTimeTooSkewed
+    // answer with its clock shifted by the response's Date header. Turned off, the error shows.
+    let ahead = || Some(SharedTimeSource::new(AheadClock(Duration::from_secs(3600))));
+    let skewed = client_with(&store, KEY, SECRET, ahead());
+    let skewed = Client::from_conf(skewed.config().to_builder().disable_clock_skew_correction(true).build());
+    let err = skewed.list_objects_v2().bucket("shared").send().await.unwrap_err();
+    assert_eq!(err.code(), Some("RequestTimeTooSkewed"), "{err:?}");
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(403));
+    let self_correcting = client_with(&store, KEY, SECRET, ahead());
+    self_correcting.list_objects_v2().bucket("shared").send().await.unwrap();
+
+    // Within the allowed skew is fine.
+    let clock = SharedTimeSource::new(AheadClock(Duration::from_secs(60)));
+    let slightly_off = client_with(&store, KEY, SECRET, Some(clock));
+    slightly_off.list_objects_v2().bucket("shared").send().await.unwrap();
+
+    let limited = client_with(&store, "AKIALIMITED", "limited-secret", None);
+    let err = limited.list_buckets().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("AccessDenied"), "{err:?}");
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(403));
+    let out = limited.list_objects_v2().bucket("shared").send().await.unwrap();
+    assert_eq!(out.contents().len(), 1);
+    // The main user may still list buckets.
+    assert_eq!(s3.list_buckets().send().await.unwrap().buckets().len(), 1);
+
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tighter_clock_skew_is_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = DevStoreConfig::new(dir.path().join("data"), KEY, SECRET);
+    config.max_clock_skew = Duration::from_secs(30);
+    let store = DevStore::start(config).await.unwrap();
+    let clock = SharedTimeSource::new(AheadClock(Duration::from_secs(120)));
+    let err = client_with(&store, KEY, SECRET, Some(clock))
+        .list_buckets()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("RequestTimeTooSkewed"), "{err:?}");
+    client(&store).list_buckets().send().await.unwrap();
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_creates_the_sample_tree_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let s3 = client(&store);
+
+    seed_sample_bucket(&store).await.unwrap();
+    let (keys, _) = list_all(&s3, SAMPLE_BUCKET, "", None).await;
+    assert_eq!(
+        keys,
+        [
+            "Welcome to Pail.txt",
+            "documents/2026/report.csv",
+            "documents/notes.md",
+            "empty folder/",
+            "photos/forest.png",
+            "photos/sea.png",
+            "photos/sunrise.png",
+        ]
+    );
+    let (files, folders) = list_all(&s3, SAMPLE_BUCKET, "", Some("/")).await;
+    assert_eq!(files, ["Welcome to Pail.txt"]);
+    assert_eq!(folders, ["documents/", "empty folder/", "photos/"]);
+
+    let png = s3
+        .get_object()
+        .bucket(SAMPLE_BUCKET)
+        .key("photos/sunrise.png")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.content_type(), Some("image/png"));
+    let bytes = png.body.collect().await.unwrap().into_bytes();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes.to_vec()))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!((frame.width, frame.height), (64, 64));
+
+    // A demo user's changes survive the next start's seeding.
+    s3.delete_object()
+        .bucket(SAMPLE_BUCKET)
+        .key("photos/sea.png")
+        .send()
+        .await
+        .unwrap();
+    seed_sample_bucket(&store).await.unwrap();
+    let (keys, _) = list_all(&s3, SAMPLE_BUCKET, "photos/", None).await;
+    assert_eq!(keys, ["photos/forest.png", "photos/sunrise.png"]);
+
+    // And the data outlives the server.
+    store.shutdown().await;
+    let store = start(&dir).await;
+    seed_sample_bucket(&store).await.unwrap();
+    let (keys, _) = list_all(&client(&store), SAMPLE_BUCKET, "", None).await;
+    assert_eq!(keys.len(), 6);
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ports_and_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(&dir).await;
+    let port = first.port();
+
+    let mut taken = DevStoreConfig::new(dir.path().join("other"), KEY, SECRET);
+    taken.port = port;
+    let err = DevStore::start(taken.clone()).await.unwrap_err();
+    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+
+    let s3 = client(&first);
+    s3.list_buckets().send().await.unwrap(); // leaves a pooled keep-alive connection open
+    first.shutdown().await;
+    let err = s3.list_buckets().send().await.unwrap_err();
+    assert!(err.raw_response().is_none(), "the server must be gone: {err:?}");
+
+    // The port is free again, and dropping a store stops it too.
+    let second = DevStore::start(taken.clone()).await.unwrap();
+    assert_eq!(second.port(), port);
+    drop(second);
+    let mut third = None;
+    for _ in 0..50 {
+        match DevStore::start(taken.clone()).await {
+            Ok(store) => {
+                third = Some(store);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    third.expect("a dropped store must release its port").shutdown().await;
+
+    let err = DevStore::start(DevStoreConfig::new(dir.path().join("x"), "", ""))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, pail_devstore::DevStoreError::InvalidConfig(_)));
+}
+
+#[test]
+fn config_debug_hides_secrets() {
+    let mut config = DevStoreConfig::new("/tmp/x".into(), KEY, SECRET);
+    config.extra_users.push(("AKIAOTHER".into(), "other-secret".into()));
+    let shown = format!("{config:?}");
+    assert!(shown.contains(KEY) && shown.contains("AKIAOTHER"));
+    assert!(!shown.contains(SECRET) && !shown.contains("other-secret"));
+    assert_eq!(config.max_clock_skew, Duration::from_secs(900));
+    assert_eq!(config.port, 0);
+}

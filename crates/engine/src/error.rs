@@ -1,0 +1,203 @@
+//! The engine's error type, its classification into [`ErrorCode`]s, and the one place that
+//! turns an error into a sentence a person can act on.
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of problem happened, independent of where. The UI branches on this, never on text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// The server does not know the access key id.
+    InvalidAccessKeyId,
+    /// The secret does not match the key id (SignatureDoesNotMatch).
+    SignatureMismatch,
+    /// The computer's clock is too far from the server's.
+    ClockSkew,
+    /// No TCP connection could be made (DNS, refused, no route).
+    EndpointUnreachable,
+    /// The TLS handshake failed (untrusted certificate, https against an http port, ...).
+    Tls,
+    /// The credentials are valid but not allowed to do this.
+    AccessDenied,
+    /// The bucket does not exist.
+    NoSuchBucket,
+    /// The object does not exist.
+    NoSuchKey,
+    /// Temporary credentials expired or were revoked.
+    ExpiredCredentials,
+    /// No credentials could be found or resolved.
+    MissingCredentials,
+    /// The user gave input the engine cannot use.
+    InvalidInput,
+    /// The OS keyring is locked, missing or refused access.
+    KeyringUnavailable,
+    /// The local state database failed.
+    StateDb,
+    /// The server did not answer in time.
+    Timeout,
+    /// The server asked us to slow down.
+    Throttled,
+    /// The server failed (5xx) or answered something unexpected.
+    Server,
+    /// A thing the user referred to (a connection) does not exist.
+    NotFound,
+    /// A bug or an unexpected local failure.
+    Internal,
+}
+
+/// The S3 operation an error came from; it changes what the message should say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// ListBuckets.
+    ListBuckets,
+    /// ListObjectsV2 (browsing a folder).
+    ListObjects,
+    /// HeadBucket / a probe that a bucket can be opened.
+    OpenBucket,
+    /// HeadObject (properties).
+    HeadObject,
+}
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An S3 request failed; `detail` holds the technical text.
+    #[error("{operation:?} against {endpoint} failed ({code:?}): {detail}")]
+    Remote {
+        /// Classified kind of failure.
+        code: ErrorCode,
+        /// Which request failed.
+        operation: Operation,
+        /// The endpoint the request went to (for messages).
+        endpoint: String,
+        /// The bucket involved, if any.
+        bucket: Option<String>,
+        /// Technical detail: S3 error code, HTTP status, transport error chain.
+        detail: String,
+    },
+    /// The keyring refused or failed.
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
+    /// A query on the state DB failed.
+    #[error("state database: {0}")]
+    StateDb(#[from] sqlx::Error),
+    /// Migrating the state DB failed.
+    #[error("state database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The user gave input that cannot be used; the message is already human.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// No connection with this id.
+    #[error("connection {0} not found")]
+    ConnectionNotFound(String),
+    /// Reading the AWS shared config/credentials files failed.
+    #[error("AWS config files: {0}")]
+    AwsConfig(String),
+    /// Credentials could not be resolved for a profile-backed connection.
+    #[error("credentials for profile {profile}: {detail}")]
+    Credentials {
+        /// The AWS profile name.
+        profile: String,
+        /// The provider's error chain.
+        detail: String,
+    },
+    /// The built-in demo store failed to start.
+    #[error("demo store: {0}")]
+    DemoStore(#[from] pail_devstore::DevStoreError),
+    /// A local file operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Shorthand for engine results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The classified kind of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Remote { code, .. } => *code,
+            Error::Secret(_) => ErrorCode::KeyringUnavailable,
+            Error::StateDb(_) | Error::Migrate(_) => ErrorCode::StateDb,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::ConnectionNotFound(_) => ErrorCode::NotFound,
+            Error::AwsConfig(_) => ErrorCode::InvalidInput,
+            Error::Credentials { .. } => ErrorCode::MissingCredentials,
+            Error::DemoStore(_) | Error::Io { .. } => ErrorCode::Internal,
+        }
+    }
+
+    /// A sentence a non-engineer can act on. The technical text is in [`Error::detail`].
+    pub fn user_message(&self) -> String {
+        match self {
+            Error::Remote {
+                code,
+                operation,
+                endpoint,
+                bucket,
+                ..
+            } => remote_message(*code, *operation, endpoint, bucket.as_deref()),
+            Error::Secret(e) => e.user_message(),
+            Error::StateDb(_) | Error::Migrate(_) => "Pail could not read or write its own settings database. Check that your disk is not full and that Pail's data folder is writable, then restart Pail.".into(),
+            Error::InvalidInput(msg) => msg.clone(),
+            Error::ConnectionNotFound(_) => "This connection no longer exists. It may have been removed in another window.".into(),
+            Error::AwsConfig(_) => "Pail could not read your AWS configuration files (~/.aws/config and ~/.aws/credentials). Check that they are readable and well formed.".into(),
+            Error::Credentials { profile, .. } => format!("Pail could not get credentials from the AWS profile “{profile}”. If it uses single sign-on, run “aws sso login --profile {profile}” and try again; otherwise check the profile in ~/.aws/config."),
+            Error::DemoStore(_) => "The built-in demo store could not start. Another program may be using Pail's data folder; restart Pail and try again.".into(),
+            Error::Io { context, .. } => format!("Pail could not {context}. Check that the disk is not full and the folder is writable."),
+        }
+    }
+
+    /// The technical detail behind the message, for the "Details" disclosure and bug reports.
+    pub fn detail(&self) -> String {
+        match self {
+            Error::Remote { detail, .. } => detail.clone(),
+            other => error_chain(other),
+        }
+    }
+}
+
+fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option<&str>) -> String {
+    let bucket_name = bucket.unwrap_or("this bucket");
+    match code {
+        ErrorCode::InvalidAccessKeyId => "The server does not recognise this access key ID. Check that you copied it completely and that the key has not been deleted.".into(),
+        ErrorCode::SignatureMismatch => "The secret access key does not match the access key ID. Paste the secret key again: it is case-sensitive and easy to cut short.".into(),
+        ErrorCode::ClockSkew => "Your computer's clock is too far off from the server's time, so the server refuses the request. Turn on automatic date and time in your system settings, then try again.".into(),
+        ErrorCode::EndpointUnreachable => format!("Pail could not reach the server at {endpoint}. Check the address and port, and that you are online."),
+        ErrorCode::Tls => format!("A secure (HTTPS) connection to {endpoint} could not be set up. The address may need http:// instead of https://, or the server's certificate is not trusted by this computer."),
+        ErrorCode::AccessDenied => match op {
+            Operation::ListBuckets => "These keys work, but they are not allowed to list buckets. Type the name of a bucket you can open.".into(),
+            Operation::ListObjects | Operation::OpenBucket => format!("These keys are not allowed to open “{bucket_name}”. Ask the bucket's owner for read access, or use other keys."),
+            Operation::HeadObject => "These keys are not allowed to read this file's details.".into(),
+        },
+        ErrorCode::NoSuchBucket => format!("The bucket “{bucket_name}” does not exist (any more). It may have been deleted or renamed, or it lives in another region."),
+        ErrorCode::NoSuchKey => "This file is no longer in the bucket. Someone may have deleted or moved it; refresh the folder to see what is there now.".into(),
+        ErrorCode::ExpiredCredentials => "These credentials have expired or were revoked. Update the keys in the connection's settings (or sign in again for single sign-on).".into(),
+        ErrorCode::MissingCredentials => "No credentials were found for this connection. Edit the connection and enter an access key.".into(),
+        ErrorCode::Timeout => format!("The server at {endpoint} did not answer in time. Check your network, then try again."),
+        ErrorCode::Throttled => "The server is busy and asked Pail to slow down. Try again in a moment.".into(),
+        ErrorCode::Server => "The server reported a problem of its own. Try again later; if it keeps happening, the details below help its administrator.".into(),
+        ErrorCode::InvalidInput | ErrorCode::KeyringUnavailable | ErrorCode::StateDb | ErrorCode::NotFound | ErrorCode::Internal => "Something unexpected went wrong talking to the server. The details below say what.".into(),
+    }
+}
+
+/// Joins an error and its sources into one line, the way people paste them into bug reports.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

@@ -1,0 +1,26 @@
+//! Pail's engine: everything the desktop app and the `pail` command line share, with no GUI
+//! dependency.
+//!
+//! Where things are:
+//! - [`engine`]: the front door — connections, buckets, folders, the demo store.
+//! - [`connections`] and [`providers`]: what a connection is, its validation and provider presets.
+//! - [`secrets`]: the OS keyring, the only place a secret key is stored.
+//! - [`state`]: the SQLite state DB (migrations in `migrations/`).
+//! - [`remote`]: S3 clients, error classification, paged folder listing.
+//! - [`aws_profiles`]: importing `~/.aws` profiles through the SDK's parser.
+//! - [`demo`]: the built-in loopback demo store.
+//! - [`error`]: the error type and the one place that words errors for people.
+#![deny(missing_docs)]
+
+pub mod aws_profiles;
+pub mod connections;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod providers;
+pub mod remote;
+pub mod secrets;
+pub mod state;
+
+pub use engine::{BucketList, Engine, EngineConfig, TestReport};
+pub use error::{Error, ErrorCode, Result};

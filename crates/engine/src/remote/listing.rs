@@ -1,0 +1,241 @@
+//! Listing buckets and folders. A folder is a prefix ending in `/`; its listing is paged with the
+//! `/` delimiter and handed out page by page so the UI can show rows while the rest arrive.
+
+use std::ops::ControlFlow;
+
+use aws_sdk_s3::types::{CommonPrefix, Object};
+use serde::{Deserialize, Serialize};
+
+use super::{classify, Remote};
+use crate::error::{Operation, Result};
+
+/// A bucket as shown in the sidebar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct BucketInfo {
+    /// Bucket name.
+    pub name: String,
+    /// Creation time (RFC 3339) when the store reports it.
+    pub created_at: Option<String>,
+    /// Whether the user pinned it by name.
+    pub pinned: bool,
+}
+
+/// Folder or file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum EntryKind {
+    /// A common prefix (or a zero-byte `name/` marker).
+    Folder,
+    /// An object.
+    File,
+}
+
+/// One row of a folder listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Folder or file.
+    pub kind: EntryKind,
+    /// Full key (folders end in `/`).
+    pub key: String,
+    /// Last path segment, without the trailing `/`.
+    pub name: String,
+    /// Size in bytes (files only).
+    pub size: Option<u64>,
+    /// Last modified, RFC 3339 (files only).
+    pub last_modified: Option<String>,
+    /// ETag without quotes (files only).
+    pub etag: Option<String>,
+    /// Storage class (files only).
+    pub storage_class: Option<String>,
+}
+
+/// Totals of a finished (or cancelled) listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListSummary {
+    /// Rows handed out.
+    pub entries: usize,
+    /// Pages fetched.
+    pub pages: usize,
+}
+
+/// Whether a listing goes on after a page.
+pub type ListControl = ControlFlow<()>;
+
+/// Turns one ListObjectsV2 page under `prefix` into rows: common prefixes become folders, and the
+/// prefix's own zero-byte marker (`prefix` itself) is dropped, so an empty folder lists as empty.
+pub fn folder_entries_from_page(prefix: &str, common_prefixes: &[CommonPrefix], contents: &[Object]) -> Vec<Entry> {
+    let mut out = Vec::with_capacity(common_prefixes.len() + contents.len());
+    for cp in common_prefixes {
+        let Some(key) = cp.prefix() else { continue };
+        out.push(Entry {
+            kind: EntryKind::Folder,
+            key: key.to_owned(),
+            name: last_segment(prefix, key),
+            size: None,
+            last_modified: None,
+            etag: None,
+            storage_class: None,
+        });
+    }
+    for obj in contents {
+        let Some(key) = obj.key() else { continue };
+        if key == prefix {
+            continue;
+        }
+        // Without a delimiter match (e.g. a store that ignores it), a nested marker still shows as a folder.
+        let kind = if key.ends_with('/') && obj.size().unwrap_or(0) == 0 {
+            EntryKind::Folder
+        } else {
+            EntryKind::File
+        };
+        let is_file = kind == EntryKind::File;
+        out.push(Entry {
+            kind,
+            key: key.to_owned(),
+            name: last_segment(prefix, key),
+            size: is_file.then(|| obj.size().unwrap_or(0).max(0) as u64),
+            last_modified: if is_file {
+                obj.last_modified().and_then(to_rfc3339)
+            } else {
+                None
+            },
+            etag: if is_file {
+                obj.e_tag().map(|e| e.trim_matches('"').to_owned())
+            } else {
+                None
+            },
+            storage_class: if is_file {
+                obj.storage_class().map(|s| s.as_str().to_owned())
+            } else {
+                None
+            },
+        });
+    }
+    out
+}
+
+fn last_segment(prefix: &str, key: &str) -> String {
+    let rest = key.strip_prefix(prefix).unwrap_or(key);
+    rest.strip_suffix('/').unwrap_or(rest).to_owned()
+}
+
+pub(crate) fn to_rfc3339(t: &aws_smithy_types::DateTime) -> Option<String> {
+    t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()
+}
+
+impl Remote {
+    /// Lists the buckets the credentials may see.
+    pub async fn list_buckets(&self) -> Result<Vec<BucketInfo>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let resp = self
+                .client
+                .list_buckets()
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify(e, Operation::ListBuckets, self.endpoint_label(), None))?;
+            for b in resp.buckets() {
+                if let Some(name) = b.name() {
+                    out.push(BucketInfo {
+                        name: name.to_owned(),
+                        created_at: b.creation_date().and_then(to_rfc3339),
+                        pinned: false,
+                    });
+                }
+            }
+            match resp.continuation_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Checks that `bucket` can be opened (listed), for buckets typed by name.
+    pub async fn probe_bucket(&self, bucket: &str) -> Result<()> {
+        self.client
+            .list_objects_v2()
+            .bucket(bucket)
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::OpenBucket, self.endpoint_label(), Some(bucket)))?;
+        Ok(())
+    }
+
+    /// Lists the folder `prefix` ("" for the bucket root, else ending in `/`) page by page,
+    /// calling `on_page` with each page's rows; it stops early when `on_page` breaks.
+    pub async fn list_folder(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        page_size: i32,
+        mut on_page: impl FnMut(Vec<Entry>) -> ListControl,
+    ) -> Result<ListSummary> {
+        let mut summary = ListSummary::default();
+        let mut token: Option<String> = None;
+        loop {
+            let resp = self
+                .client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .delimiter("/")
+                .max_keys(page_size)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))?;
+            let rows = folder_entries_from_page(prefix, resp.common_prefixes(), resp.contents());
+            summary.pages += 1;
+            summary.entries += rows.len();
+            let flow = on_page(rows);
+            let next = resp.next_continuation_token().filter(|t| !t.is_empty());
+            match (flow, next, resp.is_truncated()) {
+                (ControlFlow::Continue(()), Some(t), Some(true) | None) => token = Some(t.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(key: &str, size: i64) -> Object {
+        Object::builder().key(key).size(size).e_tag("\"abc\"").build()
+    }
+
+    #[test]
+    fn common_prefixes_are_folders_and_the_own_marker_is_hidden() {
+        let cps = vec![CommonPrefix::builder().prefix("docs/2026/").build()];
+        let contents = vec![obj("docs/", 0), obj("docs/a.txt", 5)];
+        let rows = folder_entries_from_page("docs/", &cps, &contents);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].kind, rows[0].name.as_str()), (EntryKind::Folder, "2026"));
+        assert_eq!(
+            (rows[1].kind, rows[1].name.as_str(), rows[1].size),
+            (EntryKind::File, "a.txt", Some(5))
+        );
+        assert_eq!(rows[1].etag.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn a_zero_byte_marker_without_delimiter_grouping_is_a_folder() {
+        let rows = folder_entries_from_page("", &[], &[obj("empty/", 0), obj("weird/", 3)]);
+        assert_eq!(rows[0].kind, EntryKind::Folder);
+        assert_eq!(rows[0].name, "empty");
+        // A non-empty object whose key ends in "/" holds data: it stays a file so nothing hides it.
+        assert_eq!(rows[1].kind, EntryKind::File);
+    }
+}

@@ -1,0 +1,19 @@
+//! The engine's integration tests, against real parts: a real S3 server on loopback (moto, and
+//! pail-devstore as a second implementation that also checks credentials), a real SQLite file,
+//! and the real Secret Service keyring (run under `dbus-run-session` with gnome-keyring; see
+//! scripts/test).
+//!
+//! Modules:
+//! - `support`: servers on free ports, temp dirs, engines with their own keyring service.
+//! - `keyring_secrets`: the secret round-trips through the keyring and is in no file we write.
+//! - `connection_errors`: each connection problem gets its own plain-words message.
+//! - `listing`: paged, streamed folder listing, folders vs files, properties.
+//! - `aws_import`: profiles from ~/.aws files become working connections.
+//! - `demo_store`: the built-in demo store starts, is seeded and resumes.
+
+mod aws_import;
+mod connection_errors;
+mod demo_store;
+mod keyring_secrets;
+mod listing;
+mod support;

@@ -1,0 +1,5 @@
+//! Tauri commands, one module per area. Each parses input, calls the engine and maps the error.
+
+pub mod browse;
+pub mod connections;
+pub mod demo;

@@ -1,0 +1,76 @@
+//! Pail's desktop shell: opens the engine, registers the typed commands, and runs the window.
+//!
+//! Layout: [`commands`] (one module per area), [`bindings`] (the command list and TypeScript
+//! export), [`error`] (the IPC error shape), [`app_state`] (what lives between commands).
+#![deny(missing_docs)]
+
+pub mod app_state;
+pub mod bindings;
+pub mod commands;
+pub mod error;
+
+use std::path::PathBuf;
+
+use pail_engine::{Engine, EngineConfig};
+use tauri::Manager;
+
+use crate::app_state::AppState;
+
+/// Environment variable that moves the data folder (tests and portable installs).
+pub const DATA_DIR_ENV: &str = "PAIL_DATA_DIR";
+/// Environment variable that changes the keyring service name (tests isolate their secrets).
+pub const KEYRING_SERVICE_ENV: &str = "PAIL_KEYRING_SERVICE";
+
+/// Starts the app; returns when the last window closes.
+pub fn run() {
+    init_logging();
+    let specta = bindings::builder();
+    let result = tauri::Builder::default()
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            specta.mount_events(app);
+            let data_dir = match std::env::var_os(DATA_DIR_ENV) {
+                Some(dir) => PathBuf::from(dir),
+                None => app.path().app_data_dir()?,
+            };
+            let keyring_service = std::env::var(KEYRING_SERVICE_ENV).unwrap_or_else(|_| "pail".into());
+            tracing::info!(data_dir = %data_dir.display(), "starting Pail");
+            let engine = tauri::async_runtime::block_on(Engine::open(EngineConfig {
+                data_dir,
+                keyring_service,
+                aws_files: Default::default(),
+            }))
+            .map_err(|e| format!("{} ({})", e.user_message(), e.detail()))?;
+            let resume = engine.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = resume.resume_demo_if_configured().await {
+                    tracing::warn!(detail = %e.detail(), "demo store did not resume");
+                }
+            });
+            app.manage(AppState::new(engine));
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                let engine = handle.state::<AppState>().engine.clone();
+                tauri::async_runtime::block_on(engine.shutdown());
+            }
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "Pail could not start");
+            eprintln!("Pail could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PAIL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,s3s=off"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

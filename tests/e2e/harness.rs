@@ -1,0 +1,293 @@
+//! Runs the real Pail binary under WebDriver: starts `tauri-driver` (which starts
+//! `WebKitWebDriver`, which starts the app) with an isolated data folder and keyring service,
+//! and offers the few page helpers the tests need. Needs DISPLAY (Xvfb), a D-Bus session with
+//! gnome-keyring, and a built `pail-app` binary: scripts/test provides all three.
+#![deny(missing_docs)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+pub use pail_testkit::{bucket_name, free_port, make_bucket, moto_endpoint, sdk_client};
+
+/// The built app binary next to this test executable (target/debug/pail-app).
+pub fn app_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/debug/deps/e2e-HASH -> target/debug/pail-app
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .map(|d| d.join("pail-app"))
+        .expect("target dir");
+    assert!(
+        bin.exists(),
+        "{} is missing: build the app first (`cargo build -p pail-app`, as scripts/test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// Where UI tests keep their screenshots for people to look at.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../build-output/e2e");
+    std::fs::create_dir_all(&dir).expect("create build-output/e2e");
+    dir
+}
+
+/// A running app session: the driver process, the WebDriver client, the app's data folder.
+pub struct App {
+    /// The WebDriver client.
+    pub client: Client,
+    /// The app's isolated data folder.
+    pub data_dir: tempfile::TempDir,
+    /// The keyring service the app stores secrets under.
+    pub keyring_service: String,
+    driver: Child,
+    _one_at_a_time: tokio::sync::OwnedMutexGuard<()>,
+    name: String,
+    shots: std::sync::atomic::AtomicU32,
+}
+
+impl App {
+    /// Launches the app for test `name`.
+    pub async fn launch(name: &str) -> App {
+        // One window at a time: several WebKit instances on two cores make timing flaky.
+        static LOCK: std::sync::OnceLock<std::sync::Arc<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
+        let one_at_a_time = LOCK.get_or_init(Default::default).clone().lock_owned().await;
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no DISPLAY: run the end-to-end tests through scripts/test (it starts Xvfb)"
+        );
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let keyring_service = format!("pail-e2e-{}", uuid::Uuid::new_v4().simple());
+        let port = free_port();
+        let native_port = free_port();
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("PAIL_DATA_DIR", data_dir.path())
+            .env("PAIL_KEYRING_SERVICE", &keyring_service)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        // Its own process group, so the driver, WebKitWebDriver and the app all go together.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let driver = match pail_testkit::spawn_tied_to_process(cmd) {
+            Ok(c) => c,
+            Err(e) => panic!("tauri-driver must be installed (cargo install tauri-driver --locked): {e}"),
+        };
+        pail_testkit::wait_for_port(port, "tauri-driver");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary() }),
+        );
+        let client = ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("WebDriver session with the app");
+        App {
+            client,
+            data_dir,
+            keyring_service,
+            driver,
+            _one_at_a_time: one_at_a_time,
+            name: name.to_owned(),
+            shots: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// Runs one WebDriver step with a deadline, so a driver that stops answering fails the test
+    /// with the step's name instead of hanging it.
+    pub async fn step<T, E: std::fmt::Display>(
+        &self,
+        what: &str,
+        fut: impl std::future::Future<Output = Result<T, E>>,
+    ) -> T {
+        match tokio::time::timeout(Duration::from_secs(30), fut).await {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => panic!("{what}: {e}"),
+            Err(_) => panic!("{what}: the WebDriver did not answer within 30 s"),
+        }
+    }
+
+    /// An attribute of an element (None when absent).
+    pub async fn attr(&self, el: &Element, name: &str) -> Option<String> {
+        self.step(&format!("read attribute {name}"), el.attr(name)).await
+    }
+
+    /// The visible text of an element.
+    pub async fn text(&self, el: &Element) -> String {
+        self.step("read text", el.text()).await
+    }
+
+    /// CSS selector for a test id.
+    pub fn tid(id: &str) -> String {
+        format!("[data-testid=\"{id}\"]")
+    }
+
+    /// Waits (up to 20 s) for an element matching `css`.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        let found = tokio::time::timeout(
+            Duration::from_secs(30),
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(css)),
+        )
+        .await;
+        match found {
+            Ok(Ok(el)) => el,
+            Err(_) => panic!("waiting for {css}: the WebDriver did not answer within 30 s"),
+            Ok(Err(e)) => {
+                let shot = self.screenshot("missing-element").await;
+                panic!("{css} did not appear ({e}); see {}", shot.display());
+            }
+        }
+    }
+
+    /// Waits for a test id.
+    pub async fn wait_tid(&self, id: &str) -> Element {
+        self.wait_for(&Self::tid(id)).await
+    }
+
+    /// Clicks the element with this test id.
+    pub async fn click_tid(&self, id: &str) {
+        self.wait_tid(id)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {id}: {e}"));
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click_css(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Replaces the value of an input with this test id.
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let el = self.wait_tid(id).await;
+        self.step(&format!("clear {id}"), el.clear()).await;
+        self.step(&format!("type into {id}"), el.send_keys(text)).await;
+    }
+
+    /// Polls `check` until it returns Some, or fails after 20 s describing `what`.
+    pub async fn eventually<T, F, Fut>(&self, what: &str, mut check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("timeout").await;
+                panic!("timed out waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The (kind, name) of every row the file list shows now.
+    pub async fn rows(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let rows = self
+            .step("find rows", self.client.find_all(Locator::Css(&Self::tid("row"))))
+            .await;
+        for r in rows {
+            // A row re-rendered between find and read is simply read again on the next poll.
+            let kind = tokio::time::timeout(Duration::from_secs(30), r.attr("data-kind")).await;
+            let name = tokio::time::timeout(Duration::from_secs(30), r.attr("data-name")).await;
+            match (kind, name) {
+                (Ok(Ok(k)), Ok(Ok(n))) => out.push((k.unwrap_or_default(), n.unwrap_or_default())),
+                (Err(_), _) | (_, Err(_)) => panic!("reading rows: the WebDriver did not answer within 30 s"),
+                _ => {}
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Waits until the file list shows exactly `want` (kind, name) rows.
+    pub async fn wait_rows(&self, want: &[(&str, &str)]) {
+        let mut want: Vec<(String, String)> = want.iter().map(|(k, n)| (k.to_string(), n.to_string())).collect();
+        want.sort();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen = self.rows().await;
+            if seen == want {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("timeout").await;
+                panic!("rows: expected {want:?}, saw {seen:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Opens a row: selects it and presses Enter, the keyboard path a user takes.
+    pub async fn open_row(&self, name: &str) {
+        let row = self
+            .wait_for(&format!("{}[data-name=\"{name}\"]", Self::tid("row")))
+            .await;
+        self.step(&format!("click row {name}"), row.click()).await;
+        let active = self
+            .step("find the focused element", self.client.active_element())
+            .await;
+        self.step("press Enter", active.send_keys("\u{E007}")).await;
+    }
+
+    /// Saves a PNG of the window as build-output/e2e/<test>-<n>-<label>.png.
+    pub async fn screenshot(&self, label: &str) -> PathBuf {
+        let n = self.shots.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let path = screenshot_dir().join(format!("{}-{n:02}-{label}.png", self.name));
+        match tokio::time::timeout(Duration::from_secs(15), self.client.screenshot())
+            .await
+            .unwrap_or_else(|_| Err(fantoccini::error::CmdError::WaitTimeout))
+        {
+            Ok(png) => {
+                if let Err(e) = std::fs::write(&path, png) {
+                    eprintln!("could not save screenshot {}: {e}", path.display());
+                }
+            }
+            Err(e) => eprintln!("screenshot failed: {e}"),
+        }
+        path
+    }
+
+    /// The page's text and attributes, for "the secret is not in the UI" checks.
+    pub async fn page_source(&self) -> String {
+        self.step("read the page source", self.client.source()).await
+    }
+
+    /// Ends the session and the app.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+        // Drop stops the processes.
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.driver.id()) {
+            // SAFETY: signals our own child's process group.
+            unsafe {
+                libc::killpg(pid, libc::SIGTERM);
+            }
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,123 @@
+use pail_e2e::*;
+
+const SECRET: &str = "e2e-secret-Very-Distinctive-7781";
+
+#[tokio::test]
+async fn add_a_connection_through_the_form_and_browse_nested_folders() {
+    let endpoint = moto_endpoint();
+    let bucket = bucket_name("e2e-browse");
+    let keys: Vec<String> = [
+        "readme.txt",
+        "docs/guide.md",
+        "docs/2026/q1.csv",
+        "docs/2026/q2.csv",
+        "photos/cat.png",
+        "empty/",
+    ]
+    .map(String::from)
+    .to_vec();
+    make_bucket(&sdk_client(&endpoint, "E2EKEY", SECRET), &bucket, &keys).await;
+
+    let app = App::launch("browse").await;
+    app.wait_tid("welcome").await;
+    app.screenshot("welcome").await;
+
+    // Add the connection through the form, as a user would.
+    app.click_tid("welcome-add-connection").await;
+    app.wait_tid("conn-form").await;
+    let provider = app.wait_tid("conn-provider").await;
+    provider
+        .select_by_value("other")
+        .await
+        .expect("choose 'Other S3-compatible'");
+    app.type_into("conn-name", "Local test store").await;
+    app.type_into("conn-endpoint", &endpoint).await;
+    app.type_into("conn-region", "us-east-1").await;
+    app.type_into("conn-access-key", "E2EKEY").await;
+    app.type_into("conn-secret-key", SECRET).await;
+    app.click_tid("conn-test").await;
+    app.eventually("a passing connection test", || async {
+        let el = app.wait_tid("conn-test-result").await;
+        (app.attr(&el, "data-status").await.as_deref() == Some("ok")).then_some(())
+    })
+    .await;
+    app.screenshot("connection-tested").await;
+    app.click_tid("conn-save").await;
+
+    // The sidebar shows it; its buckets load; open ours.
+    // A new connection opens by itself; expand it only if it is closed.
+    let toggle = app
+        .wait_for("[data-testid=\"connection-item\"][data-connection-name=\"Local test store\"] [data-testid=\"connection-toggle\"]")
+        .await;
+    if app.attr(&toggle, "aria-expanded").await.as_deref() != Some("true") {
+        app.step("expand the connection", toggle.click()).await;
+    }
+    let bucket_item = app
+        .wait_for(&format!("[data-testid=\"bucket-item\"][data-bucket=\"{bucket}\"]"))
+        .await;
+    app.step("open the bucket", bucket_item.click()).await;
+    app.wait_rows(&[
+        ("file", "readme.txt"),
+        ("folder", "docs"),
+        ("folder", "empty"),
+        ("folder", "photos"),
+    ])
+    .await;
+    app.screenshot("bucket-root").await;
+
+    // Into docs/, then docs/2026/.
+    app.open_row("docs").await;
+    app.wait_rows(&[("file", "guide.md"), ("folder", "2026")]).await;
+    app.open_row("2026").await;
+    app.wait_rows(&[("file", "q1.csv"), ("file", "q2.csv")]).await;
+    let crumbs = app
+        .client
+        .find_all(fantoccini::Locator::Css(&App::tid("breadcrumb")))
+        .await
+        .expect("breadcrumbs");
+    let mut prefixes = Vec::new();
+    for c in &crumbs {
+        prefixes.push(app.attr(c, "data-prefix").await.unwrap_or_default());
+    }
+    assert_eq!(prefixes, vec!["", "docs/", "docs/2026/"]);
+    app.screenshot("nested-folder").await;
+
+    // Back up through the breadcrumbs: to docs/, then the bucket root.
+    app.click_css("[data-testid=\"breadcrumb\"][data-prefix=\"docs/\"]")
+        .await;
+    app.wait_rows(&[("file", "guide.md"), ("folder", "2026")]).await;
+    app.click_css("[data-testid=\"breadcrumb\"][data-prefix=\"\"]").await;
+    app.wait_rows(&[
+        ("file", "readme.txt"),
+        ("folder", "docs"),
+        ("folder", "empty"),
+        ("folder", "photos"),
+    ])
+    .await;
+
+    // An empty folder says so instead of showing a blank list.
+    app.open_row("empty").await;
+    let list = app.wait_tid("file-list").await;
+    app.eventually("the empty-folder message", || async {
+        Some(app.text(&list).await).filter(|t| t.contains("This folder is empty"))
+    })
+    .await;
+    app.screenshot("empty-folder").await;
+
+    // The secret is not left anywhere in the page after saving...
+    assert!(
+        !app.page_source().await.contains(SECRET),
+        "secret still in the page after saving"
+    );
+    // ...nor in any file the app wrote; it is in the keyring (the engine tests read the exact entry back).
+    for entry in std::fs::read_dir(app.data_dir.path()).expect("data dir").flatten() {
+        if let Ok(bytes) = std::fs::read(entry.path()) {
+            assert!(
+                !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+                "secret in {}",
+                entry.path().display()
+            );
+        }
+    }
+    app.close().await;
+}

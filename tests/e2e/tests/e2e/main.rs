@@ -1,0 +1,12 @@
+//! End-to-end tests of the real app window (WebKitGTK under Xvfb, driven through tauri-driver),
+//! against a real S3 server and the real keyring. Each test saves screenshots under
+//! build-output/e2e/ for a person to review.
+//!
+//! Modules:
+//! - `browse`: add a connection through the form, open a bucket, walk folders and breadcrumbs.
+//! - `demo`: the first-run "try it" path with the built-in demo store.
+//! - `connection_errors`: a wrong secret is explained in the form, with details one click away.
+
+mod browse;
+mod connection_errors;
+mod demo;

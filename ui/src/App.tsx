@@ -1,0 +1,228 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { Database } from "lucide-react";
+import { commands, type Connection, type UiError } from "./bindings";
+import { Browser } from "./browser/Browser";
+import * as hist from "./browser/history";
+import type { Location } from "./browser/location";
+import { ConfirmDialog } from "./components/ConfirmDialog";
+import { ErrorNotice } from "./components/ErrorNotice";
+import { Spinner } from "./components/Spinner";
+import { ConnectionForm } from "./connections/ConnectionForm";
+import { ImportDialog } from "./connections/ImportDialog";
+import { OpenBucketDialog } from "./connections/OpenBucketDialog";
+import { Sidebar } from "./connections/Sidebar";
+import { call } from "./lib/ipc";
+import { Welcome } from "./welcome/Welcome";
+
+type Dialog =
+  | { kind: "form"; connection: Connection | null }
+  | { kind: "import" }
+  | { kind: "remove"; connection: Connection }
+  | { kind: "openBucket"; connection: Connection };
+
+type Connections = { status: "loading" } | { status: "error"; error: UiError } | { status: "ok"; list: Connection[] };
+
+function replaceOrAdd(list: Connection[], conn: Connection): Connection[] {
+  const i = list.findIndex((c) => c.id === conn.id);
+  if (i < 0) return [...list, conn];
+  const next = list.slice();
+  next[i] = conn;
+  return next;
+}
+
+export function App() {
+  const [conns, setConns] = useState<Connections>({ status: "loading" });
+  const [loadAttempt, setLoadAttempt] = useState(0);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [history, setHistory] = useState<hist.History>(hist.emptyHistory);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [bucketsVersion, setBucketsVersion] = useState<Readonly<Record<string, number>>>({});
+
+  useEffect(() => {
+    let live = true;
+    void call(commands.listConnections()).then((r) => {
+      if (!live) return;
+      setConns(r.status === "ok" ? { status: "ok", list: r.data } : { status: "error", error: r.error });
+    });
+    return () => {
+      live = false;
+    };
+  }, [loadAttempt]);
+
+  const list = useMemo(() => (conns.status === "ok" ? conns.list : []), [conns]);
+  const location = hist.current(history);
+
+  const updateList = useCallback((f: (l: Connection[]) => Connection[]) => {
+    setConns((c) => (c.status === "ok" ? { status: "ok", list: f(c.list) } : c));
+  }, []);
+
+  const expand = useCallback((id: string) => setExpanded((s) => new Set(s).add(id)), []);
+  const bumpBuckets = useCallback((id: string) => setBucketsVersion((v) => ({ ...v, [id]: (v[id] ?? 0) + 1 })), []);
+  const navigate = useCallback((loc: Location) => setHistory((h) => hist.visit(h, loc)), []);
+
+  const actions = useMemo(
+    () => ({
+      onToggle: (id: string) =>
+        setExpanded((s) => {
+          const next = new Set(s);
+          if (next.has(id)) next.delete(id);
+          else next.add(id);
+          return next;
+        }),
+      onOpenBucket: (conn: Connection, bucket: string) => navigate({ connectionId: conn.id, bucket, prefix: "" }),
+      onEdit: (conn: Connection) => setDialog({ kind: "form", connection: conn }),
+      onRemove: (conn: Connection) => setDialog({ kind: "remove", connection: conn }),
+      onRenamed: (conn: Connection) => updateList((l) => replaceOrAdd(l, conn)),
+      onOpenByName: (conn: Connection) => setDialog({ kind: "openBucket", connection: conn }),
+    }),
+    [navigate, updateList],
+  );
+
+  const onAdd = useCallback(() => setDialog({ kind: "form", connection: null }), []);
+  const onImport = useCallback(() => setDialog({ kind: "import" }), []);
+  const closeDialog = useCallback(() => setDialog(null), []);
+
+  function onSaved(conn: Connection) {
+    updateList((l) => replaceOrAdd(l, conn));
+    expand(conn.id);
+    bumpBuckets(conn.id);
+    setDialog(null);
+  }
+
+  function onImported(imported: Connection[]) {
+    updateList((l) => imported.reduce(replaceOrAdd, l));
+    if (imported[0]) expand(imported[0].id);
+    setDialog(null);
+  }
+
+  async function remove(conn: Connection): Promise<UiError | null> {
+    const r = await call(commands.deleteConnection(conn.id));
+    if (r.status === "error") return r.error;
+    updateList((l) => l.filter((c) => c.id !== conn.id));
+    setHistory((h) => hist.forget(h, (loc) => loc.connectionId === conn.id));
+    setExpanded((s) => {
+      const next = new Set(s);
+      next.delete(conn.id);
+      return next;
+    });
+    setDialog(null);
+    return null;
+  }
+
+  function editConnectionById(id: string) {
+    const conn = list.find((c) => c.id === id);
+    if (conn && conn.provider !== "demo") setDialog({ kind: "form", connection: conn });
+  }
+
+  let main;
+  if (conns.status === "loading") {
+    main = (
+      <main className="center-screen">
+        <Spinner label="Starting Pail…" />
+      </main>
+    );
+  } else if (conns.status === "error") {
+    main = (
+      <main className="center-screen">
+        <div className="center-card">
+          <ErrorNotice
+            error={conns.error}
+            onRetry={() => {
+              setConns({ status: "loading" });
+              setLoadAttempt((a) => a + 1);
+            }}
+          />
+        </div>
+      </main>
+    );
+  } else if (list.length === 0) {
+    main = (
+      <Welcome
+        onAdd={onAdd}
+        onImport={onImport}
+        onDemoReady={(conn) => {
+          updateList((l) => replaceOrAdd(l, conn));
+          expand(conn.id);
+        }}
+      />
+    );
+  } else {
+    main = (
+      <div className="layout">
+        <Sidebar
+          connections={list}
+          expanded={expanded}
+          bucketsVersion={bucketsVersion}
+          current={location}
+          onAdd={onAdd}
+          onImport={onImport}
+          {...actions}
+        />
+        {location ? (
+          <Browser
+            location={location}
+            revision={bucketsVersion[location.connectionId] ?? 0}
+            canBack={hist.canGoBack(history)}
+            canForward={hist.canGoForward(history)}
+            onBack={() => setHistory(hist.back)}
+            onForward={() => setHistory(hist.forward)}
+            onNavigate={navigate}
+            onEditConnection={editConnectionById}
+            onLeaveBucket={() => setHistory(hist.emptyHistory)}
+          />
+        ) : (
+          <main className="center-screen" data-testid="no-location">
+            <div className="pick-bucket">
+              <Database size={40} strokeWidth={1.2} aria-hidden />
+              <p>Choose a bucket on the left to see its files.</p>
+            </div>
+          </main>
+        )}
+      </div>
+    );
+  }
+
+  return (
+    <>
+      {main}
+      {dialog?.kind === "form" && (
+        <ConnectionForm connection={dialog.connection} onSaved={onSaved} onCancel={closeDialog} />
+      )}
+      {dialog?.kind === "import" && <ImportDialog onImported={onImported} onCancel={closeDialog} />}
+      {dialog?.kind === "openBucket" && (
+        <OpenBucketDialog
+          connection={dialog.connection}
+          onCancel={closeDialog}
+          onOpened={(conn, bucket) => {
+            updateList((l) => replaceOrAdd(l, conn));
+            bumpBuckets(conn.id);
+            setDialog(null);
+            navigate({ connectionId: conn.id, bucket, prefix: "" });
+          }}
+        />
+      )}
+      {dialog?.kind === "remove" && (
+        <ConfirmDialog
+          title={`Remove “${dialog.connection.name}”?`}
+          confirmLabel="Remove"
+          confirmTestId="confirm-remove"
+          danger
+          onConfirm={() => remove(dialog.connection)}
+          onCancel={closeDialog}
+        >
+          {dialog.connection.credentialSource.kind === "keyring" ? (
+            <p>
+              Pail will forget this connection and delete its secret key from your system keyring. The files in your
+              buckets are not touched.
+            </p>
+          ) : (
+            <p>
+              Pail will forget this connection. Your AWS profile “{dialog.connection.credentialSource.profile}” and the
+              files in your buckets are not touched.
+            </p>
+          )}
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,355 @@
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import type { Entry } from "../bindings";
+import { ContextMenu, type MenuItem } from "../components/ContextMenu";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { Spinner } from "../components/Spinner";
+import { copyText } from "../lib/clipboard";
+import { s3Path } from "../lib/format";
+import { FileList, type FileListHandle, type RowMouse } from "./FileList";
+import { filterEntries } from "./filter";
+import { globalCommand, isTypingTarget, listCommand } from "./keys";
+import { parentPrefix, type Location } from "./location";
+import { PropertiesPanel } from "./PropertiesPanel";
+import {
+  clear,
+  emptySelection,
+  moveBy,
+  moveTo,
+  selectAll,
+  selectOnly,
+  selectRange,
+  toggle,
+  type Selection,
+} from "./selection";
+import { SortedView, type SortKey, type SortSpec } from "./sort";
+import { StatusBar } from "./StatusBar";
+import { Toolbar } from "./Toolbar";
+import { useFolderListing } from "./useFolderListing";
+
+export type FolderViewProps = {
+  location: Location;
+  /** A change lists the folder again (refresh, or the connection was edited). */
+  reloadToken: string;
+  sort: SortSpec;
+  onSort: (key: SortKey) => void;
+  propertiesOpen: boolean;
+  onPropertiesOpen: (open: boolean) => void;
+  canBack: boolean;
+  canForward: boolean;
+  onBack: () => void;
+  onForward: () => void;
+  onRefresh: () => void;
+  /** Go to another folder of the same bucket. */
+  onNavigate: (prefix: string) => void;
+  /** Select this entry once it is listed (the folder we just came up from). */
+  initialFocusKey: string | null;
+  onEditConnection: () => void;
+  /** Leave a bucket that no longer exists. */
+  onLeaveBucket: () => void;
+};
+
+type Menu = { x: number; y: number; index: number };
+
+/** One folder of a bucket: toolbar, streaming list, status bar, properties. Remounted per folder. */
+export function FolderView(p: FolderViewProps) {
+  const { location, sort } = p;
+  const listing = useFolderListing(location, p.reloadToken);
+  const [view] = useState(() => new SortedView());
+  const [filter, setFilter] = useState("");
+  const [selection, setSelection] = useState<Selection>(emptySelection);
+  const [menu, setMenu] = useState<Menu | null>(null);
+  const [pendingFocus, setPendingFocus] = useState<string | null>(p.initialFocusKey);
+  const [message, setMessage] = useState<{ text: string } | null>(null);
+  const listRef = useRef<FileListHandle>(null);
+  const filterRef = useRef<HTMLInputElement>(null);
+
+  const sorted = useMemo(
+    () => view.update(listing.entries, listing.listingId, sort),
+    [view, listing.entries, listing.listingId, sort],
+  );
+  const visible = useMemo(() => filterEntries(sorted, filter), [sorted, filter]);
+  const order = useMemo(() => visible.map((e) => e.key), [visible]);
+  const focusIndex = useMemo(
+    () => (selection.focus === null ? -1 : order.indexOf(selection.focus)),
+    [order, selection.focus],
+  );
+  const selectedEntries = useMemo(
+    () => (selection.selected.size === 0 ? [] : visible.filter((e) => selection.selected.has(e.key))),
+    [visible, selection.selected],
+  );
+  const selectedBytes = useMemo(() => selectedEntries.reduce((sum, e) => sum + (e.size ?? 0), 0), [selectedEntries]);
+  const singleFile = selectedEntries.length === 1 && selectedEntries[0]?.kind === "file" ? selectedEntries[0] : null;
+
+  // Coming up from a folder: select it as soon as it is listed (or give up when the listing ends).
+  if (pendingFocus !== null) {
+    if (order.includes(pendingFocus)) {
+      setSelection(selectOnly(pendingFocus));
+      setPendingFocus(null);
+    } else if (!listing.loading && listing.listingId !== 0) {
+      setPendingFocus(null);
+    }
+  }
+
+  // Keep the focused row in view (keyboard moves, rows streaming in above it).
+  useEffect(() => {
+    if (focusIndex >= 0) listRef.current?.scrollToIndex(focusIndex);
+  }, [focusIndex]);
+
+  // The list takes the keyboard when a folder opens, unless someone is typing somewhere.
+  useEffect(() => {
+    if (!isTypingTarget(document.activeElement) && !document.querySelector('[aria-modal="true"]')) {
+      listRef.current?.focus();
+    }
+  }, []);
+
+  // A status message (like "Copied …") fades after a few seconds.
+  useEffect(() => {
+    if (message === null) return;
+    const t = setTimeout(() => setMessage(null), 3000);
+    return () => clearTimeout(t);
+  }, [message]);
+
+  const flash = useCallback((text: string) => setMessage({ text }), []);
+
+  const copyPaths = useCallback(
+    async (paths: string[]) => {
+      const ok = await copyText(paths.join("\n"));
+      if (!ok) flash("Couldn’t copy to the clipboard.");
+      else flash(paths.length === 1 ? `Copied ${paths[0]}` : `Copied ${paths.length} S3 paths`);
+    },
+    [flash],
+  );
+
+  const up = parentPrefix(location.prefix);
+  const goUp = useCallback(() => {
+    if (up !== null) p.onNavigate(up);
+  }, [up, p]);
+
+  function open(entry: Entry) {
+    if (entry.kind === "folder") {
+      p.onNavigate(entry.key);
+    } else {
+      setSelection(selectOnly(entry.key));
+      p.onPropertiesOpen(true);
+    }
+  }
+
+  function onRowClick({ index, ctrl, shift }: RowMouse) {
+    const key = order[index];
+    if (key === undefined) return;
+    setSelection((s) => (shift ? selectRange(s, order, key, ctrl) : ctrl ? toggle(s, key) : selectOnly(key)));
+  }
+
+  function onRowDoubleClick(index: number) {
+    const entry = visible[index];
+    if (entry) open(entry);
+  }
+
+  function onRowContextMenu(index: number, x: number, y: number) {
+    const key = order[index];
+    if (key === undefined) return;
+    if (!selection.selected.has(key)) setSelection(selectOnly(key));
+    else setSelection((s) => ({ ...s, focus: key }));
+    setMenu({ x, y, index });
+  }
+
+  function onListKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    const cmd = listCommand(e);
+    if (cmd === null) return;
+    e.preventDefault();
+    e.stopPropagation();
+    switch (cmd.type) {
+      case "move":
+        setSelection((s) => moveBy(s, order, cmd.delta, cmd.extend));
+        break;
+      case "page": {
+        const size = listRef.current?.pageSize() ?? 10;
+        setSelection((s) => moveBy(s, order, cmd.direction * size, cmd.extend));
+        break;
+      }
+      case "home":
+        setSelection((s) => moveTo(s, order, 0, cmd.extend));
+        break;
+      case "end":
+        setSelection((s) => moveTo(s, order, order.length - 1, cmd.extend));
+        break;
+      case "selectAll":
+        setSelection((s) => selectAll(s, order));
+        break;
+      case "clear":
+        setSelection((s) => clear(s));
+        break;
+      case "open": {
+        const entry = focusIndex >= 0 ? visible[focusIndex] : undefined;
+        if (entry) open(entry);
+        break;
+      }
+      case "menu": {
+        if (focusIndex < 0) break;
+        const row = document.getElementById(`file-row-${focusIndex}`)?.getBoundingClientRect();
+        setMenu({ x: row ? row.left + 40 : 100, y: row ? row.bottom : 100, index: focusIndex });
+        break;
+      }
+    }
+  }
+
+  const onWindowKey = useEffectEvent((e: globalThis.KeyboardEvent) => {
+    if (e.defaultPrevented || document.querySelector('[aria-modal="true"]')) return;
+    const cmd = globalCommand(e, isTypingTarget(e.target));
+    if (cmd === null) return;
+    e.preventDefault();
+    if (cmd === "back") p.onBack();
+    else if (cmd === "forward") p.onForward();
+    else if (cmd === "up") goUp();
+    else if (cmd === "refresh") p.onRefresh();
+    else if (cmd === "focusFilter") {
+      filterRef.current?.focus();
+      filterRef.current?.select();
+    }
+  });
+  useEffect(() => {
+    const handler = (e: globalThis.KeyboardEvent) => onWindowKey(e);
+    window.addEventListener("keydown", handler);
+    return () => window.removeEventListener("keydown", handler);
+  }, []);
+
+  const closeMenu = useCallback(() => {
+    setMenu(null);
+    listRef.current?.focus();
+  }, []);
+
+  const menuEntry = menu ? visible[menu.index] : undefined;
+  const menuItems: MenuItem[] = [];
+  if (menuEntry) {
+    if (menuEntry.kind === "folder") {
+      menuItems.push({ id: "open", label: "Open", testId: "ctx-open", onSelect: () => open(menuEntry) });
+    } else {
+      menuItems.push({
+        id: "properties",
+        label: "Properties",
+        testId: "ctx-properties",
+        onSelect: () => {
+          setSelection(selectOnly(menuEntry.key));
+          p.onPropertiesOpen(true);
+        },
+      });
+    }
+    const many = selection.selected.has(menuEntry.key) && selectedEntries.length > 1;
+    const targets = many ? selectedEntries : [menuEntry];
+    menuItems.push({
+      id: "copy",
+      label: many ? `Copy S3 paths (${targets.length})` : "Copy S3 path",
+      testId: "ctx-copy-path",
+      onSelect: () => void copyPaths(targets.map((e) => s3Path(location.bucket, e.key))),
+    });
+  }
+
+  const error = listing.error;
+  const bucketGone = error?.code === "noSuchBucket";
+  // Nothing listed and an error: the error is the whole story, shown large in place of the list.
+  const errorOnly = error !== null && (bucketGone || listing.entries.length === 0);
+  const errorNotice = error && (
+    <ErrorNotice
+      error={error}
+      onRetry={p.onRefresh}
+      onEditConnection={p.onEditConnection}
+      actions={
+        bucketGone
+          ? [
+              p.canBack
+                ? { label: "Go back", onClick: p.onBack, testId: "error-go-back" }
+                : { label: "Close this bucket", onClick: p.onLeaveBucket, testId: "error-leave-bucket" },
+            ]
+          : []
+      }
+    />
+  );
+
+  let placeholder;
+  if (listing.loading) placeholder = <Spinner label="Loading…" />;
+  else if (error) placeholder = null;
+  else if (filter.trim() !== "" && sorted.length > 0)
+    placeholder = (
+      <p className="empty-note" data-testid="no-match">
+        No items match “{filter.trim()}”.
+      </p>
+    );
+  else
+    placeholder = (
+      <p className="empty-note" data-testid="empty-folder">
+        This folder is empty
+      </p>
+    );
+
+  return (
+    <section className="browser" data-testid="browser" aria-label={`${location.bucket}/${location.prefix}`}>
+      <Toolbar
+        ref={filterRef}
+        bucket={location.bucket}
+        prefix={location.prefix}
+        canBack={p.canBack}
+        canForward={p.canForward}
+        canUp={up !== null}
+        filter={filter}
+        propertiesOpen={p.propertiesOpen}
+        onBack={p.onBack}
+        onForward={p.onForward}
+        onUp={goUp}
+        onRefresh={p.onRefresh}
+        onNavigatePrefix={p.onNavigate}
+        onFilter={setFilter}
+        onToggleProperties={() => p.onPropertiesOpen(!p.propertiesOpen)}
+        onLeaveFilter={() => {
+          listRef.current?.focus();
+          if (selection.focus === null || focusIndex < 0) setSelection((s) => moveTo(s, order, 0, false));
+        }}
+      />
+      <div className="browser-body">
+        <div className="browser-main">
+          {errorNotice && <div className={errorOnly ? "list-error big" : "list-error"}>{errorNotice}</div>}
+          {!errorOnly && (
+            <FileList
+              ref={listRef}
+              entries={visible}
+              selected={selection.selected}
+              focusIndex={focusIndex}
+              sort={sort}
+              onSort={p.onSort}
+              onRowClick={onRowClick}
+              onRowDoubleClick={onRowDoubleClick}
+              onRowContextMenu={onRowContextMenu}
+              onBackgroundClick={() => setSelection((s) => clear(s))}
+              onKeyDown={onListKeyDown}
+              placeholder={placeholder}
+            />
+          )}
+          {!errorOnly && (
+            <StatusBar
+              total={listing.entries.length}
+              shown={visible.length}
+              filtering={filter.trim() !== ""}
+              loading={listing.loading}
+              selectedCount={selectedEntries.length}
+              selectedBytes={selectedBytes}
+              message={message?.text ?? null}
+            />
+          )}
+        </div>
+        {p.propertiesOpen && (
+          <PropertiesPanel
+            connectionId={location.connectionId}
+            bucket={location.bucket}
+            fileKey={singleFile?.key ?? null}
+            selectedCount={selectedEntries.length}
+            onClose={() => p.onPropertiesOpen(false)}
+            onCopyPath={(path) => void copyPaths([path])}
+            onEditConnection={p.onEditConnection}
+          />
+        )}
+      </div>
+      {menu && menuItems.length > 0 && (
+        <ContextMenu x={menu.x} y={menu.y} items={menuItems} testId="context-menu" onClose={closeMenu} />
+      )}
+    </section>
+  );
+}

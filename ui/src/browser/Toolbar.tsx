@@ -1,0 +1,126 @@
+import { forwardRef } from "react";
+import { ArrowLeft, ArrowRight, ArrowUp, Info, RotateCw, Search, X } from "lucide-react";
+import { Breadcrumbs } from "./Breadcrumbs";
+
+type Props = {
+  bucket: string;
+  prefix: string;
+  canBack: boolean;
+  canForward: boolean;
+  canUp: boolean;
+  filter: string;
+  propertiesOpen: boolean;
+  onBack: () => void;
+  onForward: () => void;
+  onUp: () => void;
+  onRefresh: () => void;
+  onNavigatePrefix: (prefix: string) => void;
+  onFilter: (text: string) => void;
+  onToggleProperties: () => void;
+  /** Escape or Down in the filter box hands the keyboard to the list. */
+  onLeaveFilter: () => void;
+};
+
+const isMac = typeof navigator !== "undefined" && /Mac/.test(navigator.platform);
+const MOD = isMac ? "⌘" : "Ctrl+";
+
+/** Navigation buttons, the path, the filter box and the properties toggle. The filter input is the ref. */
+export const Toolbar = forwardRef<HTMLInputElement, Props>(function Toolbar(p, filterRef) {
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Folder navigation">
+      <div className="nav-buttons">
+        <button
+          type="button"
+          className="icon-button"
+          data-testid="nav-back"
+          title="Back (Alt+Left)"
+          aria-label="Back"
+          disabled={!p.canBack}
+          onClick={p.onBack}
+        >
+          <ArrowLeft size={16} aria-hidden />
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          data-testid="nav-forward"
+          title="Forward (Alt+Right)"
+          aria-label="Forward"
+          disabled={!p.canForward}
+          onClick={p.onForward}
+        >
+          <ArrowRight size={16} aria-hidden />
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          data-testid="nav-up"
+          title="Enclosing folder (Backspace)"
+          aria-label="Enclosing folder"
+          disabled={!p.canUp}
+          onClick={p.onUp}
+        >
+          <ArrowUp size={16} aria-hidden />
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          data-testid="nav-refresh"
+          title="Refresh (F5)"
+          aria-label="Refresh"
+          onClick={p.onRefresh}
+        >
+          <RotateCw size={15} aria-hidden />
+        </button>
+      </div>
+      <Breadcrumbs bucket={p.bucket} prefix={p.prefix} onNavigate={p.onNavigatePrefix} />
+      <div className="filter-box">
+        <Search size={14} className="filter-icon" aria-hidden />
+        <input
+          ref={filterRef}
+          type="search"
+          data-testid="filter-input"
+          placeholder="Filter by name"
+          aria-label={`Filter by name (${MOD}F)`}
+          title={`Filter by name (${MOD}F)`}
+          value={p.filter}
+          spellCheck={false}
+          autoComplete="off"
+          onChange={(e) => p.onFilter(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Escape") {
+              e.preventDefault();
+              if (p.filter !== "") p.onFilter("");
+              else p.onLeaveFilter();
+            } else if (e.key === "ArrowDown" || e.key === "Enter") {
+              e.preventDefault();
+              p.onLeaveFilter();
+            }
+          }}
+        />
+        {p.filter !== "" && (
+          <button
+            type="button"
+            className="icon-button clear-filter"
+            aria-label="Clear filter"
+            data-testid="filter-clear"
+            onClick={() => p.onFilter("")}
+          >
+            <X size={12} aria-hidden />
+          </button>
+        )}
+      </div>
+      <button
+        type="button"
+        className={p.propertiesOpen ? "icon-button toggled" : "icon-button"}
+        data-testid="properties-toggle"
+        title="Show properties"
+        aria-label="Show properties"
+        aria-pressed={p.propertiesOpen}
+        onClick={p.onToggleProperties}
+      >
+        <Info size={16} aria-hidden />
+      </button>
+    </div>
+  );
+});

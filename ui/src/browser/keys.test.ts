@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { globalCommand, isTypingTarget, listCommand, type KeyLike } from "./keys";
+
+const k = (key: string, mods: Partial<Omit<KeyLike, "key">> = {}): KeyLike => ({
+  key,
+  ctrlKey: false,
+  metaKey: false,
+  shiftKey: false,
+  altKey: false,
+  ...mods,
+});
+
+describe("globalCommand", () => {
+  it("maps navigation keys", () => {
+    expect(globalCommand(k("F5"), false)).toBe("refresh");
+    expect(globalCommand(k("r", { ctrlKey: true }), false)).toBe("refresh");
+    expect(globalCommand(k("f", { ctrlKey: true }), false)).toBe("focusFilter");
+    expect(globalCommand(k("f", { metaKey: true }), true)).toBe("focusFilter");
+    expect(globalCommand(k("Backspace"), false)).toBe("up");
+    expect(globalCommand(k("ArrowUp", { altKey: true }), false)).toBe("up");
+    expect(globalCommand(k("ArrowLeft", { altKey: true }), false)).toBe("back");
+    expect(globalCommand(k("ArrowRight", { altKey: true }), false)).toBe("forward");
+    expect(globalCommand(k("[", { metaKey: true }), false)).toBe("back");
+    expect(globalCommand(k("]", { metaKey: true }), false)).toBe("forward");
+  });
+
+  it("leaves text editing keys alone while typing", () => {
+    expect(globalCommand(k("Backspace"), true)).toBeNull();
+    expect(globalCommand(k("ArrowLeft", { altKey: true }), true)).toBeNull();
+    expect(globalCommand(k("F5"), true)).toBe("refresh");
+  });
+
+  it("ignores other keys", () => {
+    expect(globalCommand(k("a"), false)).toBeNull();
+    expect(globalCommand(k("Backspace", { ctrlKey: true }), false)).toBeNull();
+  });
+});
+
+describe("listCommand", () => {
+  it("moves and extends", () => {
+    expect(listCommand(k("ArrowDown"))).toEqual({ type: "move", delta: 1, extend: false });
+    expect(listCommand(k("ArrowUp", { shiftKey: true }))).toEqual({ type: "move", delta: -1, extend: true });
+    expect(listCommand(k("Home"))).toEqual({ type: "home", extend: false });
+    expect(listCommand(k("End", { shiftKey: true }))).toEqual({ type: "end", extend: true });
+    expect(listCommand(k("PageDown"))).toEqual({ type: "page", direction: 1, extend: false });
+  });
+
+  it("opens, selects all, clears and shows the menu", () => {
+    expect(listCommand(k("Enter"))).toEqual({ type: "open" });
+    expect(listCommand(k("ArrowDown", { metaKey: true }))).toEqual({ type: "open" });
+    expect(listCommand(k("a", { ctrlKey: true }))).toEqual({ type: "selectAll" });
+    expect(listCommand(k("A", { metaKey: true }))).toEqual({ type: "selectAll" });
+    expect(listCommand(k("Escape"))).toEqual({ type: "clear" });
+    expect(listCommand(k("ContextMenu"))).toEqual({ type: "menu" });
+    expect(listCommand(k("F10", { shiftKey: true }))).toEqual({ type: "menu" });
+  });
+
+  it("leaves Alt combinations to the global shortcuts", () => {
+    expect(listCommand(k("ArrowUp", { altKey: true }))).toBeNull();
+    expect(listCommand(k("x"))).toBeNull();
+  });
+});
+
+describe("isTypingTarget", () => {
+  it("knows text fields", () => {
+    const text = document.createElement("input");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    expect(isTypingTarget(text)).toBe(true);
+    expect(isTypingTarget(box)).toBe(false);
+    expect(isTypingTarget(document.createElement("textarea"))).toBe(true);
+    expect(isTypingTarget(document.createElement("div"))).toBe(false);
+    expect(isTypingTarget(null)).toBe(false);
+  });
+});

@@ -1,0 +1,55 @@
+import { useState, type ReactNode } from "react";
+import type { UiError } from "../bindings";
+import { ErrorNotice } from "./ErrorNotice";
+import { Modal } from "./Modal";
+
+type Props = {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  confirmTestId: string;
+  danger?: boolean;
+  /** Resolves to an error to show, or null when done (the caller closes the dialog). */
+  onConfirm: () => Promise<UiError | null>;
+  onCancel: () => void;
+};
+
+export function ConfirmDialog({ title, children, confirmLabel, confirmTestId, danger, onConfirm, onCancel }: Props) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<UiError | null>(null);
+
+  async function confirm() {
+    setBusy(true);
+    setError(null);
+    const err = await onConfirm();
+    setBusy(false);
+    setError(err);
+  }
+
+  return (
+    <Modal
+      title={title}
+      testId="confirm-dialog"
+      onClose={onCancel}
+      footer={
+        <>
+          <button type="button" className="button" data-testid="confirm-cancel" onClick={onCancel} data-autofocus>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className={danger ? "button danger" : "button primary"}
+            data-testid={confirmTestId}
+            disabled={busy}
+            onClick={() => void confirm()}
+          >
+            {confirmLabel}
+          </button>
+        </>
+      }
+    >
+      {children}
+      {error && <ErrorNotice error={error} compact />}
+    </Modal>
+  );
+}

@@ -1,0 +1,201 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import type { ConnectionDraft } from "../bindings";
+import { fail, installBackend } from "../test/backend";
+import { connection, presets, uiError } from "../test/fixtures";
+import { ConnectionForm } from "./ConnectionForm";
+
+async function fillAws(user: ReturnType<typeof userEvent.setup>) {
+  await user.clear(screen.getByTestId("conn-name"));
+  await user.type(screen.getByTestId("conn-name"), "Work");
+  await user.type(screen.getByTestId("conn-access-key"), "AKIAEXAMPLE");
+  await user.type(screen.getByTestId("conn-secret-key"), "wrong-secret");
+}
+
+describe("ConnectionForm", () => {
+  it("shows a signature mismatch in plain words, with the details behind a toggle", async () => {
+    const user = userEvent.setup();
+    const calls = installBackend({
+      list_presets: () => presets,
+      test_connection: () =>
+        fail(
+          uiError(
+            "signatureMismatch",
+            "The secret access key is wrong for this access key ID.",
+            "SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided.",
+          ),
+        ),
+    });
+    render(<ConnectionForm connection={null} onSaved={vi.fn()} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-provider");
+    await fillAws(user);
+    await user.click(screen.getByTestId("conn-test"));
+
+    const result = await screen.findByTestId("conn-test-result");
+    await waitFor(() => expect(result).toHaveAttribute("data-status", "error"));
+    expect(result).toHaveTextContent("The secret access key is wrong for this access key ID.");
+    expect(result).not.toHaveTextContent("SignatureDoesNotMatch");
+    await user.click(within(result).getByRole("button", { name: /details/i }));
+    expect(result).toHaveTextContent("SignatureDoesNotMatch: The request signature we calculated");
+
+    const test = calls.find((c) => c.cmd === "test_connection");
+    expect(test?.args).toEqual({
+      draft: {
+        name: "Work",
+        provider: "aws",
+        endpoint: null,
+        region: "us-east-1",
+        pathStyle: false,
+        accessKeyId: "AKIAEXAMPLE",
+        secretAccessKey: "wrong-secret",
+        credentialSource: { kind: "keyring" },
+        pinnedBuckets: [],
+      },
+      existingId: null,
+    });
+  });
+
+  it("reports a good connection with its bucket count", async () => {
+    const user = userEvent.setup();
+    installBackend({
+      list_presets: () => presets,
+      test_connection: () => ({ buckets: ["a", "b", "c"], canListBuckets: true, elapsedMs: 230 }),
+    });
+    render(<ConnectionForm connection={null} onSaved={vi.fn()} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-provider");
+    await fillAws(user);
+    await user.click(screen.getByTestId("conn-test"));
+    const result = await screen.findByTestId("conn-test-result");
+    await waitFor(() => expect(result).toHaveAttribute("data-status", "ok"));
+    expect(result).toHaveTextContent("Connected — 3 buckets");
+  });
+
+  it("validates required fields before asking the backend", async () => {
+    const user = userEvent.setup();
+    const calls = installBackend({ list_presets: () => presets });
+    render(<ConnectionForm connection={null} onSaved={vi.fn()} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-provider");
+    await user.clear(screen.getByTestId("conn-name"));
+    await user.click(screen.getByTestId("conn-save"));
+    const problems = screen.getAllByTestId("field-error").map((e) => e.textContent);
+    expect(problems).toEqual([
+      "Give this connection a name.",
+      "Enter the access key ID.",
+      "Enter the secret access key.",
+    ]);
+    expect(calls.map((c) => c.cmd)).toEqual(["list_presets"]);
+  });
+
+  it("fills region, endpoint and path style from the chosen provider and shows its hint", async () => {
+    const user = userEvent.setup();
+    installBackend({ list_presets: () => presets });
+    render(<ConnectionForm connection={null} onSaved={vi.fn()} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-provider");
+    expect(screen.queryByTestId("conn-endpoint")).toBeNull();
+    await user.click(screen.getByTestId("conn-custom-endpoint"));
+    expect(screen.getByTestId("conn-endpoint")).toBeInTheDocument();
+
+    await user.selectOptions(screen.getByTestId("conn-provider"), "cloudflareR2");
+    expect(screen.getByTestId("conn-region")).toHaveValue("auto");
+    expect(screen.getByTestId("conn-endpoint")).toHaveValue("https://{accountId}.r2.cloudflarestorage.com");
+    expect(screen.getByTestId("conn-path-style")).toBeChecked();
+    expect(screen.getByTestId("conn-preset-hint")).toHaveTextContent("Find your account ID in the R2 dashboard.");
+    expect(screen.getByTestId("conn-name")).toHaveValue("Cloudflare R2");
+    expect(screen.queryByTestId("conn-custom-endpoint")).toBeNull();
+  });
+
+  it("asks for a bucket after access denied and pins it", async () => {
+    const user = userEvent.setup();
+    let report = false;
+    const calls = installBackend({
+      list_presets: () => presets,
+      test_connection: (args) => {
+        const draft = args.draft as ConnectionDraft;
+        if (draft.pinnedBuckets.length === 0)
+          fail(uiError("accessDenied", "These keys aren't allowed to list buckets."));
+        report = true;
+        return { buckets: draft.pinnedBuckets, canListBuckets: false, elapsedMs: 10 };
+      },
+    });
+    render(<ConnectionForm connection={null} onSaved={vi.fn()} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-provider");
+    await fillAws(user);
+    expect(screen.queryByTestId("conn-bucket")).toBeNull();
+    await user.click(screen.getByTestId("conn-test"));
+    const bucket = await screen.findByTestId("conn-bucket");
+    expect(screen.getByText("These keys can't list buckets. Type a bucket you can open:")).toBeInTheDocument();
+    await user.type(bucket, "team-share");
+    await user.click(screen.getByTestId("conn-test"));
+    await waitFor(() => expect(screen.getByTestId("conn-test-result")).toHaveAttribute("data-status", "ok"));
+    expect(report).toBe(true);
+    expect(screen.getByTestId("conn-test-result")).toHaveTextContent("Connected — 1 bucket");
+    const tests = calls.filter((c) => c.cmd === "test_connection");
+    const last = tests[tests.length - 1];
+    expect((last?.args.draft as ConnectionDraft).pinnedBuckets).toEqual(["team-share"]);
+  });
+
+  it("edits without showing or resending the secret", async () => {
+    const user = userEvent.setup();
+    const existing = connection({
+      id: "c9",
+      name: "Backups",
+      provider: "minio",
+      endpoint: "http://127.0.0.1:9000",
+      pathStyle: true,
+    });
+    const onSaved = vi.fn();
+    const calls = installBackend({
+      list_presets: () => presets,
+      update_connection: (args) => ({ ...existing, name: (args.draft as ConnectionDraft).name }),
+    });
+    render(<ConnectionForm connection={existing} onSaved={onSaved} onCancel={vi.fn()} />);
+    const secret = await screen.findByTestId("conn-secret-key");
+    expect(secret).toHaveAttribute("type", "password");
+    expect(secret).toHaveValue("");
+    expect(secret).toHaveAttribute("placeholder", "Unchanged — kept in your system keyring");
+    expect(screen.getByTestId("conn-endpoint")).toHaveValue("http://127.0.0.1:9000");
+    await user.clear(screen.getByTestId("conn-name"));
+    await user.type(screen.getByTestId("conn-name"), "Nightly backups");
+    await user.click(screen.getByTestId("conn-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalledOnce());
+    const update = calls.find((c) => c.cmd === "update_connection");
+    expect(update?.args.id).toBe("c9");
+    expect((update?.args.draft as ConnectionDraft).secretAccessKey).toBeNull();
+    expect((update?.args.draft as ConnectionDraft).name).toBe("Nightly backups");
+  });
+
+  it("creates a connection and shows a save error in words", async () => {
+    const user = userEvent.setup();
+    const onSaved = vi.fn();
+    let attempts = 0;
+    installBackend({
+      list_presets: () => presets,
+      create_connection: (args) => {
+        attempts += 1;
+        if (attempts === 1)
+          fail(
+            uiError("keyringUnavailable", "Pail can't reach your system keyring.", "org.freedesktop.secrets not found"),
+          );
+        return connection({ name: (args.draft as ConnectionDraft).name });
+      },
+    });
+    render(<ConnectionForm connection={null} onSaved={onSaved} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-provider");
+    await fillAws(user);
+    await user.click(screen.getByTestId("conn-save"));
+    expect(await screen.findByText("Pail can't reach your system keyring.")).toBeInTheDocument();
+    expect(onSaved).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId("conn-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalledWith(expect.objectContaining({ name: "Work" })));
+  });
+
+  it("cancels", async () => {
+    const user = userEvent.setup();
+    const onCancel = vi.fn();
+    installBackend({ list_presets: () => presets });
+    render(<ConnectionForm connection={null} onSaved={vi.fn()} onCancel={onCancel} />);
+    await user.click(await screen.findByTestId("conn-cancel"));
+    expect(onCancel).toHaveBeenCalledOnce();
+  });
+});
