@@ -176,8 +176,11 @@ impl App {
     /// Replaces the value of an input with this test id.
     pub async fn type_into(&self, id: &str, text: &str) {
         let el = self.wait_tid(id).await;
-        self.step(&format!("clear {id}"), el.clear()).await;
-        self.step(&format!("type into {id}"), el.send_keys(text)).await;
+        // Keystrokes, not WebDriver's Clear: React only sees edits that arrive as input events.
+        self.step(&format!("clear {id}"), el.send_keys("\u{E009}a\u{E000}\u{E003}")).await;
+        if !text.is_empty() {
+            self.step(&format!("type into {id}"), el.send_keys(text)).await;
+        }
     }
 
     /// Polls `check` until it returns Some, or fails after 20 s describing `what`.

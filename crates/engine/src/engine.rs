@@ -112,7 +112,11 @@ impl Engine {
             // The keyring write happens inside the DB transaction so a refused keyring leaves no row behind.
             self.secrets.set(&id, secret).await?;
         }
-        tx.commit().await?;
+        if let Err(e) = tx.commit().await {
+            // Nothing refers to the secret without the row; do not leave it behind in the keyring.
+            let _ = self.secrets.delete(&id).await;
+            return Err(e.into());
+        }
         tracing::info!(connection = %id, provider = valid.provider.as_str(), "connection created");
         self.connection(&id).await
     }

@@ -95,6 +95,27 @@ async fn add_a_connection_through_the_form_and_browse_nested_folders() {
     ])
     .await;
 
+    // Filtering by name narrows the list as you type; clearing it brings everything back.
+    app.type_into("filter-input", "READ").await;
+    app.wait_rows(&[("file", "readme.txt")]).await;
+    app.type_into("filter-input", "").await;
+    app.wait_rows(&[
+        ("file", "readme.txt"),
+        ("folder", "docs"),
+        ("folder", "empty"),
+        ("folder", "photos"),
+    ])
+    .await;
+
+    // Enter on a file shows its properties.
+    app.open_row("readme.txt").await;
+    let panel = app.wait_tid("properties-panel").await;
+    app.eventually("the file's properties", || async {
+        Some(app.text(&panel).await).filter(|t| t.contains("readme.txt") && t.contains("10 bytes"))
+    })
+    .await;
+    app.screenshot("properties").await;
+
     // An empty folder says so instead of showing a blank list.
     app.open_row("empty").await;
     let list = app.wait_tid("file-list").await;
