@@ -177,7 +177,8 @@ impl App {
     pub async fn type_into(&self, id: &str, text: &str) {
         let el = self.wait_tid(id).await;
         // Keystrokes, not WebDriver's Clear: React only sees edits that arrive as input events.
-        self.step(&format!("clear {id}"), el.send_keys("\u{E009}a\u{E000}\u{E003}")).await;
+        self.step(&format!("clear {id}"), el.send_keys("\u{E009}a\u{E000}\u{E003}"))
+            .await;
         if !text.is_empty() {
             self.step(&format!("type into {id}"), el.send_keys(text)).await;
         }
