@@ -105,6 +105,14 @@ pub enum Error {
     /// The built-in demo store failed to start.
     #[error("demo store: {0}")]
     DemoStore(#[from] pail_devstore::DevStoreError),
+    /// A sync pair's local folder is missing or unreadable (an unmounted disk, a deleted folder).
+    #[error("sync folder {path} is unavailable: {reason}")]
+    SyncRootUnavailable {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// What the OS said.
+        reason: String,
+    },
     /// A local file operation failed.
     #[error("{context}: {source}")]
     Io {
@@ -129,6 +137,7 @@ impl Error {
             Error::ConnectionNotFound(_) => ErrorCode::NotFound,
             Error::AwsConfig(_) => ErrorCode::InvalidInput,
             Error::Credentials { .. } => ErrorCode::MissingCredentials,
+            Error::SyncRootUnavailable { .. } => ErrorCode::NotFound,
             Error::DemoStore(_) | Error::Io { .. } => ErrorCode::Internal,
         }
     }
@@ -150,6 +159,7 @@ impl Error {
             Error::AwsConfig(_) => "Pail could not read your AWS configuration files (~/.aws/config and ~/.aws/credentials). Check that they are readable and well formed.".into(),
             Error::Credentials { profile, .. } => format!("Pail could not get credentials from the AWS profile “{profile}”. If it uses single sign-on, run “aws sso login --profile {profile}” and try again; otherwise check the profile in ~/.aws/config."),
             Error::DemoStore(_) => "The built-in demo store could not start. Another program may be using Pail's data folder; restart Pail and try again.".into(),
+            Error::SyncRootUnavailable { path, .. } => format!("The folder {} is missing or cannot be read (is its disk unplugged?). Pail paused syncing it so that nothing is deleted; it resumes when the folder is back.", path.display()),
             Error::Io { context, .. } => format!("Pail could not {context}. Check that the disk is not full and the folder is writable."),
         }
     }

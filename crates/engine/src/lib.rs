@@ -7,6 +7,8 @@
 //! - [`secrets`]: the OS keyring, the only place a secret key is stored.
 //! - [`state`]: the SQLite state DB (migrations in `migrations/`).
 //! - [`remote`]: S3 clients, error classification, paged folder listing.
+//! - [`scan`]: walking a sync folder — ignore rules, symlinks reported not followed, hashing gated on identity.
+//! - [`sync`]: two-way sync — the pure reconcile planner, its state model and conflict-copy names.
 //! - [`aws_profiles`]: importing `~/.aws` profiles through the SDK's parser.
 //! - [`demo`]: the built-in loopback demo store.
 //! - [`error`]: the error type and the one place that words errors for people.
@@ -19,8 +21,10 @@ pub mod engine;
 pub mod error;
 pub mod providers;
 pub mod remote;
+pub mod scan;
 pub mod secrets;
 pub mod state;
+pub mod sync;
 
 pub use engine::{BucketList, Engine, EngineConfig, TestReport};
 pub use error::{Error, ErrorCode, Result};

@@ -7,6 +7,7 @@
 //! - `support`: servers on free ports, temp dirs, engines with their own keyring service.
 //! - `keyring_secrets`: the secret round-trips through the keyring and is in no file we write.
 //! - `connection_errors`: each connection problem gets its own plain-words message.
+//! - `local_scan`: walking a real folder — hashing gated on identity, symlinks, ignores.
 //! - `listing`: paged, streamed folder listing, folders vs files, properties.
 //! - `aws_import`: profiles from ~/.aws files become working connections.
 //! - `demo_store`: the built-in demo store starts, is seeded and resumes.
@@ -16,4 +17,5 @@ mod connection_errors;
 mod demo_store;
 mod keyring_secrets;
 mod listing;
+mod local_scan;
 mod support;

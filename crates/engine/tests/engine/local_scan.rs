@@ -1,0 +1,218 @@
+//! Scanning a real folder: unchanged trees cost no reads, same-size edits are caught by the full
+//! pass, symlinks are reported and not followed, ignore rules apply, a missing root is an error.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use pail_engine::scan::{scan, ContentHash, Identity, IgnoreRules, ScanIssueKind, ScanOptions, ScannedEntry};
+use pail_engine::ErrorCode;
+
+fn write(root: &Path, rel: &str, body: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, body).unwrap();
+}
+
+fn previous(report: &pail_engine::scan::ScanReport) -> HashMap<String, (Identity, ContentHash)> {
+    report
+        .entries
+        .iter()
+        .filter_map(|(k, v)| match v {
+            ScannedEntry::File { identity, hash } => Some((k.clone(), (*identity, *hash))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_unchanged_tree_is_rescanned_without_reading_any_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", b"alpha");
+    write(dir.path(), "docs/b.md", b"beta");
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    let rules = IgnoreRules::new(&[]).unwrap();
+    let none = HashMap::new();
+    let first = scan(
+        dir.path(),
+        ScanOptions {
+            rules: &rules,
+            previous: &none,
+            full_hash: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(first.hashed_files, 2);
+    assert_eq!(
+        first.entries.get("empty"),
+        Some(&ScannedEntry::Dir),
+        "empty folders are kept"
+    );
+    assert_eq!(first.entries.get("docs"), Some(&ScannedEntry::Dir));
+
+    let prev = previous(&first);
+    let second = scan(
+        dir.path(),
+        ScanOptions {
+            rules: &rules,
+            previous: &prev,
+            full_hash: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(second.hashed_files, 0, "no file content read for an unchanged tree");
+    assert_eq!(second.entries, first.entries);
+}
+
+#[test]
+fn a_same_size_same_mtime_edit_is_caught_by_the_full_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "report.csv", b"1,2,3");
+    let rules = IgnoreRules::new(&[]).unwrap();
+    let none = HashMap::new();
+    let first = scan(
+        dir.path(),
+        ScanOptions {
+            rules: &rules,
+            previous: &none,
+            full_hash: false,
+        },
+    )
+    .unwrap();
+    let path = dir.path().join("report.csv");
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    // Rewrite in place (same inode), same size, then put the old mtime back: only content differs.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    std::fs::write(&path, b"9,9,9").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+
+    let prev = previous(&first);
+    let quick = scan(
+        dir.path(),
+        ScanOptions {
+            rules: &rules,
+            previous: &prev,
+            full_hash: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(quick.hashed_files, 0, "identity unchanged: the quick pass trusts it");
+    let full = scan(
+        dir.path(),
+        ScanOptions {
+            rules: &rules,
+            previous: &prev,
+            full_hash: true,
+        },
+    )
+    .unwrap();
+    assert_ne!(
+        full.entries["report.csv"], first.entries["report.csv"],
+        "the full pass sees the new content"
+    );
+}
+
+#[test]
+fn symlinks_are_reported_and_never_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "secret.txt", b"outside the root");
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "real.txt", b"inside");
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("link-to-dir")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.path().join("link.txt")).unwrap();
+    let rules = IgnoreRules::new(&[]).unwrap();
+    let none = HashMap::new();
+    let report = scan(
+        dir.path(),
+        ScanOptions {
+            rules: &rules,
+            previous: &none,
+            full_hash: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(report.entries.keys().collect::<Vec<_>>(), vec!["real.txt"]);
+    let mut links: Vec<_> = report
+        .issues
+        .iter()
+        .filter(|i| i.kind == ScanIssueKind::Symlink)
+        .map(|i| i.path.as_str())
+        .collect();
+    links.sort();
+    assert_eq!(links, vec!["link-to-dir", "link.txt"]);
+}
+
+#[test]
+fn ignore_rules_skip_files_and_whole_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".DS_Store", b"x");
+    write(dir.path(), "notes.txt", b"keep");
+    write(dir.path(), "notes.txt.swp", b"vim");
+    write(dir.path(), "build/out.bin", b"big");
+    write(dir.path(), ".pail-tmp-123", b"partial download");
+    let rules = IgnoreRules::new(&["build/".into()]).unwrap();
+    let none = HashMap::new();
+    let report = scan(
+        dir.path(),
+        ScanOptions {
+            rules: &rules,
+            previous: &none,
+            full_hash: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(report.entries.keys().collect::<Vec<_>>(), vec!["notes.txt"]);
+    assert_eq!(report.hashed_files, 1, "ignored files are not even read");
+}
+
+#[test]
+fn a_missing_root_is_an_error_not_an_empty_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("unmounted-disk");
+    let rules = IgnoreRules::new(&[]).unwrap();
+    let none = HashMap::new();
+    let err = scan(
+        &gone,
+        ScanOptions {
+            rules: &rules,
+            previous: &none,
+            full_hash: false,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert!(
+        err.user_message().contains("nothing is deleted"),
+        "{}",
+        err.user_message()
+    );
+}
+
+#[test]
+fn unicode_and_spaces_in_names_are_kept_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Ünïcødé folder/naïve café.txt", b"x");
+    write(dir.path(), "with  two spaces.txt", b"y");
+    let rules = IgnoreRules::new(&[]).unwrap();
+    let none = HashMap::new();
+    let report = scan(
+        dir.path(),
+        ScanOptions {
+            rules: &rules,
+            previous: &none,
+            full_hash: false,
+        },
+    )
+    .unwrap();
+    assert!(report.entries.contains_key("Ünïcødé folder/naïve café.txt"));
+    assert!(report.entries.contains_key("with  two spaces.txt"));
+}
