@@ -241,6 +241,41 @@ impl App {
         }
     }
 
+    /// Adds a keyring connection through the form (from the welcome screen or the sidebar) and
+    /// waits until a test of it passes and it is saved.
+    pub async fn add_connection(
+        &self,
+        from: &str,
+        provider: &str,
+        name: &str,
+        endpoint: &str,
+        key: &str,
+        secret: &str,
+    ) {
+        self.click_tid(from).await;
+        self.wait_tid("conn-form").await;
+        let select = self.wait_tid("conn-provider").await;
+        self.step(&format!("choose provider {provider}"), select.select_by_value(provider))
+            .await;
+        self.type_into("conn-name", name).await;
+        self.type_into("conn-endpoint", endpoint).await;
+        self.type_into("conn-region", "us-east-1").await;
+        self.type_into("conn-access-key", key).await;
+        self.type_into("conn-secret-key", secret).await;
+        self.click_tid("conn-test").await;
+        self.eventually("a passing connection test", || async {
+            let el = self.wait_tid("conn-test-result").await;
+            (self.attr(&el, "data-status").await.as_deref() == Some("ok")).then_some(())
+        })
+        .await;
+        self.screenshot("connection-tested").await;
+        self.click_tid("conn-save").await;
+        self.wait_for(&format!(
+            "[data-testid=\"connection-item\"][data-connection-name=\"{name}\"]"
+        ))
+        .await;
+    }
+
     /// Opens a row: selects it and presses Enter, the keyboard path a user takes.
     pub async fn open_row(&self, name: &str) {
         let row = self

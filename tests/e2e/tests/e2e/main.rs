@@ -4,9 +4,11 @@
 //!
 //! Modules:
 //! - `browse`: add a connection through the form, open a bucket, walk folders and breadcrumbs.
+//! - `manage_connections`: rename and remove from the sidebar; the keyring entry goes too.
 //! - `demo`: the first-run "try it" path with the built-in demo store.
 //! - `connection_errors`: a wrong secret is explained in the form, with details one click away.
 
 mod browse;
 mod connection_errors;
 mod demo;
+mod manage_connections;
