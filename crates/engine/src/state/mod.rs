@@ -1,7 +1,9 @@
 //! The SQLite state DB: opening it (WAL, busy timeout, foreign keys) and running migrations.
 //! Query functions live in one submodule per table group and take any executor.
 
+pub mod bases;
 pub mod connections;
+pub mod pairs;
 pub mod settings;
 
 use std::path::Path;

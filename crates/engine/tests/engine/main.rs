@@ -11,6 +11,7 @@
 //! - `listing`: paged, streamed folder listing, folders vs files, properties.
 //! - `aws_import`: profiles from ~/.aws files become working connections.
 //! - `demo_store`: the built-in demo store starts, is seeded and resumes.
+//! - `sync_state`: sync pairs, bases and activity on a real SQLite file (no keyring needed).
 
 mod aws_import;
 mod connection_errors;
@@ -19,3 +20,4 @@ mod keyring_secrets;
 mod listing;
 mod local_scan;
 mod support;
+mod sync_state;
