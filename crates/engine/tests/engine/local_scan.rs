@@ -13,6 +13,24 @@ fn write(root: &Path, rel: &str, body: &[u8]) {
     std::fs::write(p, body).unwrap();
 }
 
+/// A scan that must succeed.
+fn scan_tree(
+    root: &Path,
+    rules: &IgnoreRules,
+    previous: &HashMap<String, (Identity, ContentHash)>,
+    full_hash: bool,
+) -> pail_engine::scan::ScanReport {
+    scan(
+        root,
+        ScanOptions {
+            rules,
+            previous,
+            full_hash,
+        },
+    )
+    .unwrap()
+}
+
 fn previous(report: &pail_engine::scan::ScanReport) -> HashMap<String, (Identity, ContentHash)> {
     report
         .entries
@@ -32,15 +50,7 @@ fn an_unchanged_tree_is_rescanned_without_reading_any_file() {
     std::fs::create_dir_all(dir.path().join("empty")).unwrap();
     let rules = IgnoreRules::new(&[]).unwrap();
     let none = HashMap::new();
-    let first = scan(
-        dir.path(),
-        ScanOptions {
-            rules: &rules,
-            previous: &none,
-            full_hash: false,
-        },
-    )
-    .unwrap();
+    let first = scan_tree(dir.path(), &rules, &none, false);
     assert_eq!(first.hashed_files, 2);
     assert_eq!(
         first.entries.get("empty"),
@@ -50,15 +60,7 @@ fn an_unchanged_tree_is_rescanned_without_reading_any_file() {
     assert_eq!(first.entries.get("docs"), Some(&ScannedEntry::Dir));
 
     let prev = previous(&first);
-    let second = scan(
-        dir.path(),
-        ScanOptions {
-            rules: &rules,
-            previous: &prev,
-            full_hash: false,
-        },
-    )
-    .unwrap();
+    let second = scan_tree(dir.path(), &rules, &prev, false);
     assert_eq!(second.hashed_files, 0, "no file content read for an unchanged tree");
     assert_eq!(second.entries, first.entries);
 }
@@ -69,15 +71,7 @@ fn a_same_size_same_mtime_edit_is_caught_by_the_full_pass() {
     write(dir.path(), "report.csv", b"1,2,3");
     let rules = IgnoreRules::new(&[]).unwrap();
     let none = HashMap::new();
-    let first = scan(
-        dir.path(),
-        ScanOptions {
-            rules: &rules,
-            previous: &none,
-            full_hash: false,
-        },
-    )
-    .unwrap();
+    let first = scan_tree(dir.path(), &rules, &none, false);
     let path = dir.path().join("report.csv");
     let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
     // Rewrite in place (same inode), same size, then put the old mtime back: only content differs.
@@ -96,25 +90,9 @@ fn a_same_size_same_mtime_edit_is_caught_by_the_full_pass() {
         .unwrap();
 
     let prev = previous(&first);
-    let quick = scan(
-        dir.path(),
-        ScanOptions {
-            rules: &rules,
-            previous: &prev,
-            full_hash: false,
-        },
-    )
-    .unwrap();
+    let quick = scan_tree(dir.path(), &rules, &prev, false);
     assert_eq!(quick.hashed_files, 0, "identity unchanged: the quick pass trusts it");
-    let full = scan(
-        dir.path(),
-        ScanOptions {
-            rules: &rules,
-            previous: &prev,
-            full_hash: true,
-        },
-    )
-    .unwrap();
+    let full = scan_tree(dir.path(), &rules, &prev, true);
     assert_ne!(
         full.entries["report.csv"], first.entries["report.csv"],
         "the full pass sees the new content"
@@ -131,15 +109,7 @@ fn symlinks_are_reported_and_never_followed() {
     std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.path().join("link.txt")).unwrap();
     let rules = IgnoreRules::new(&[]).unwrap();
     let none = HashMap::new();
-    let report = scan(
-        dir.path(),
-        ScanOptions {
-            rules: &rules,
-            previous: &none,
-            full_hash: false,
-        },
-    )
-    .unwrap();
+    let report = scan_tree(dir.path(), &rules, &none, false);
     assert_eq!(report.entries.keys().collect::<Vec<_>>(), vec!["real.txt"]);
     let mut links: Vec<_> = report
         .issues
@@ -161,15 +131,7 @@ fn ignore_rules_skip_files_and_whole_folders() {
     write(dir.path(), ".pail-tmp-123", b"partial download");
     let rules = IgnoreRules::new(&["build/".into()]).unwrap();
     let none = HashMap::new();
-    let report = scan(
-        dir.path(),
-        ScanOptions {
-            rules: &rules,
-            previous: &none,
-            full_hash: false,
-        },
-    )
-    .unwrap();
+    let report = scan_tree(dir.path(), &rules, &none, false);
     assert_eq!(report.entries.keys().collect::<Vec<_>>(), vec!["notes.txt"]);
     assert_eq!(report.hashed_files, 1, "ignored files are not even read");
 }
@@ -204,15 +166,7 @@ fn unicode_and_spaces_in_names_are_kept_exactly() {
     write(dir.path(), "with  two spaces.txt", b"y");
     let rules = IgnoreRules::new(&[]).unwrap();
     let none = HashMap::new();
-    let report = scan(
-        dir.path(),
-        ScanOptions {
-            rules: &rules,
-            previous: &none,
-            full_hash: false,
-        },
-    )
-    .unwrap();
+    let report = scan_tree(dir.path(), &rules, &none, false);
     assert!(report.entries.contains_key("Ünïcødé folder/naïve café.txt"));
     assert!(report.entries.contains_key("with  two spaces.txt"));
 }
