@@ -74,3 +74,13 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_engine_and_tauri_agree_on_the_app_identifier() {
+        // The CLI finds the app's data folder through pail_engine::APP_IDENTIFIER.
+        let conf: serde_json::Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+        assert_eq!(conf["identifier"], pail_engine::APP_IDENTIFIER);
+    }
+}

@@ -63,8 +63,8 @@ impl App {
         );
         let data_dir = tempfile::tempdir().expect("temp dir");
         let keyring_service = format!("pail-e2e-{}", uuid::Uuid::new_v4().simple());
-        let port = free_port();
-        let native_port = free_port();
+        let ports = pail_testkit::free_ports(2);
+        let (port, native_port) = (ports[0], ports[1]);
         let mut cmd = Command::new("tauri-driver");
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("PAIL_DATA_DIR", data_dir.path())
@@ -78,18 +78,32 @@ impl App {
             Err(e) => panic!("tauri-driver must be installed (cargo install tauri-driver --locked): {e}"),
         };
         pail_testkit::wait_for_port(port, "tauri-driver");
+        // tauri-driver forwards to WebKitWebDriver, which may still be starting on a busy machine.
+        pail_testkit::wait_for_port(native_port, "WebKitWebDriver");
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({ "application": app_binary() }),
         );
-        let client = ClientBuilder::rustls()
-            .expect("rustls")
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("WebDriver session with the app");
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            let connected = ClientBuilder::rustls()
+                .expect("rustls")
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await;
+            match connected {
+                Ok(c) => break c,
+                // A session request that races the driver's start gets a cut-off answer; ask again.
+                Err(e) if attempt < 3 => {
+                    eprintln!("WebDriver session attempt {attempt} failed ({e}); retrying");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("WebDriver session with the app: {e}"),
+            }
+        };
         App {
             client,
             data_dir,

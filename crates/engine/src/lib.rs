@@ -27,4 +27,7 @@ pub mod state;
 pub mod sync;
 
 pub use engine::{BucketList, Engine, EngineConfig, TestReport};
+
+/// The app's identifier; its data folder is `<OS data dir>/<APP_IDENTIFIER>` (Tauri's app_data_dir).
+pub const APP_IDENTIFIER: &str = "app.pail.desktop";
 pub use error::{Error, ErrorCode, Result};

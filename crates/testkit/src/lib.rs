@@ -17,6 +17,21 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// `n` distinct free loopback ports (all held open while choosing, so none repeats).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("no free loopback port: {e}")))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| {
+            l.local_addr()
+                .unwrap_or_else(|e| panic!("no local address: {e}"))
+                .port()
+        })
+        .collect()
+}
+
 /// Waits until something listens on the loopback port.
 pub fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -21,6 +21,8 @@ pub enum RemoteCredentials {
         /// Secret access key.
         secret: Sensitive<String>,
     },
+    /// The standard AWS environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
+    Environment,
     /// Whatever the SDK resolves for a named profile in ~/.aws (SSO, credential_process, roles, keys).
     Profile(String),
 }
@@ -98,6 +100,9 @@ impl Remote {
                 None,
                 None,
                 "pail-keyring",
+            )),
+            RemoteCredentials::Environment => builder.credentials_provider(SharedCredentialsProvider::new(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
             )),
             RemoteCredentials::Profile(profile) => {
                 let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()

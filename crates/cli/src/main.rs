@@ -1,0 +1,163 @@
+//! `pail`: the engine on the command line. Errors print the same plain-words message the app
+//! shows, then the technical detail, and exit non-zero.
+
+mod location;
+
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use pail_engine::remote::{ClientOptions, EntryKind, Remote, RemoteCredentials};
+use pail_engine::{Engine, EngineConfig, Error};
+
+use crate::location::S3Location;
+
+#[derive(Parser)]
+#[command(name = "pail", version, about = "S3 buckets as folders, from the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lists a folder: `pail ls s3://BUCKET/PREFIX/` (folders first, like the app).
+    Ls {
+        /// s3://BUCKET or s3://BUCKET/PREFIX/
+        target: String,
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    },
+}
+
+/// Where and as whom to connect; without `--profile`, credentials come from the standard AWS
+/// environment variables.
+#[derive(Args)]
+struct ConnectionArgs {
+    /// The name of a connection saved in the Pail app (its secret comes from the OS keyring).
+    #[arg(long)]
+    profile: Option<String>,
+    /// S3 endpoint URL, for S3-compatible stores (default: AWS).
+    #[arg(long, env = "AWS_ENDPOINT_URL_S3")]
+    endpoint: Option<String>,
+    /// Signing region.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    region: String,
+    /// Path-style addressing (most self-hosted stores need it).
+    #[arg(long)]
+    path_style: bool,
+}
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PAIL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pail: could not start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pail: {}", e.user_message());
+            eprintln!("      detail: {}", e.detail());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Ls { target, conn } => {
+            let location = S3Location::parse(&target)?;
+            let remote = connect(&conn).await?;
+            ls(&remote, &location).await
+        }
+    }
+}
+
+async fn connect(args: &ConnectionArgs) -> Result<Remote, Error> {
+    match &args.profile {
+        Some(name) => {
+            let engine = Engine::open(EngineConfig {
+                data_dir: data_dir()?,
+                keyring_service: std::env::var("PAIL_KEYRING_SERVICE").unwrap_or_else(|_| "pail".into()),
+                aws_files: Default::default(),
+            })
+            .await?;
+            let connection = engine
+                .list_connections()
+                .await?
+                .into_iter()
+                .find(|c| &c.name == name)
+                .ok_or_else(|| Error::InvalidInput(format!("There is no connection named “{name}” in Pail.")))?;
+            engine.remote(&connection, ClientOptions::default()).await
+        }
+        None => Ok(Remote::new(
+            args.endpoint.as_deref(),
+            &args.region,
+            args.path_style,
+            RemoteCredentials::Environment,
+            ClientOptions::default(),
+            &Default::default(),
+        )
+        .await),
+    }
+}
+
+/// The app's data folder (the same one the desktop app uses), or `$PAIL_DATA_DIR`.
+fn data_dir() -> Result<PathBuf, Error> {
+    if let Some(dir) = std::env::var_os("PAIL_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::data_dir()
+        .map(|d| d.join(pail_engine::APP_IDENTIFIER))
+        .ok_or_else(|| Error::InvalidInput("Pail could not find your data folder; set PAIL_DATA_DIR.".into()))
+}
+
+async fn ls(remote: &Remote, location: &S3Location) -> Result<(), Error> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut write_failed = None;
+    remote
+        .list_folder(&location.bucket, &location.prefix, 1000, |page| {
+            for e in page {
+                let line = match e.kind {
+                    EntryKind::Folder => format!("{:>30} {}/", "PRE", e.name),
+                    EntryKind::File => format!(
+                        "{:<19} {:>10} {}",
+                        e.last_modified
+                            .as_deref()
+                            .map(|t| t.replace('T', " ").chars().take(19).collect::<String>())
+                            .unwrap_or_default(),
+                        e.size.unwrap_or(0),
+                        e.name
+                    ),
+                };
+                if let Err(err) = writeln!(out, "{line}") {
+                    write_failed = Some(err);
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        })
+        .await?;
+    match write_failed.map(Err).unwrap_or_else(|| out.flush()) {
+        // A closed pipe (`pail ls … | head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Io {
+            context: "write the listing".into(),
+            source: e,
+        }),
+        Ok(()) => Ok(()),
+    }
+}
