@@ -1,6 +1,7 @@
 //! `pail`: the engine on the command line. Errors print the same plain-words message the app
 //! shows, then the technical detail, and exit non-zero.
 
+mod copy;
 mod location;
 
 use std::ops::ControlFlow;
@@ -26,6 +27,18 @@ enum Command {
     Ls {
         /// s3://BUCKET or s3://BUCKET/PREFIX/
         target: String,
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    },
+    /// Copies files: `pail cp [-r] SRC DST`, where one side is s3://BUCKET/KEY and the other a local path.
+    Cp {
+        /// Copy folders with everything inside.
+        #[arg(short, long)]
+        recursive: bool,
+        /// Source: a local path or s3://BUCKET/KEY (a folder ends with /).
+        src: String,
+        /// Destination: a local path or s3://BUCKET/KEY.
+        dst: String,
         #[command(flatten)]
         conn: ConnectionArgs,
     },
@@ -80,6 +93,29 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let location = S3Location::parse(&target)?;
             let remote = connect(&conn).await?;
             ls(&remote, &location).await
+        }
+        Command::Cp {
+            recursive,
+            src,
+            dst,
+            conn,
+        } => {
+            let (src, dst) = (copy::Place::parse(&src)?, copy::Place::parse(&dst)?);
+            let remote = connect(&conn).await?;
+            let done = copy::copy(&remote, src, dst, recursive).await?;
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprintln!(
+                    "copied {} files ({} bytes){}",
+                    done.files,
+                    done.bytes,
+                    if done.skipped > 0 {
+                        format!(", skipped {}", done.skipped)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            Ok(())
         }
     }
 }

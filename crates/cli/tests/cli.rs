@@ -73,3 +73,96 @@ fn failures_exit_non_zero_with_the_plain_message_and_the_detail() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn cp_uploads_and_downloads_a_tree_byte_for_byte() {
+    let endpoint = moto_endpoint();
+    let bucket = bucket_name("cli-cp");
+    make_bucket(&sdk_client(&endpoint, "clikey", "clisecret"), &bucket, &[]).await;
+    let src = tempfile::tempdir().unwrap();
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::create_dir_all(src.path().join("sub/deeper")).unwrap();
+    std::fs::write(src.path().join("a.txt"), b"alpha").unwrap();
+    std::fs::write(src.path().join("sub/deeper/big.bin"), &big).unwrap();
+    std::fs::write(src.path().join("sub/naïve café.txt"), b"unicode").unwrap();
+
+    let out = pail(
+        &["cp", "-r", src.path().to_str().unwrap(), &format!("s3://{bucket}/up/")],
+        &endpoint,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+
+    let dst = tempfile::tempdir().unwrap();
+    let out = pail(
+        &["cp", "-r", &format!("s3://{bucket}/up/"), dst.path().to_str().unwrap()],
+        &endpoint,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(std::fs::read(dst.path().join("a.txt")).unwrap(), b"alpha");
+    assert_eq!(std::fs::read(dst.path().join("sub/deeper/big.bin")).unwrap(), big);
+    assert_eq!(
+        std::fs::read(dst.path().join("sub/naïve café.txt")).unwrap(),
+        b"unicode"
+    );
+    let leftovers: Vec<_> = walk(dst.path())
+        .into_iter()
+        .filter(|p| p.contains(".pail-tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temp files left: {leftovers:?}");
+
+    // One file, into an existing folder, keeps its name.
+    let one = tempfile::tempdir().unwrap();
+    let out = pail(
+        &["cp", &format!("s3://{bucket}/up/a.txt"), one.path().to_str().unwrap()],
+        &endpoint,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(std::fs::read(one.path().join("a.txt")).unwrap(), b"alpha");
+}
+
+#[tokio::test]
+async fn cp_never_writes_outside_the_destination_for_hostile_keys() {
+    let endpoint = moto_endpoint();
+    let bucket = bucket_name("cli-hostile");
+    let keys: Vec<String> = ["in/ok.txt", "in/../escape.txt", "in/a//b.txt"]
+        .map(String::from)
+        .to_vec();
+    make_bucket(&sdk_client(&endpoint, "clikey", "clisecret"), &bucket, &keys).await;
+    let root = tempfile::tempdir().unwrap();
+    let dst = root.path().join("dst");
+    let out = pail(
+        &["cp", "-r", &format!("s3://{bucket}/in/"), dst.to_str().unwrap()],
+        &endpoint,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(std::fs::read(dst.join("ok.txt")).unwrap(), b"in/ok.txt");
+    assert!(
+        !root.path().join("escape.txt").exists(),
+        "nothing escaped the destination"
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("skipped s3://") && err.contains("escape.txt"), "{err}");
+    assert!(err.contains("a//b.txt"), "{err}");
+}
+
+#[test]
+fn cp_of_a_folder_without_r_is_explained() {
+    let endpoint = moto_endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let out = pail(&["cp", dir.path().to_str().unwrap(), "s3://some-bucket/x/"], &endpoint);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("use -r"), "{}", text(&out.stderr));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}

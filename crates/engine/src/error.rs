@@ -57,6 +57,10 @@ pub enum Operation {
     OpenBucket,
     /// HeadObject (properties).
     HeadObject,
+    /// PutObject (upload).
+    PutObject,
+    /// GetObject (download).
+    GetObject,
 }
 
 /// Everything that can go wrong in the engine.
@@ -185,6 +189,8 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
             Operation::ListBuckets => "These keys work, but they are not allowed to list buckets. Type the name of a bucket you can open.".into(),
             Operation::ListObjects | Operation::OpenBucket => format!("These keys are not allowed to open “{bucket_name}”. Ask the bucket's owner for read access, or use other keys."),
             Operation::HeadObject => "These keys are not allowed to read this file's details.".into(),
+            Operation::PutObject => format!("These keys are not allowed to write to “{bucket_name}”."),
+            Operation::GetObject => format!("These keys are not allowed to download from “{bucket_name}”."),
         },
         ErrorCode::NoSuchBucket => format!("The bucket “{bucket_name}” does not exist (any more). It may have been deleted or renamed, or it lives in another region."),
         ErrorCode::NoSuchKey => "This file is no longer in the bucket. Someone may have deleted or moved it; refresh the folder to see what is there now.".into(),

@@ -89,7 +89,7 @@ fn from_status(status: u16, operation: Operation) -> ErrorCode {
     match status {
         401 | 403 => ErrorCode::AccessDenied,
         404 => match operation {
-            Operation::HeadObject => ErrorCode::NoSuchKey,
+            Operation::HeadObject | Operation::GetObject => ErrorCode::NoSuchKey,
             _ => ErrorCode::NoSuchBucket,
         },
         408 => ErrorCode::Timeout,

@@ -208,6 +208,35 @@ impl Remote {
     }
 }
 
+impl Remote {
+    /// Every object key (with its size) under `prefix`, at any depth, in key order.
+    pub async fn list_objects_recursive(&self, bucket: &str, prefix: &str) -> Result<Vec<(String, u64)>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let resp = self
+                .client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))?;
+            for o in resp.contents() {
+                if let Some(k) = o.key() {
+                    out.push((k.to_owned(), o.size().unwrap_or(0).max(0) as u64));
+                }
+            }
+            match resp.next_continuation_token().filter(|t| !t.is_empty()) {
+                Some(t) if resp.is_truncated() != Some(false) => token = Some(t.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,10 @@ mod classify;
 mod client;
 mod listing;
 mod objects;
+mod transfer;
 
 pub use classify::classify;
 pub use client::{ClientOptions, Remote, RemoteCredentials};
 pub use listing::{folder_entries_from_page, BucketInfo, Entry, EntryKind, ListControl, ListSummary};
 pub use objects::{MetadataEntry, ObjectProperties};
+pub use transfer::TEMP_PREFIX;

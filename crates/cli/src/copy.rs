@@ -1,0 +1,254 @@
+//! `pail cp [-r] SRC DST`: local → S3 and S3 → local, files in parallel, streaming, each file
+//! landing under its final name only when complete.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pail_engine::remote::Remote;
+use pail_engine::sync::RelPath;
+use pail_engine::Error;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// How many files move at once.
+const PARALLEL_FILES: usize = 16;
+
+/// One side of a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A path on this computer.
+    Local(PathBuf),
+    /// `s3://bucket/key` (a key ending in `/`, or empty, names a folder).
+    S3 {
+        /// Bucket.
+        bucket: String,
+        /// Key or folder prefix.
+        key: String,
+    },
+}
+
+impl Place {
+    /// `s3://…` is S3, anything else a local path.
+    pub fn parse(s: &str) -> Result<Place, Error> {
+        match s.strip_prefix("s3://") {
+            Some(rest) => {
+                let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+                pail_engine::connections::validate_bucket_name(bucket)?;
+                Ok(Place::S3 {
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                })
+            }
+            None => Ok(Place::Local(PathBuf::from(s))),
+        }
+    }
+}
+
+/// What a copy moved.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Copied {
+    /// Files.
+    pub files: u64,
+    /// Bytes.
+    pub bytes: u64,
+    /// Keys skipped because they cannot be local paths.
+    pub skipped: u64,
+}
+
+/// Runs a copy.
+pub async fn copy(remote: &Remote, src: Place, dst: Place, recursive: bool) -> Result<Copied, Error> {
+    match (src, dst) {
+        (Place::Local(from), Place::S3 { bucket, key }) => upload(remote, &from, &bucket, &key, recursive).await,
+        (Place::S3 { bucket, key }, Place::Local(to)) => download(remote, &bucket, &key, &to, recursive).await,
+        (Place::Local(_), Place::Local(_)) => Err(Error::InvalidInput(
+            "Both places are on this computer; one of them must be s3://BUCKET/….".into(),
+        )),
+        (Place::S3 { .. }, Place::S3 { .. }) => Err(Error::InvalidInput(
+            "Copying between two S3 locations is not supported by `pail cp` yet; copy through a local folder.".into(),
+        )),
+    }
+}
+
+fn file_name(p: &Path) -> Result<String, Error> {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| Error::InvalidInput(format!("{} has no usable file name.", p.display())))
+}
+
+async fn upload(remote: &Remote, from: &Path, bucket: &str, key: &str, recursive: bool) -> Result<Copied, Error> {
+    let meta = tokio::fs::symlink_metadata(from).await.map_err(|source| Error::Io {
+        context: format!("read {}", from.display()),
+        source,
+    })?;
+    let mut jobs: Vec<(PathBuf, String)> = Vec::new();
+    if meta.is_dir() {
+        if !recursive {
+            return Err(Error::InvalidInput(format!(
+                "{} is a folder; use -r to copy it with everything inside.",
+                from.display()
+            )));
+        }
+        let base = if key.is_empty() || key.ends_with('/') {
+            key.to_owned()
+        } else {
+            format!("{key}/")
+        };
+        for entry in walkdir::WalkDir::new(from).follow_links(false).sort_by_file_name() {
+            let entry = entry.map_err(|e| Error::Io {
+                context: format!("read {}", from.display()),
+                source: e.into(),
+            })?;
+            if entry.file_type().is_symlink() {
+                eprintln!(
+                    "pail: skipped symbolic link {} (links are never followed)",
+                    entry.path().display()
+                );
+                continue;
+            }
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(from).unwrap_or(entry.path());
+            let Some(rel) = rel.to_str() else {
+                eprintln!("pail: skipped {} (its name is not valid UTF-8)", entry.path().display());
+                continue;
+            };
+            jobs.push((
+                entry.path().to_path_buf(),
+                format!("{base}{}", rel.replace(std::path::MAIN_SEPARATOR, "/")),
+            ));
+        }
+    } else {
+        let key = if key.is_empty() || key.ends_with('/') {
+            format!("{key}{}", file_name(from)?)
+        } else {
+            key.to_owned()
+        };
+        jobs.push((from.to_path_buf(), key));
+    }
+    run_parallel(jobs, remote, bucket, |remote, bucket, (path, key)| async move {
+        remote.upload_file(&path, &bucket, &key).await
+    })
+    .await
+}
+
+async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, recursive: bool) -> Result<Copied, Error> {
+    let is_folder = key.is_empty() || key.ends_with('/');
+    if !recursive && is_folder {
+        return Err(Error::InvalidInput(
+            "That is a folder; use -r to copy it with everything inside.".into(),
+        ));
+    }
+    let mut copied = Copied::default();
+    let mut jobs: Vec<(PathBuf, String)> = Vec::new();
+    if recursive {
+        let prefix = if is_folder { key.to_owned() } else { format!("{key}/") };
+        for (k, _) in remote.list_objects_recursive(bucket, &prefix).await? {
+            // Every key becomes a path under `to` only after validation: `../x`, `a//b` and
+            // friends would otherwise write outside the destination.
+            match RelPath::from_key(&prefix, &k) {
+                Ok(rel) if rel.is_dir() => {
+                    let dir = to.join(rel.as_str());
+                    tokio::fs::create_dir_all(&dir).await.map_err(|source| Error::Io {
+                        context: format!("create {}", dir.display()),
+                        source,
+                    })?;
+                }
+                Ok(rel) => jobs.push((to.join(rel.as_str()), k)),
+                Err(_) if k == prefix => {}
+                Err(why) => {
+                    eprintln!("pail: skipped s3://{bucket}/{k}: {why}");
+                    copied.skipped += 1;
+                }
+            }
+        }
+    } else {
+        let name = key.rsplit('/').next().unwrap_or(key);
+        let dest = if to.is_dir() { to.join(name) } else { to.to_path_buf() };
+        jobs.push((dest, key.to_owned()));
+    }
+    let moved = run_parallel(jobs, remote, bucket, |remote, bucket, (path, key)| async move {
+        remote.download_file(&bucket, &key, &path).await
+    })
+    .await?;
+    Ok(Copied {
+        skipped: copied.skipped,
+        ..moved
+    })
+}
+
+async fn run_parallel<F, Fut>(
+    jobs: Vec<(PathBuf, String)>,
+    remote: &Remote,
+    bucket: &str,
+    one: F,
+) -> Result<Copied, Error>
+where
+    F: Fn(Remote, String, (PathBuf, String)) -> Fut,
+    Fut: std::future::Future<Output = Result<u64, Error>> + Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(PARALLEL_FILES));
+    let mut set = JoinSet::new();
+    for job in jobs {
+        let permits = permits.clone();
+        let fut = one(remote.clone(), bucket.to_owned(), job);
+        set.spawn(async move {
+            // A closed semaphore means an earlier file failed: this one is not started.
+            let Ok(_permit) = permits.acquire_owned().await else {
+                return Err(Error::InvalidInput("not started after an earlier failure".into()));
+            };
+            fut.await
+        });
+    }
+    let mut copied = Copied::default();
+    let mut first_error = None;
+    while let Some(done) = set.join_next().await {
+        match done {
+            Ok(Ok(bytes)) => {
+                copied.files += 1;
+                copied.bytes += bytes;
+            }
+            Ok(Err(e)) => {
+                if first_error.is_none() {
+                    // Stop starting new files; those running finish or fail on their own.
+                    permits.close();
+                    first_error = Some(e);
+                }
+            }
+            Err(join) if join.is_cancelled() => {}
+            Err(join) => {
+                first_error.get_or_insert(Error::InvalidInput(format!("a transfer task failed: {join}")));
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(copied),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_parse() {
+        assert_eq!(
+            Place::parse("s3://b-1/a/b.txt").unwrap(),
+            Place::S3 {
+                bucket: "b-1".into(),
+                key: "a/b.txt".into()
+            }
+        );
+        assert_eq!(
+            Place::parse("s3://b-1").unwrap(),
+            Place::S3 {
+                bucket: "b-1".into(),
+                key: "".into()
+            }
+        );
+        assert_eq!(Place::parse("./x").unwrap(), Place::Local("./x".into()));
+        assert!(Place::parse("s3://B").is_err());
+    }
+}
