@@ -31,12 +31,15 @@ where
             let s3_code = err.code().unwrap_or("");
             let message = err.message().unwrap_or("");
             let code = from_s3_code(s3_code).unwrap_or_else(|| from_status(status, operation));
-            (
-                code,
+            let detail = if s3_code.is_empty() && message.is_empty() {
+                // No S3 error document: the chain is all there is to go on.
+                format!("HTTP {status}: {}", error_chain(&err))
+            } else {
                 format!("HTTP {status} {s3_code}: {message}")
                     .trim_end_matches([':', ' '])
-                    .to_owned(),
-            )
+                    .to_owned()
+            };
+            (code, detail)
         }
         SdkError::ResponseError(r) => {
             let status = r.raw().status().as_u16();

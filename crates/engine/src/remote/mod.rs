@@ -11,4 +11,4 @@ pub use classify::classify;
 pub use client::{ClientOptions, Remote, RemoteCredentials};
 pub use listing::{folder_entries_from_page, BucketInfo, Entry, EntryKind, ListControl, ListSummary};
 pub use objects::{MetadataEntry, ObjectProperties};
-pub use transfer::TEMP_PREFIX;
+pub use transfer::{UploadOptions, TEMP_PREFIX};

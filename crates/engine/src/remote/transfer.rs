@@ -5,9 +5,10 @@
 
 use std::path::Path;
 
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
+use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
 use tokio::io::AsyncWriteExt;
+use tokio::task::JoinSet;
 
 use super::{classify, Remote};
 use crate::error::{Error, Operation, Result};
@@ -16,9 +17,55 @@ use crate::error::{Error, Operation, Result};
 /// under its final name.
 pub const TEMP_PREFIX: &str = ".pail-tmp-";
 
+/// When and how large files are split into parts.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadOptions {
+    /// Files at least this large go up in parts.
+    pub multipart_threshold: u64,
+    /// Bytes per part (S3's minimum is 5 MiB for all but the last).
+    pub part_size: u64,
+    /// Parts in flight at once.
+    pub parallel_parts: usize,
+}
+
+impl Default for UploadOptions {
+    fn default() -> Self {
+        Self {
+            multipart_threshold: 16 * MIB,
+            part_size: 8 * MIB,
+            parallel_parts: 4,
+        }
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+/// S3 allows at most 10,000 parts; the part size grows for files that would need more.
+const MAX_PARTS: u64 = 10_000;
+
 impl Remote {
-    /// Uploads `local` to `bucket/key` with a CRC32 checksum; returns the bytes sent.
+    /// Uploads `local` to `bucket/key`: one checksummed PUT, or parts in parallel above the
+    /// threshold (each read straight from disk). Returns the bytes sent.
     pub async fn upload_file(&self, local: &Path, bucket: &str, key: &str) -> Result<u64> {
+        self.upload_file_with(local, bucket, key, UploadOptions::default())
+            .await
+    }
+
+    /// [`Remote::upload_file`] with explicit part settings.
+    pub async fn upload_file_with(&self, local: &Path, bucket: &str, key: &str, options: UploadOptions) -> Result<u64> {
+        let size = tokio::fs::metadata(local)
+            .await
+            .map_err(|source| Error::Io {
+                context: format!("read {}", local.display()),
+                source,
+            })?
+            .len();
+        if size >= options.multipart_threshold.max(1) {
+            return self.upload_multipart(local, bucket, key, size, options).await;
+        }
+        self.upload_single(local, bucket, key).await
+    }
+
+    async fn upload_single(&self, local: &Path, bucket: &str, key: &str) -> Result<u64> {
         let body = ByteStream::from_path(local).await.map_err(|e| Error::Io {
             context: format!("read {}", local.display()),
             source: std::io::Error::other(e),
@@ -34,6 +81,158 @@ impl Remote {
             .await
             .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
         Ok(len)
+    }
+
+    async fn upload_multipart(
+        &self,
+        local: &Path,
+        bucket: &str,
+        key: &str,
+        size: u64,
+        options: UploadOptions,
+    ) -> Result<u64> {
+        let part_size = options.part_size.max(5 * MIB).max(size.div_ceil(MAX_PARTS));
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
+        let Some(upload_id) = created.upload_id().map(str::to_owned) else {
+            return Err(self.protocol_error(bucket, "the store started a multipart upload without an upload id"));
+        };
+        match self
+            .upload_parts(local, bucket, key, &upload_id, size, part_size, options.parallel_parts)
+            .await
+        {
+            Ok(parts) => {
+                let completed = CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
+                let done = self
+                    .client
+                    .complete_multipart_upload()
+                    .bucket(bucket)
+                    .key(key)
+                    .upload_id(&upload_id)
+                    .multipart_upload(completed)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)));
+                if let Err(e) = done {
+                    self.abort_upload(bucket, key, &upload_id).await;
+                    return Err(e);
+                }
+                Ok(size)
+            }
+            Err(e) => {
+                // Parts of an abandoned upload stay billed and hidden until aborted.
+                self.abort_upload(bucket, key, &upload_id).await;
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn upload_parts(
+        &self,
+        local: &Path,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        size: u64,
+        part_size: u64,
+        parallel: usize,
+    ) -> Result<Vec<CompletedPart>> {
+        let count = size.div_ceil(part_size);
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
+        let mut set = JoinSet::new();
+        for index in 0..count {
+            let offset = index * part_size;
+            let len = part_size.min(size - offset);
+            let (client, bucket, key, upload_id, path, permits) = (
+                self.client.clone(),
+                bucket.to_owned(),
+                key.to_owned(),
+                upload_id.to_owned(),
+                local.to_path_buf(),
+                permits.clone(),
+            );
+            let endpoint = self.endpoint_label().to_owned();
+            set.spawn(async move {
+                let Ok(_permit) = permits.acquire_owned().await else {
+                    return Err(Error::InvalidInput("upload stopped".into()));
+                };
+                let body = ByteStream::read_from()
+                    .path(&path)
+                    .offset(offset)
+                    .length(Length::Exact(len))
+                    .build()
+                    .await
+                    .map_err(|e| Error::Io {
+                        context: format!("read {}", path.display()),
+                        source: std::io::Error::other(e),
+                    })?;
+                let part_number = i32::try_from(index + 1).unwrap_or(i32::MAX);
+                let out = client
+                    .upload_part()
+                    .bucket(&bucket)
+                    .key(&key)
+                    .upload_id(&upload_id)
+                    .part_number(part_number)
+                    .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, Operation::PutObject, &endpoint, Some(&bucket)))?;
+                Ok(CompletedPart::builder()
+                    .part_number(part_number)
+                    .set_e_tag(out.e_tag().map(str::to_owned))
+                    .set_checksum_crc32(out.checksum_crc32().map(str::to_owned))
+                    .build())
+            });
+        }
+        let mut parts = Vec::with_capacity(count as usize);
+        while let Some(done) = set.join_next().await {
+            match done {
+                Ok(Ok(part)) => parts.push(part),
+                Ok(Err(e)) => {
+                    permits.close();
+                    set.abort_all();
+                    return Err(e);
+                }
+                Err(join) => {
+                    set.abort_all();
+                    return Err(self.protocol_error(bucket, &format!("a part upload task failed: {join}")));
+                }
+            }
+        }
+        parts.sort_by_key(|p| p.part_number());
+        Ok(parts)
+    }
+
+    async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) {
+        if let Err(e) = self
+            .client
+            .abort_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+        {
+            tracing::warn!(bucket, key, error = %crate::error::error_chain(&e), "could not abort a multipart upload");
+        }
+    }
+
+    fn protocol_error(&self, bucket: &str, detail: &str) -> Error {
+        Error::Remote {
+            code: crate::error::ErrorCode::Server,
+            operation: Operation::PutObject,
+            endpoint: self.endpoint_label().to_owned(),
+            bucket: Some(bucket.to_owned()),
+            detail: detail.to_owned(),
+        }
     }
 
     /// Downloads `bucket/key` to `dest` through a temp file in the same folder, renamed into

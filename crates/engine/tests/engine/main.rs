@@ -9,6 +9,7 @@
 //! - `connection_errors`: each connection problem gets its own plain-words message.
 //! - `local_scan`: walking a real folder — hashing gated on identity, symlinks, ignores.
 //! - `listing`: paged, streamed folder listing, folders vs files, properties.
+//! - `transfers`: multipart uploads in parallel parts, verified downloads, nothing left behind.
 //! - `aws_import`: profiles from ~/.aws files become working connections.
 //! - `demo_store`: the built-in demo store starts, is seeded and resumes.
 //! - `sync_state`: sync pairs, bases and activity on a real SQLite file (no keyring needed).
@@ -21,3 +22,4 @@ mod listing;
 mod local_scan;
 mod support;
 mod sync_state;
+mod transfers;
