@@ -144,23 +144,21 @@ impl App {
         format!("[data-testid=\"{id}\"]")
     }
 
-    /// Waits (up to 20 s) for an element matching `css`.
+    /// Waits (up to 20 s) for an element matching `css`. Any lookup error counts as "not yet":
+    /// WebKitWebDriver reports a node that React is re-rendering as stale instead of absent.
     pub async fn wait_for(&self, css: &str) -> Element {
-        let found = tokio::time::timeout(
-            Duration::from_secs(30),
-            self.client
-                .wait()
-                .at_most(Duration::from_secs(20))
-                .for_element(Locator::Css(css)),
-        )
-        .await;
-        match found {
-            Ok(Ok(el)) => el,
-            Err(_) => panic!("waiting for {css}: the WebDriver did not answer within 30 s"),
-            Ok(Err(e)) => {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let last = match tokio::time::timeout(Duration::from_secs(30), self.client.find(Locator::Css(css))).await {
+                Ok(Ok(el)) => return el,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => panic!("waiting for {css}: the WebDriver did not answer within 30 s"),
+            };
+            if Instant::now() > deadline {
                 let shot = self.screenshot("missing-element").await;
-                panic!("{css} did not appear ({e}); see {}", shot.display());
+                panic!("{css} did not appear ({last}); see {}", shot.display());
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
@@ -171,30 +169,52 @@ impl App {
 
     /// Clicks the element with this test id.
     pub async fn click_tid(&self, id: &str) {
-        self.wait_tid(id)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {id}: {e}"));
+        self.click_css(&Self::tid(id)).await;
     }
 
-    /// Clicks the first element matching `css`.
+    /// Clicks the first element matching `css`, finding it again if React replaced it meanwhile.
     pub async fn click_css(&self, css: &str) {
-        self.wait_for(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let el = self.wait_for(css).await;
+            let last = match tokio::time::timeout(Duration::from_secs(30), el.click()).await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => panic!("click {css}: the WebDriver did not answer within 30 s"),
+            };
+            if Instant::now() > deadline {
+                let shot = self.screenshot("click-failed").await;
+                panic!("click {css}: {last}; see {}", shot.display());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
-    /// Replaces the value of an input with this test id.
+    /// Replaces the value of an input with this test id, starting over if React replaced the
+    /// input while typing.
     pub async fn type_into(&self, id: &str, text: &str) {
-        let el = self.wait_tid(id).await;
-        // Keystrokes, not WebDriver's Clear: React only sees edits that arrive as input events.
-        self.step(&format!("clear {id}"), el.send_keys("\u{E009}a\u{E000}\u{E003}"))
-            .await;
-        if !text.is_empty() {
-            self.step(&format!("type into {id}"), el.send_keys(text)).await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let el = self.wait_tid(id).await;
+            // Keystrokes, not WebDriver's Clear: React only sees edits that arrive as input events.
+            // Two calls: modifiers stay pressed until the end of one call, so Ctrl would swallow the text.
+            let typed = async {
+                el.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+                if !text.is_empty() {
+                    el.send_keys(text).await?;
+                }
+                Ok::<(), fantoccini::error::CmdError>(())
+            };
+            let last = match tokio::time::timeout(Duration::from_secs(30), typed).await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => panic!("type into {id}: the WebDriver did not answer within 30 s"),
+            };
+            if Instant::now() > deadline {
+                let shot = self.screenshot("typing-failed").await;
+                panic!("type into {id}: {last}; see {}", shot.display());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
