@@ -104,9 +104,9 @@ async fn cp_uploads_and_downloads_a_tree_byte_for_byte() {
         std::fs::read(dst.path().join("sub/naïve café.txt")).unwrap(),
         b"unicode"
     );
-    let leftovers: Vec<_> = walk(dst.path())
+    let leftovers: Vec<_> = pail_testkit::files_under(dst.path())
         .into_iter()
-        .filter(|p| p.contains(".pail-tmp-"))
+        .filter(|p| p.to_string_lossy().contains(".pail-tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "no temp files left: {leftovers:?}");
 
@@ -152,17 +152,4 @@ fn cp_of_a_folder_without_r_is_explained() {
     let out = pail(&["cp", dir.path().to_str().unwrap(), "s3://some-bucket/x/"], &endpoint);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("use -r"), "{}", text(&out.stderr));
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p.display().to_string());
-        }
-    }
-    out
 }

@@ -98,6 +98,23 @@ pub fn sdk_client(endpoint: &str, key: &str, secret: &str) -> aws_sdk_s3::Client
     aws_sdk_s3::Client::from_conf(conf)
 }
 
+/// Every file under `dir`, at any depth (for "no secret in any file" and "no temp file left" checks).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// A unique bucket name for one test.
 pub fn bucket_name(tag: &str) -> String {
     format!("{tag}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])

@@ -2,7 +2,7 @@
 //! keyring service name and data folder, and a log capture to grep for secrets.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
@@ -50,21 +50,8 @@ impl TestEngine {
 
     /// Every file under the data folder, for secret greps.
     pub fn files(&self) -> Vec<PathBuf> {
-        walk(self.data_dir.path())
+        pail_testkit::files_under(self.data_dir.path())
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// A keyring connection draft for a loopback server.
