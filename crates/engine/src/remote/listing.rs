@@ -3,6 +3,7 @@
 
 use std::ops::ControlFlow;
 
+use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use aws_sdk_s3::types::{CommonPrefix, Object};
 use serde::{Deserialize, Serialize};
 
@@ -184,24 +185,17 @@ impl Remote {
         let mut token: Option<String> = None;
         loop {
             let resp = self
-                .client
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .delimiter("/")
-                .max_keys(page_size)
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))?;
+                .list_page(bucket, prefix, Some("/"), page_size, token.take())
+                .await?;
             let rows = folder_entries_from_page(prefix, resp.common_prefixes(), resp.contents());
             summary.pages += 1;
             summary.entries += rows.len();
-            let flow = on_page(rows);
-            let next = resp.next_continuation_token().filter(|t| !t.is_empty());
-            match (flow, next, resp.is_truncated()) {
-                (ControlFlow::Continue(()), Some(t), Some(true) | None) => token = Some(t.to_owned()),
-                _ => break,
+            if on_page(rows).is_break() {
+                break;
+            }
+            match next_token(&resp) {
+                Some(t) => token = Some(t),
+                None => break,
             }
         }
         Ok(summary)
@@ -214,27 +208,50 @@ impl Remote {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let resp = self
-                .client
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))?;
+            let resp = self.list_page(bucket, prefix, None, 1000, token.take()).await?;
             for o in resp.contents() {
                 if let Some(k) = o.key() {
                     out.push((k.to_owned(), o.size().unwrap_or(0).max(0) as u64));
                 }
             }
-            match resp.next_continuation_token().filter(|t| !t.is_empty()) {
-                Some(t) if resp.is_truncated() != Some(false) => token = Some(t.to_owned()),
-                _ => break,
+            match next_token(&resp) {
+                Some(t) => token = Some(t),
+                None => break,
             }
         }
         Ok(out)
     }
+
+    /// One ListObjectsV2 page.
+    async fn list_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        max_keys: i32,
+        token: Option<String>,
+    ) -> Result<ListObjectsV2Output> {
+        self.client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_delimiter(delimiter.map(str::to_owned))
+            .max_keys(max_keys)
+            .set_continuation_token(token)
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))
+    }
+}
+
+/// The token of the next page, if the store says there is one (some stores omit IsTruncated).
+fn next_token(resp: &ListObjectsV2Output) -> Option<String> {
+    if resp.is_truncated() == Some(false) {
+        return None;
+    }
+    resp.next_continuation_token()
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }
 
 #[cfg(test)]
