@@ -1,5 +1,13 @@
 use pail_e2e::*;
 
+/// What the bucket root shows: its folders and its one file.
+const ROOT_ROWS: &[(&str, &str)] = &[
+    ("file", "readme.txt"),
+    ("folder", "docs"),
+    ("folder", "empty"),
+    ("folder", "photos"),
+];
+
 const SECRET: &str = "e2e-secret-Very-Distinctive-7781";
 
 #[tokio::test]
@@ -45,13 +53,7 @@ async fn add_a_connection_through_the_form_and_browse_nested_folders() {
         .wait_for(&format!("[data-testid=\"bucket-item\"][data-bucket=\"{bucket}\"]"))
         .await;
     app.step("open the bucket", bucket_item.click()).await;
-    app.wait_rows(&[
-        ("file", "readme.txt"),
-        ("folder", "docs"),
-        ("folder", "empty"),
-        ("folder", "photos"),
-    ])
-    .await;
+    app.wait_rows(ROOT_ROWS).await;
     app.screenshot("bucket-root").await;
 
     // Into docs/, then docs/2026/.
@@ -76,25 +78,13 @@ async fn add_a_connection_through_the_form_and_browse_nested_folders() {
         .await;
     app.wait_rows(&[("file", "guide.md"), ("folder", "2026")]).await;
     app.click_css("[data-testid=\"breadcrumb\"][data-prefix=\"\"]").await;
-    app.wait_rows(&[
-        ("file", "readme.txt"),
-        ("folder", "docs"),
-        ("folder", "empty"),
-        ("folder", "photos"),
-    ])
-    .await;
+    app.wait_rows(ROOT_ROWS).await;
 
     // Filtering by name narrows the list as you type; clearing it brings everything back.
     app.type_into("filter-input", "READ").await;
     app.wait_rows(&[("file", "readme.txt")]).await;
     app.type_into("filter-input", "").await;
-    app.wait_rows(&[
-        ("file", "readme.txt"),
-        ("folder", "docs"),
-        ("folder", "empty"),
-        ("folder", "photos"),
-    ])
-    .await;
+    app.wait_rows(ROOT_ROWS).await;
 
     // Enter on a file shows its properties.
     app.open_row("readme.txt").await;
