@@ -207,6 +207,13 @@ export type ErrorCode =
 "timeout" | 
 /**  The server asked us to slow down. */
 "throttled" | 
+/**
+ *  A conditional write or read found the object changed since it was last seen (HTTP 412):
+ *  someone else wrote it, so the sync engine re-plans instead of overwriting.
+ */
+"preconditionFailed" | 
+/**  The local disk is full. */
+"diskFull" | 
 /**  The server failed (5xx) or answered something unexpected. */
 "server" | 
 /**  A thing the user referred to (a connection) does not exist. */

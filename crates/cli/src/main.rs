@@ -3,6 +3,7 @@
 
 mod copy;
 mod location;
+mod sync;
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -42,6 +43,39 @@ enum Command {
         #[command(flatten)]
         conn: ConnectionArgs,
     },
+    /// Keeps a local folder and a bucket folder in sync: `pail sync LOCAL_DIR s3://BUCKET[/PREFIX]`.
+    ///
+    /// Exit status: 0 up to date, 1 failure, 3 deletions held back by the safety limit.
+    Sync {
+        /// The local folder (created if missing on the first sync).
+        local_dir: PathBuf,
+        /// s3://BUCKET or s3://BUCKET/PREFIX
+        target: String,
+        /// Sync until nothing is left to do, then exit; without it, keep syncing until Ctrl-C.
+        #[arg(long)]
+        once: bool,
+        /// Which way changes flow.
+        #[arg(long, value_enum, default_value = "two-way")]
+        mode: SyncMode,
+        /// The state database (default: one file per pair in Pail's data folder).
+        #[arg(long)]
+        state_db: Option<PathBuf>,
+        /// Apply deletions even when they exceed the safety limit.
+        #[arg(long)]
+        allow_mass_delete: bool,
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SyncMode {
+    /// Changes flow both ways.
+    TwoWay,
+    /// Local changes go up; nothing local is changed.
+    Upload,
+    /// Bucket changes come down; nothing in the bucket is changed.
+    Download,
 }
 
 /// Where and as whom to connect; without `--profile`, credentials come from the standard AWS
@@ -78,7 +112,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("pail: {}", e.user_message());
             eprintln!("      detail: {}", e.detail());
@@ -87,12 +121,42 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Error> {
+async fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Ls { target, conn } => {
             let location = S3Location::parse(&target)?;
             let remote = connect(&conn).await?;
-            ls(&remote, &location).await
+            ls(&remote, &location).await.map(|()| 0)
+        }
+        Command::Sync {
+            local_dir,
+            target,
+            once,
+            mode,
+            state_db,
+            allow_mass_delete,
+            conn,
+        } => {
+            let target = S3Location::parse(&target)?;
+            let remote = connect(&conn).await?;
+            let args = sync::SyncArgs {
+                local: local_dir,
+                target,
+                once,
+                mode: match mode {
+                    SyncMode::TwoWay => pail_engine::sync::Mode::TwoWay,
+                    SyncMode::Upload => pail_engine::sync::Mode::UploadOnly,
+                    SyncMode::Download => pail_engine::sync::Mode::DownloadOnly,
+                },
+                state_db,
+                allow_mass_delete,
+                endpoint_label: remote.endpoint_label().to_owned(),
+            };
+            Ok(match sync::sync(remote, args).await? {
+                sync::SyncExit::Done => 0,
+                sync::SyncExit::Incomplete => 1,
+                sync::SyncExit::GuardTripped => sync::EXIT_GUARD,
+            })
         }
         Command::Cp {
             recursive,
@@ -115,7 +179,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     }
                 );
             }
-            Ok(())
+            Ok(0)
         }
     }
 }

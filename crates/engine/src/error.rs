@@ -38,6 +38,11 @@ pub enum ErrorCode {
     Timeout,
     /// The server asked us to slow down.
     Throttled,
+    /// A conditional write or read found the object changed since it was last seen (HTTP 412):
+    /// someone else wrote it, so the sync engine re-plans instead of overwriting.
+    PreconditionFailed,
+    /// The local disk is full.
+    DiskFull,
     /// The server failed (5xx) or answered something unexpected.
     Server,
     /// A thing the user referred to (a connection) does not exist.
@@ -61,6 +66,10 @@ pub enum Operation {
     PutObject,
     /// GetObject (download).
     GetObject,
+    /// DeleteObject.
+    DeleteObject,
+    /// CopyObject (server-side copy).
+    CopyObject,
 }
 
 /// Everything that can go wrong in the engine.
@@ -142,6 +151,7 @@ impl Error {
             Error::AwsConfig(_) => ErrorCode::InvalidInput,
             Error::Credentials { .. } => ErrorCode::MissingCredentials,
             Error::SyncRootUnavailable { .. } => ErrorCode::NotFound,
+            Error::Io { source, .. } if is_disk_full(source) => ErrorCode::DiskFull,
             Error::DemoStore(_) | Error::Io { .. } => ErrorCode::Internal,
         }
     }
@@ -164,6 +174,7 @@ impl Error {
             Error::Credentials { profile, .. } => format!("Pail could not get credentials from the AWS profile “{profile}”. If it uses single sign-on, run “aws sso login --profile {profile}” and try again; otherwise check the profile in ~/.aws/config."),
             Error::DemoStore(_) => "The built-in demo store could not start. Another program may be using Pail's data folder; restart Pail and try again.".into(),
             Error::SyncRootUnavailable { path, .. } => format!("The folder {} is missing or cannot be read (is its disk unplugged?). Pail paused syncing it so that nothing is deleted; it resumes when the folder is back.", path.display()),
+            Error::Io { context, source } if is_disk_full(source) => format!("Pail could not {context}: the disk is full. Free some space; Pail continues on its own."),
             Error::Io { context, .. } => format!("Pail could not {context}. Check that the disk is not full and the folder is writable."),
         }
     }
@@ -191,6 +202,8 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
             Operation::HeadObject => "These keys are not allowed to read this file's details.".into(),
             Operation::PutObject => format!("These keys are not allowed to write to “{bucket_name}”."),
             Operation::GetObject => format!("These keys are not allowed to download from “{bucket_name}”."),
+            Operation::DeleteObject => format!("These keys are not allowed to delete files in “{bucket_name}”."),
+            Operation::CopyObject => format!("These keys are not allowed to copy files in “{bucket_name}”."),
         },
         ErrorCode::NoSuchBucket => format!("The bucket “{bucket_name}” does not exist (any more). It may have been deleted or renamed, or it lives in another region."),
         ErrorCode::NoSuchKey => "This file is no longer in the bucket. Someone may have deleted or moved it; refresh the folder to see what is there now.".into(),
@@ -198,9 +211,19 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
         ErrorCode::MissingCredentials => "No credentials were found for this connection. Edit the connection and enter an access key.".into(),
         ErrorCode::Timeout => format!("The server at {endpoint} did not answer in time. Check your network, then try again."),
         ErrorCode::Throttled => "The server is busy and asked Pail to slow down. Try again in a moment.".into(),
+        ErrorCode::PreconditionFailed => "Someone else changed this file in the bucket at the same time. Pail looks again and keeps both versions.".into(),
+        ErrorCode::DiskFull => "This computer's disk is full. Free some space; Pail continues on its own.".into(),
         ErrorCode::Server => "The server reported a problem of its own. Try again later; if it keeps happening, the details below help its administrator.".into(),
         ErrorCode::InvalidInput | ErrorCode::KeyringUnavailable | ErrorCode::StateDb | ErrorCode::NotFound | ErrorCode::Internal => "Something unexpected went wrong talking to the server. The details below say what.".into(),
     }
+}
+
+/// Whether an I/O error means "no space left" (ENOSPC, or a quota).
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 /// Joins an error and its sources into one line, the way people paste them into bug reports.

@@ -83,6 +83,8 @@ fn from_s3_code(code: &str) -> Option<ErrorCode> {
         }
         "InternalError" | "ServiceUnavailable" => ErrorCode::Server,
         "RequestTimeout" => ErrorCode::Timeout,
+        // AWS answers 409 ConditionalRequestConflict when a conditional write races another.
+        "PreconditionFailed" | "ConditionalRequestConflict" => ErrorCode::PreconditionFailed,
         _ => return None,
     })
 }
@@ -96,6 +98,7 @@ fn from_status(status: u16, operation: Operation) -> ErrorCode {
             _ => ErrorCode::NoSuchBucket,
         },
         408 => ErrorCode::Timeout,
+        412 => ErrorCode::PreconditionFailed,
         429 | 503 => ErrorCode::Throttled,
         _ => ErrorCode::Server,
     }

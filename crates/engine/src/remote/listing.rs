@@ -223,7 +223,7 @@ impl Remote {
     }
 
     /// One ListObjectsV2 page.
-    async fn list_page(
+    pub(super) async fn list_page(
         &self,
         bucket: &str,
         prefix: &str,
@@ -245,7 +245,7 @@ impl Remote {
 }
 
 /// The token of the next page, if the store says there is one (some stores omit IsTruncated).
-fn next_token(resp: &ListObjectsV2Output) -> Option<String> {
+pub(super) fn next_token(resp: &ListObjectsV2Output) -> Option<String> {
     if resp.is_truncated() == Some(false) {
         return None;
     }

@@ -5,10 +5,15 @@ mod classify;
 mod client;
 mod listing;
 mod objects;
+mod sync_ops;
 mod transfer;
 
 pub use classify::classify;
 pub use client::{ClientOptions, Remote, RemoteCredentials};
 pub use listing::{folder_entries_from_page, BucketInfo, Entry, EntryKind, ListControl, ListSummary};
 pub use objects::{MetadataEntry, ObjectProperties};
-pub use transfer::{UploadOptions, TEMP_PREFIX};
+pub use sync_ops::{ListedObject, ObjectIdentity};
+pub use transfer::{
+    bare_etag, hash_text, parse_hash, DownloadedTemp, JournalFuture, PutSpec, UploadJournal, UploadOptions,
+    WriteCondition, Written, HASH_METADATA_KEY, TEMP_PREFIX,
+};

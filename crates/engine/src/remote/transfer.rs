@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 
 use super::{classify, Remote};
 use crate::error::{Error, Operation, Result};
+use crate::sync::ContentHash;
 
 /// Prefix of Pail's temp files (ignored by sync scans), so a crash never leaves a partial file
 /// under its final name.
@@ -38,6 +39,69 @@ impl Default for UploadOptions {
     }
 }
 
+/// What must hold for a write to go ahead; a failed condition is
+/// [`ErrorCode::PreconditionFailed`](crate::error::ErrorCode::PreconditionFailed), never an overwrite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteCondition {
+    /// Write whatever is there.
+    None,
+    /// The object must still have this ETag (`If-Match`).
+    IfMatch(String),
+    /// The object must not exist (`If-None-Match: *`).
+    IfAbsent,
+}
+
+/// How an object is written: its condition and user metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutSpec {
+    /// What must hold on the server.
+    pub condition: WriteCondition,
+    /// `x-amz-meta-*` entries (names without the prefix).
+    pub metadata: Vec<(String, String)>,
+}
+
+impl PutSpec {
+    /// An unconditional write without metadata.
+    pub fn plain() -> Self {
+        Self {
+            condition: WriteCondition::None,
+            metadata: Vec::new(),
+        }
+    }
+}
+
+/// A boxed future, for the journal's callbacks.
+pub type JournalFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
+
+/// Durable notes about multipart uploads in flight, so a crash never leaves parts billed and
+/// hidden: `started` is awaited before the first part is sent, `ended` after completion or abort.
+pub trait UploadJournal: Send + Sync {
+    /// A multipart upload of `key` began with `upload_id`.
+    fn started<'a>(&'a self, key: &'a str, upload_id: &'a str) -> JournalFuture<'a>;
+    /// The upload `upload_id` was completed or aborted.
+    fn ended<'a>(&'a self, upload_id: &'a str) -> JournalFuture<'a>;
+}
+
+/// What the server said about a completed write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Bytes sent.
+    pub bytes: u64,
+    /// The new ETag without quotes (empty if the store sent none).
+    pub etag: String,
+    /// The new version id, where the bucket keeps versions.
+    pub version_id: Option<String>,
+}
+
+/// An ETag as S3 sends it, quotes stripped, so ETags from listings, HEADs and writes compare equal.
+pub fn bare_etag(etag: Option<&str>) -> String {
+    etag.unwrap_or("").trim_matches('"').to_owned()
+}
+
+fn quoted(etag: &str) -> String {
+    format!("\"{etag}\"")
+}
+
 const MIB: u64 = 1024 * 1024;
 /// S3 allows at most 10,000 parts; the part size grows for files that would need more.
 const MAX_PARTS: u64 = 10_000;
@@ -52,6 +116,23 @@ impl Remote {
 
     /// [`Remote::upload_file`] with explicit part settings.
     pub async fn upload_file_with(&self, local: &Path, bucket: &str, key: &str, options: UploadOptions) -> Result<u64> {
+        Ok(self
+            .put_file(local, bucket, key, &PutSpec::plain(), options, None)
+            .await?
+            .bytes)
+    }
+
+    /// Uploads `local` to `bucket/key` under `spec`'s condition and metadata, in parts above the
+    /// threshold; returns the new ETag.
+    pub async fn put_file(
+        &self,
+        local: &Path,
+        bucket: &str,
+        key: &str,
+        spec: &PutSpec,
+        options: UploadOptions,
+        journal: Option<&dyn UploadJournal>,
+    ) -> Result<Written> {
         let size = tokio::fs::metadata(local)
             .await
             .map_err(|source| Error::Io {
@@ -60,70 +141,160 @@ impl Remote {
             })?
             .len();
         if size >= options.multipart_threshold.max(1) {
-            return self.upload_multipart(local, bucket, key, size, options).await;
+            return self
+                .upload_multipart(local, bucket, key, size, spec, options, journal)
+                .await;
         }
-        self.upload_single(local, bucket, key).await
+        self.upload_single(local, bucket, key, spec).await
     }
 
-    async fn upload_single(&self, local: &Path, bucket: &str, key: &str) -> Result<u64> {
+    async fn upload_single(&self, local: &Path, bucket: &str, key: &str, spec: &PutSpec) -> Result<Written> {
         let body = ByteStream::from_path(local).await.map_err(|e| Error::Io {
             context: format!("read {}", local.display()),
             source: std::io::Error::other(e),
         })?;
         let len = body.size_hint().0;
-        self.client
+        let mut req = self
+            .client
             .put_object()
             .bucket(bucket)
             .key(key)
             .checksum_algorithm(ChecksumAlgorithm::Crc32)
-            .body(body)
+            .body(body);
+        req = match &spec.condition {
+            WriteCondition::None => req,
+            WriteCondition::IfMatch(etag) => req.if_match(quoted(etag)),
+            WriteCondition::IfAbsent => req.if_none_match("*"),
+        };
+        for (k, v) in &spec.metadata {
+            req = req.metadata(k, v);
+        }
+        let out = req
             .send()
             .await
             .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
-        Ok(len)
+        Ok(Written {
+            bytes: len,
+            etag: bare_etag(out.e_tag()),
+            version_id: out.version_id().map(str::to_owned),
+        })
     }
 
+    /// Writes a zero-byte object (a folder marker) under `spec`.
+    pub async fn put_empty(&self, bucket: &str, key: &str, spec: &PutSpec) -> Result<Written> {
+        let mut req = self
+            .client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from_static(b""));
+        req = match &spec.condition {
+            WriteCondition::None => req,
+            WriteCondition::IfMatch(etag) => req.if_match(quoted(etag)),
+            WriteCondition::IfAbsent => req.if_none_match("*"),
+        };
+        for (k, v) in &spec.metadata {
+            req = req.metadata(k, v);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
+        Ok(Written {
+            bytes: 0,
+            etag: bare_etag(out.e_tag()),
+            version_id: out.version_id().map(str::to_owned),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn upload_multipart(
         &self,
         local: &Path,
         bucket: &str,
         key: &str,
         size: u64,
+        spec: &PutSpec,
         options: UploadOptions,
-    ) -> Result<u64> {
+        journal: Option<&dyn UploadJournal>,
+    ) -> Result<Written> {
         let part_size = options.part_size.max(5 * MIB).max(size.div_ceil(MAX_PARTS));
-        let created = self
-            .client
-            .create_multipart_upload()
-            .bucket(bucket)
-            .key(key)
+        let mut create = self.client.create_multipart_upload().bucket(bucket).key(key);
+        for (k, v) in &spec.metadata {
+            create = create.metadata(k, v);
+        }
+        let created = create
             .send()
             .await
             .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
         let Some(upload_id) = created.upload_id().map(str::to_owned) else {
             return Err(self.protocol_error(bucket, "the store started a multipart upload without an upload id"));
         };
+        if let Some(journal) = journal {
+            if let Err(e) = journal.started(key, &upload_id).await {
+                self.abort_upload(bucket, key, &upload_id).await;
+                return Err(e);
+            }
+        }
+        let result = self
+            .finish_multipart(local, bucket, key, &upload_id, size, part_size, spec, options)
+            .await;
+        if let Some(journal) = journal {
+            // Failing to clear the note only means a harmless abort of a finished upload later.
+            if let Err(e) = journal.ended(&upload_id).await {
+                tracing::warn!(error = %e.detail(), "could not clear a finished upload from the journal");
+            }
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_multipart(
+        &self,
+        local: &Path,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        size: u64,
+        part_size: u64,
+        spec: &PutSpec,
+        options: UploadOptions,
+    ) -> Result<Written> {
+        let upload_id = upload_id.to_owned();
         match self
             .upload_parts(local, bucket, key, &upload_id, size, part_size, options.parallel_parts)
             .await
         {
             Ok(parts) => {
                 let completed = CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
-                let done = self
+                let mut complete = self
                     .client
                     .complete_multipart_upload()
                     .bucket(bucket)
                     .key(key)
                     .upload_id(&upload_id)
-                    .multipart_upload(completed)
+                    .multipart_upload(completed);
+                // The condition is checked when the object appears, i.e. on completion.
+                complete = match &spec.condition {
+                    WriteCondition::None => complete,
+                    WriteCondition::IfMatch(etag) => complete.if_match(quoted(etag)),
+                    WriteCondition::IfAbsent => complete.if_none_match("*"),
+                };
+                match complete
                     .send()
                     .await
-                    .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)));
-                if let Err(e) = done {
-                    self.abort_upload(bucket, key, &upload_id).await;
-                    return Err(e);
+                    .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))
+                {
+                    Ok(out) => Ok(Written {
+                        bytes: size,
+                        etag: bare_etag(out.e_tag()),
+                        version_id: out.version_id().map(str::to_owned),
+                    }),
+                    Err(e) => {
+                        self.abort_upload(bucket, key, &upload_id).await;
+                        Err(e)
+                    }
                 }
-                Ok(size)
             }
             Err(e) => {
                 // Parts of an abandoned upload stay billed and hidden until aborted.
@@ -211,6 +382,30 @@ impl Remote {
         Ok(parts)
     }
 
+    /// Aborts a multipart upload (one a crashed run left behind); an unknown id is not an error.
+    pub async fn abort_multipart(&self, bucket: &str, key: &str, upload_id: &str) -> Result<()> {
+        match self
+            .client
+            .abort_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let gone = aws_sdk_s3::error::ProvideErrorMetadata::code(&e) == Some("NoSuchUpload");
+                let err = classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket));
+                if gone || err.code() == crate::error::ErrorCode::NoSuchKey {
+                    Ok(())
+                } else {
+                    Err(err)
+                }
+            }
+        }
+    }
+
     async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) {
         if let Err(e) = self
             .client
@@ -238,65 +433,132 @@ impl Remote {
     /// Downloads `bucket/key` to `dest` through a temp file in the same folder, renamed into
     /// place once every byte arrived and the checksum (where the store keeps one) matched.
     pub async fn download_file(&self, bucket: &str, key: &str, dest: &Path) -> Result<u64> {
-        let resp = self
-            .client
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .checksum_mode(ChecksumMode::Enabled)
-            .send()
-            .await
-            .map_err(|e| classify(e, Operation::GetObject, self.endpoint_label(), Some(bucket)))?;
         let dir = dest.parent().unwrap_or(Path::new("."));
         tokio::fs::create_dir_all(dir).await.map_err(|source| Error::Io {
             context: format!("create the folder {}", dir.display()),
             source,
         })?;
+        let temp = self.download_to_temp(bucket, key, None, dir).await?;
+        if let Err(source) = tokio::fs::rename(&temp.path, dest).await {
+            let _ = tokio::fs::remove_file(&temp.path).await;
+            return Err(Error::Io {
+                context: format!("move the downloaded file into place at {}", dest.display()),
+                source,
+            });
+        }
+        Ok(temp.bytes)
+    }
+
+    /// Downloads `bucket/key` into a new temp file in `dir` (which must exist), hashing it on the
+    /// way; with `if_match`, only if the object still has that ETag. The caller renames the temp
+    /// file into place or removes it; on error nothing is left behind.
+    pub async fn download_to_temp(
+        &self,
+        bucket: &str,
+        key: &str,
+        if_match: Option<&str>,
+        dir: &Path,
+    ) -> Result<DownloadedTemp> {
+        let resp = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .set_if_match(if_match.map(quoted))
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::GetObject, self.endpoint_label(), Some(bucket)))?;
         let temp = dir.join(format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4().simple()));
-        let result = write_body(resp.body, &temp).await;
-        let written = match result {
-            Ok(n) => n,
+        let etag = bare_etag(resp.e_tag());
+        let version_id = resp.version_id().map(str::to_owned);
+        let metadata_hash = resp
+            .metadata()
+            .and_then(|m| m.get(HASH_METADATA_KEY))
+            .and_then(|h| parse_hash(h));
+        let expected = resp.content_length.filter(|n| *n >= 0).map(|n| n as u64);
+        let (written, hash) = match write_body(resp.body, &temp).await {
+            Ok(done) => done,
             Err(e) => {
                 let _ = tokio::fs::remove_file(&temp).await;
                 return Err(e);
             }
         };
-        if let Some(expected) = resp.content_length.filter(|n| *n >= 0) {
-            if written != expected as u64 {
-                let _ = tokio::fs::remove_file(&temp).await;
-                return Err(Error::Remote {
-                    code: crate::error::ErrorCode::Server,
-                    operation: Operation::GetObject,
-                    endpoint: self.endpoint_label().to_owned(),
-                    bucket: Some(bucket.to_owned()),
-                    detail: format!("download of {key} ended after {written} of {expected} bytes"),
-                });
-            }
+        let mismatch = match (expected, metadata_hash) {
+            (Some(n), _) if n != written => Some(format!("download of {key} ended after {written} of {n} bytes")),
+            // The hash Pail recorded at upload is a second, end-to-end check of the bytes.
+            (_, Some(h)) if h != hash => Some(format!("the content of {key} does not match the hash recorded with it")),
+            _ => None,
+        };
+        if let Some(detail) = mismatch {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(Error::Remote {
+                code: crate::error::ErrorCode::Server,
+                operation: Operation::GetObject,
+                endpoint: self.endpoint_label().to_owned(),
+                bucket: Some(bucket.to_owned()),
+                detail,
+            });
         }
-        tokio::fs::rename(&temp, dest).await.map_err(|source| Error::Io {
-            context: format!("move the downloaded file into place at {}", dest.display()),
-            source,
-        })?;
-        Ok(written)
+        Ok(DownloadedTemp {
+            path: temp,
+            bytes: written,
+            hash,
+            etag,
+            version_id,
+        })
     }
 }
 
-async fn write_body(mut body: ByteStream, temp: &Path) -> Result<u64> {
+/// A verified download waiting in a temp file beside its destination.
+#[derive(Debug)]
+pub struct DownloadedTemp {
+    /// The temp file (named with [`TEMP_PREFIX`]).
+    pub path: std::path::PathBuf,
+    /// Its length.
+    pub bytes: u64,
+    /// The content hash of what was written.
+    pub hash: ContentHash,
+    /// The object's ETag, quotes stripped.
+    pub etag: String,
+    /// The object's version id, where the bucket keeps versions.
+    pub version_id: Option<String>,
+}
+
+/// The user-metadata name (`x-amz-meta-pail-blake3`) under which Pail records a file's content
+/// hash, so another computer can tell identical content without downloading it.
+pub const HASH_METADATA_KEY: &str = "pail-blake3";
+
+/// Parses the hex hash stored under [`HASH_METADATA_KEY`]; anything malformed counts as unknown.
+pub fn parse_hash(hex_text: &str) -> Option<ContentHash> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_text.trim(), &mut out).ok()?;
+    Some(ContentHash(out))
+}
+
+/// The metadata value for `hash`.
+pub fn hash_text(hash: &ContentHash) -> String {
+    hex::encode(hash.0)
+}
+
+async fn write_body(mut body: ByteStream, temp: &Path) -> Result<(u64, ContentHash)> {
     let io = |context: String| move |source: std::io::Error| Error::Io { context, source };
     let mut file = tokio::fs::File::create(temp)
         .await
         .map_err(io(format!("create {}", temp.display())))?;
     let mut written = 0u64;
+    let mut hasher = blake3::Hasher::new();
     // The SDK validates the checksum as the last chunk is read: an error here means corrupt data.
     while let Some(chunk) = body.try_next().await.map_err(|e| Error::Io {
         context: "receive the file".into(),
         source: std::io::Error::other(e),
     })? {
+        hasher.update(&chunk);
         file.write_all(&chunk)
             .await
             .map_err(io(format!("write {}", temp.display())))?;
         written += chunk.len() as u64;
     }
     file.sync_all().await.map_err(io(format!("flush {}", temp.display())))?;
-    Ok(written)
+    Ok((written, ContentHash(*hasher.finalize().as_bytes())))
 }

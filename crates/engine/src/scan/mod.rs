@@ -6,4 +6,6 @@ mod ignore_rules;
 mod walk;
 
 pub use ignore_rules::{IgnoreRules, DEFAULT_IGNORES};
-pub use walk::{scan, ContentHash, Identity, ScanIssue, ScanIssueKind, ScanOptions, ScanReport, ScannedEntry};
+pub use walk::{
+    identity_of, scan, ContentHash, Identity, ScanIssue, ScanIssueKind, ScanOptions, ScanReport, ScannedEntry,
+};

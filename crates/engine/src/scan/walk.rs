@@ -8,6 +8,7 @@ use walkdir::WalkDir;
 
 use super::IgnoreRules;
 use crate::error::{Error, Result};
+use crate::remote::TEMP_PREFIX;
 
 pub use crate::sync::ContentHash;
 
@@ -16,7 +17,9 @@ pub use crate::sync::ContentHash;
 pub struct Identity {
     /// Size in bytes.
     pub size: u64,
-    /// Modification time, nanoseconds since the Unix epoch.
+    /// The later of the modification and (on Unix) status-change times, nanoseconds since the
+    /// Unix epoch. The change time cannot be set back by programs, so an edit that keeps size and
+    /// restores the old mtime still shows here.
     pub mtime_ns: i128,
     /// Inode (0 where the platform has none); a replaced file gets a new one even with equal size and mtime.
     pub inode: u64,
@@ -75,6 +78,8 @@ pub struct ScanReport {
     pub hashed_files: usize,
     /// How many bytes were read to hash.
     pub hashed_bytes: u64,
+    /// Pail's own temp files (relative paths) left by an interrupted download.
+    pub stale_temp_files: Vec<String>,
 }
 
 /// How to scan.
@@ -113,8 +118,17 @@ pub fn scan(root: &Path, options: ScanOptions<'_>) -> Result<ScanReport> {
         .sort_by_file_name()
         .min_depth(1)
         .into_iter();
+    let mut temps = Vec::new();
     let mut walker = walker.filter_entry(|e| match relative(root, e.path()) {
-        Some(rel) => !options.rules.is_ignored(&rel, e.file_type().is_dir()),
+        Some(rel) => {
+            let is_dir = e.file_type().is_dir();
+            let ignored = options.rules.is_ignored(&rel, is_dir);
+            if ignored && !is_dir && e.file_type().is_file() && e.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            {
+                temps.push(rel);
+            }
+            !ignored
+        }
         None => true,
     });
     while let Some(next) = walker.next() {
@@ -176,6 +190,8 @@ pub fn scan(root: &Path, options: ScanOptions<'_>) -> Result<ScanReport> {
             });
         }
     }
+    drop(walker);
+    report.stale_temp_files = temps;
     Ok(report)
 }
 
@@ -185,7 +201,7 @@ fn scan_file(
     options: ScanOptions<'_>,
     report: &mut ScanReport,
 ) -> std::io::Result<ScannedEntry> {
-    let before = identity(&std::fs::symlink_metadata(path)?);
+    let before = identity_of(&std::fs::symlink_metadata(path)?);
     if !options.full_hash {
         if let Some((known, hash)) = options.previous.get(rel) {
             if *known == before {
@@ -202,7 +218,7 @@ fn scan_file(
     let read = std::io::copy(&mut std::io::BufReader::with_capacity(256 * 1024, file), &mut hasher)?;
     report.hashed_files += 1;
     report.hashed_bytes += read;
-    let after = identity(&std::fs::symlink_metadata(path)?);
+    let after = identity_of(&std::fs::symlink_metadata(path)?);
     if after != before || read != before.size {
         return Ok(ScannedEntry::Unstable { identity: after });
     }
@@ -212,7 +228,8 @@ fn scan_file(
     })
 }
 
-fn identity(m: &Metadata) -> Identity {
+/// The identity of a file from its metadata (taken without following symlinks).
+pub fn identity_of(m: &Metadata) -> Identity {
     let mtime_ns = m
         .modified()
         .ok()
@@ -221,6 +238,12 @@ fn identity(m: &Metadata) -> Identity {
         .unwrap_or(0);
     #[cfg(unix)]
     let inode = std::os::unix::fs::MetadataExt::ino(m);
+    #[cfg(unix)]
+    let mtime_ns = {
+        use std::os::unix::fs::MetadataExt;
+        let ctime_ns = i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec());
+        mtime_ns.max(ctime_ns)
+    };
     #[cfg(not(unix))]
     let inode = 0;
     Identity {

@@ -5,6 +5,7 @@ pub mod bases;
 pub mod connections;
 pub mod pairs;
 pub mod settings;
+pub mod uploads;
 
 use std::path::Path;
 use std::str::FromStr;

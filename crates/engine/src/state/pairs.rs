@@ -12,8 +12,9 @@ use crate::sync::Mode;
 pub struct SyncPair {
     /// Stable id (a UUID), also the key of the pair's base rows.
     pub id: String,
-    /// The connection that reaches the bucket.
-    pub connection_id: String,
+    /// The connection that reaches the bucket; `None` for a headless pair (`pail sync`) whose
+    /// credentials come from the environment.
+    pub connection_id: Option<String>,
     /// The bucket.
     pub bucket: String,
     /// `""` for the whole bucket, otherwise ending with `/`.
@@ -127,9 +128,9 @@ pub async fn insert(db: impl SqliteExecutor<'_>, pair: &SyncPair) -> Result<()> 
     match done {
         Ok(_) => Ok(()),
         // Turned into words here because only this query knows which constraint means what.
-        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
-            Err(Error::ConnectionNotFound(pair.connection_id.clone()))
-        }
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Err(Error::ConnectionNotFound(
+            pair.connection_id.clone().unwrap_or_default(),
+        )),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() && e.message().contains("local_root") => {
             Err(Error::InvalidInput(format!(
                 "The folder {} is already synced. Pick another folder or remove the existing sync first.",
@@ -147,6 +148,29 @@ pub async fn get(db: impl SqliteExecutor<'_>, id: &str) -> Result<Option<SyncPai
         .fetch_optional(db)
         .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// The pair syncing the folder `root`, if any.
+pub async fn find_by_root(db: impl SqliteExecutor<'_>, root: &std::path::Path) -> Result<Option<SyncPair>> {
+    let Some(root) = root.to_str() else {
+        return Ok(None);
+    };
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sync_pairs WHERE local_root = ?"))
+        .bind(root)
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Changes a pair's mode; returns false when it does not exist.
+pub async fn set_mode(db: impl SqliteExecutor<'_>, id: &str, mode: Mode) -> Result<bool> {
+    let done = sqlx::query("UPDATE sync_pairs SET mode = ?, updated_at = ? WHERE id = ?")
+        .bind(mode_str(mode))
+        .bind(chrono::Utc::now().to_rfc3339())
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// All pairs, oldest first.

@@ -21,8 +21,12 @@
 //!   the others just download it, so every computer ends with both files.
 
 pub mod conflict_name;
+pub mod executor;
 pub mod model;
 pub mod plan;
+pub mod session;
+pub mod views;
+pub mod watcher;
 
 #[cfg(test)]
 mod simulation;
@@ -33,3 +37,5 @@ pub use model::{
     PathView, RelPath, RelPathError, RemoteState, WindowsNameIssue,
 };
 pub use plan::{plan, Action, MassDeleteGuardTripped, Phase, Plan, Side, SkipReason};
+pub use session::{host_name, OnceSummary, PairSync, PassReport, SyncEvent, SyncOptions};
+pub use watcher::{LocalWatcher, WatchEvent};

@@ -244,7 +244,8 @@ impl fmt::Debug for ContentHash {
 pub struct LocalFile {
     /// Size in bytes.
     pub size: u64,
-    /// Modification time in nanoseconds since the Unix epoch.
+    /// Modification time in nanoseconds since the Unix epoch (the scanner uses the later of mtime
+    /// and ctime, so restoring an old mtime does not hide an edit).
     pub mtime_ns: i128,
     /// Inode (file id on Windows) where the OS has one; lets the scanner notice replaced files.
     pub inode: Option<u64>,

@@ -617,7 +617,7 @@ impl<'a> Planner<'a> {
 
         for dir in candidates.iter().rev() {
             let action = match self.views.get(dir) {
-                Some(view) => self.decide_dir(dir, view, &local_now, &local_after),
+                Some(view) => self.decide_dir(dir, view, &local_now, &local_after, &remote_after),
                 // A folder holding only paths this plan deletes locally, with nothing coming in and
                 // nothing left remotely: remove it too, or the next scan would see a new empty
                 // folder and resurrect it as a marker.
@@ -645,6 +645,16 @@ impl<'a> Planner<'a> {
             } else {
                 local_after.remove(dir.as_str());
             }
+            // Likewise for the bucket: the parent's marker depends on what stays inside it.
+            match &action {
+                Some(Action::DeleteRemoteDir { .. }) => {
+                    remote_after.remove(dir.as_str());
+                }
+                Some(Action::CreateRemoteDir { .. }) => {
+                    remote_after.insert(dir.as_str().to_owned());
+                }
+                _ => {}
+            }
             if let Some(action) = action {
                 self.actions.insert(dir.clone(), action);
             }
@@ -657,6 +667,7 @@ impl<'a> Planner<'a> {
         view: &PathView,
         local_now: &BTreeSet<String>,
         local_after: &BTreeSet<String>,
+        remote_after: &BTreeSet<String>,
     ) -> Option<Action> {
         let explicit = match &view.local {
             None => false,
@@ -675,7 +686,11 @@ impl<'a> Planner<'a> {
         let path = dir.clone();
         match (view.base.is_some(), local, &view.remote) {
             (false, false, None) => None,
-            (false, true, None) => explicit.then_some(Action::CreateRemoteDir { path }),
+            // A marker only for a folder that stays empty in the bucket: one with objects inside
+            // exists there already (and an interrupted download leaves exactly such a folder).
+            (false, true, None) => {
+                (explicit && !has_inside(remote_after, dir)).then_some(Action::CreateRemoteDir { path })
+            }
             (false, false, Some(marker)) => Some(Action::CreateLocalDir {
                 path,
                 marker_etag: marker.etag.clone(),

@@ -13,6 +13,8 @@
 //! - `aws_import`: profiles from ~/.aws files become working connections.
 //! - `demo_store`: the built-in demo store starts, is seeded and resumes.
 //! - `sync_state`: sync pairs, bases and activity on a real SQLite file (no keyring needed).
+//! - `sync_engine`: conditional writes racing other writers, and continuous mode (watcher, poller,
+//!   pause).
 
 mod aws_import;
 mod connection_errors;
@@ -21,5 +23,6 @@ mod keyring_secrets;
 mod listing;
 mod local_scan;
 mod support;
+mod sync_engine;
 mod sync_state;
 mod transfers;

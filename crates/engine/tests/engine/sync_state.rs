@@ -24,7 +24,7 @@ async fn add_connection(db: &StateDb, id: &str) {
 fn pair(id: &str, connection_id: &str, root: &str) -> pairs::SyncPair {
     pairs::SyncPair {
         id: id.into(),
-        connection_id: connection_id.into(),
+        connection_id: Some(connection_id.into()),
         bucket: "photos".into(),
         prefix: "team/docs/".into(),
         local_root: PathBuf::from(root),

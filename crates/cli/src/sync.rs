@@ -1,0 +1,227 @@
+//! `pail sync LOCAL_DIR s3://BUCKET[/PREFIX]`: the two-way sync engine without the app.
+
+use std::path::{Path, PathBuf};
+
+use pail_engine::remote::Remote;
+use pail_engine::state::{bases, pairs, StateDb};
+use pail_engine::sync::{host_name, Mode, PairSync, SyncOptions};
+use pail_engine::Error;
+use tokio_util::sync::CancellationToken;
+
+use crate::location::S3Location;
+
+/// Exit status when the mass-deletion guard held deletions back.
+pub const EXIT_GUARD: u8 = 3;
+
+/// What `pail sync` was asked to do.
+pub struct SyncArgs {
+    /// The local folder.
+    pub local: PathBuf,
+    /// The bucket and prefix.
+    pub target: S3Location,
+    /// Stop when nothing is left to do.
+    pub once: bool,
+    /// Which way changes flow.
+    pub mode: Mode,
+    /// The state DB file, or the default for this pair.
+    pub state_db: Option<PathBuf>,
+    /// Apply deletions even when the guard would hold them back.
+    pub allow_mass_delete: bool,
+    /// Where the endpoint is, for the default state DB's name.
+    pub endpoint_label: String,
+}
+
+/// How a sync run ended without an error.
+pub enum SyncExit {
+    /// Up to date (or stopped by a signal).
+    Done,
+    /// Deletions were held back; the user must look.
+    GuardTripped,
+    /// Some files could not be synced; the messages were printed.
+    Incomplete,
+}
+
+/// Runs the sync; prints progress on a terminal and warnings always.
+pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
+    let state_db = match &args.state_db {
+        Some(p) => p.clone(),
+        None => default_state_db(&args)?,
+    };
+    let db = StateDb::open(&state_db).await?;
+    let root = prepare_root(&db, &args.local).await?;
+    let pair = ensure_pair(&db, &root, &args).await?;
+    let mut options = SyncOptions::new(host_name());
+    options.allow_mass_delete = args.allow_mass_delete;
+    if let Some(secs) = std::env::var("PAIL_POLL_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        options.poll_interval = std::time::Duration::from_secs_f64(secs.max(0.1));
+    }
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut engine = PairSync::new(remote, db.clone(), pair, options)?;
+    if args.once {
+        let summary = engine.run_once().await?;
+        let t = &summary.total;
+        for w in &t.warnings {
+            eprintln!("pail: skipped {}: {}", w.path.escape_debug(), w.reason);
+        }
+        for (path, reason) in &t.skipped {
+            eprintln!("pail: skipped {path}: {reason}");
+        }
+        if terminal {
+            eprintln!(
+                "synced: {} up, {} down, {} moved/copied, {} deleted here, {} deleted in the bucket, {} conflicts ({} bytes)",
+                t.uploaded, t.downloaded, t.copied, t.trashed_local, t.deleted_remote, t.conflicts, t.bytes
+            );
+        }
+        db.close().await;
+        if let Some(g) = &t.guard {
+            eprintln!(
+                "pail: this sync would delete {} of {} files ({}), more than the safety limit, so nothing was deleted.\n      If that is what you want, run again with --allow-mass-delete.",
+                g.count,
+                g.total,
+                match g.side {
+                    pail_engine::sync::Side::Local => "on this computer",
+                    pail_engine::sync::Side::Remote => "in the bucket",
+                }
+            );
+            return Ok(SyncExit::GuardTripped);
+        }
+        if !t.failed.is_empty() || summary.unfinished {
+            for (path, e) in t.failed.iter().take(20) {
+                eprintln!("pail: {path}: {}\n      detail: {}", e.user_message(), e.detail());
+            }
+            if summary.unfinished {
+                eprintln!("pail: some files kept changing while Pail synced them; run again when they are saved.");
+            }
+            return Ok(SyncExit::Incomplete);
+        }
+        return Ok(SyncExit::Done);
+    }
+    let stop = CancellationToken::new();
+    spawn_signal_handler(stop.clone());
+    let (_pause_tx, paused) = tokio::sync::watch::channel(false);
+    if terminal {
+        eprintln!(
+            "pail: syncing {} with s3://{}/{} — press Ctrl-C to stop",
+            root.display(),
+            args.target.bucket,
+            args.target.prefix
+        );
+    }
+    engine.run_continuous(stop, paused).await?;
+    db.close().await;
+    Ok(SyncExit::Done)
+}
+
+fn spawn_signal_handler(stop: CancellationToken) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = match signal(SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    stop.cancel();
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+}
+
+/// The folder as an absolute path. A folder that is missing is created only for a new pair: for
+/// a pair that synced before, a missing folder is an unplugged disk, never "delete everything".
+async fn prepare_root(db: &StateDb, local: &Path) -> Result<PathBuf, Error> {
+    let absolute = std::path::absolute(local).map_err(|source| Error::Io {
+        context: format!("find the folder {}", local.display()),
+        source,
+    })?;
+    if tokio::fs::metadata(&absolute).await.is_err() {
+        let known = pairs::find_by_root(db.pool(), &absolute).await?;
+        let synced_before = match &known {
+            Some(p) => bases::count(db.pool(), &p.id).await? > 0,
+            None => false,
+        };
+        if synced_before {
+            return Err(Error::SyncRootUnavailable {
+                path: absolute,
+                reason: "the folder does not exist".into(),
+            });
+        }
+        tokio::fs::create_dir_all(&absolute).await.map_err(|source| Error::Io {
+            context: format!("create the folder {}", absolute.display()),
+            source,
+        })?;
+    }
+    tokio::fs::canonicalize(&absolute)
+        .await
+        .map_err(|e| Error::SyncRootUnavailable {
+            path: absolute,
+            reason: e.to_string(),
+        })
+}
+
+async fn ensure_pair(db: &StateDb, root: &Path, args: &SyncArgs) -> Result<pairs::SyncPair, Error> {
+    if let Some(existing) = pairs::find_by_root(db.pool(), root).await? {
+        if existing.bucket != args.target.bucket || existing.prefix != args.target.prefix {
+            return Err(Error::InvalidInput(format!(
+                "This state database already syncs {} with s3://{}/{}. Use another --state-db to sync it with another place.",
+                root.display(),
+                existing.bucket,
+                existing.prefix
+            )));
+        }
+        if existing.mode != args.mode {
+            pairs::set_mode(db.pool(), &existing.id, args.mode).await?;
+        }
+        return Ok(pairs::SyncPair {
+            mode: args.mode,
+            ..existing
+        });
+    }
+    let pair = pairs::SyncPair {
+        id: uuid_like(root, args),
+        connection_id: None,
+        bucket: args.target.bucket.clone(),
+        prefix: args.target.prefix.clone(),
+        local_root: root.to_path_buf(),
+        mode: args.mode,
+        paused: false,
+        ignore_patterns: Vec::new(),
+    };
+    pairs::insert(db.pool(), &pair).await?;
+    Ok(pair)
+}
+
+fn pair_key(root: &Path, args: &SyncArgs) -> String {
+    let text = format!(
+        "{}\n{}\n{}\n{}",
+        root.display(),
+        args.endpoint_label,
+        args.target.bucket,
+        args.target.prefix
+    );
+    blake3::hash(text.as_bytes()).to_hex()[..24].to_owned()
+}
+
+fn uuid_like(root: &Path, args: &SyncArgs) -> String {
+    format!("cli-{}", pair_key(root, args))
+}
+
+/// `<data dir>/pail/sync/<hash of folder, endpoint, bucket, prefix>.db`, one file per pair.
+fn default_state_db(args: &SyncArgs) -> Result<PathBuf, Error> {
+    let root = std::path::absolute(&args.local).unwrap_or_else(|_| args.local.clone());
+    Ok(crate::data_dir()?
+        .join("sync")
+        .join(format!("{}.db", pair_key(&root, args))))
+}

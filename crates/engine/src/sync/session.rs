@@ -1,0 +1,586 @@
+//! Runs one pair: scan, list, plan, execute, commit — pass after pass until nothing is left to
+//! do (`--once`), or forever, woken by the watcher and the poll timer (continuous mode).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::executor::{execute, Effect, ExecContext, Outcome, PendingCommit};
+use super::model::{BaseState, ContentHash, MassDeleteGuard, PairSettings, RelPath};
+use super::plan::{plan, Action, MassDeleteGuardTripped};
+use super::views::{
+    keys_needing_hash, local_snapshot, merge_views, remote_snapshot, scan_cache_from_bases, SyncWarning,
+};
+use super::watcher::{LocalWatcher, WatchEvent};
+use crate::error::{Error, Result};
+use crate::remote::{Remote, UploadOptions};
+use crate::scan::{scan, Identity, IgnoreRules, ScanOptions};
+use crate::state::{bases, pairs::SyncPair, StateDb};
+
+/// How a pair syncs beyond what is stored with it.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// This computer's name, written into conflict-copy names.
+    pub host_name: String,
+    /// When a pass deletes too much, deletions are withheld.
+    pub mass_delete_guard: MassDeleteGuard,
+    /// Apply withheld mass deletions anyway (the user confirmed).
+    pub allow_mass_delete: bool,
+    /// Transfers in flight at once.
+    pub parallel: usize,
+    /// Part sizes for large files.
+    pub upload: UploadOptions,
+    /// Continuous mode: how often the bucket is listed.
+    pub poll_interval: Duration,
+    /// Continuous mode: how long a file must be quiet before it is uploaded.
+    pub settle: Duration,
+    /// Continuous mode: how often every file is hashed again (catches changes that kept size,
+    /// mtime and inode, which no watcher reported).
+    pub full_rescan_interval: Duration,
+    /// `--once`: passes before giving up on files that keep changing.
+    pub max_passes: usize,
+}
+
+impl SyncOptions {
+    /// Defaults for this computer.
+    pub fn new(host_name: impl Into<String>) -> Self {
+        Self {
+            host_name: host_name.into(),
+            mass_delete_guard: MassDeleteGuard::default(),
+            allow_mass_delete: false,
+            parallel: 16,
+            upload: UploadOptions::default(),
+            poll_interval: Duration::from_secs(30),
+            settle: Duration::from_millis(200),
+            full_rescan_interval: Duration::from_secs(6 * 3600),
+            max_passes: 12,
+        }
+    }
+}
+
+/// This computer's name for conflict copies: `PAIL_HOST_NAME` if set (tests simulate several
+/// computers on one machine), else the OS host name.
+pub fn host_name() -> String {
+    std::env::var("PAIL_HOST_NAME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| gethostname::gethostname().to_string_lossy().into_owned())
+}
+
+/// What one pass did.
+#[derive(Debug, Default)]
+pub struct PassReport {
+    /// Files uploaded (new or changed).
+    pub uploaded: usize,
+    /// Files downloaded.
+    pub downloaded: usize,
+    /// Server-side copies and moves.
+    pub copied: usize,
+    /// Local files moved to the trash.
+    pub trashed_local: usize,
+    /// Objects deleted in the bucket.
+    pub deleted_remote: usize,
+    /// Edit-vs-edit conflicts resolved by keeping both.
+    pub conflicts: usize,
+    /// Folders created or removed, bases recorded or forgotten.
+    pub bookkeeping: usize,
+    /// Bytes moved over the network.
+    pub bytes: u64,
+    /// Actions whose precondition no longer held (re-planned on the next pass).
+    pub changed: usize,
+    /// Actions that failed, with why.
+    pub failed: Vec<(RelPath, Error)>,
+    /// Files still being written (left for a later pass).
+    pub unstable: usize,
+    /// Paths left out (hostile keys, unreadable files), first time seen only.
+    pub warnings: Vec<SyncWarning>,
+    /// Skipped paths with their reason, first time seen only.
+    pub skipped: Vec<(RelPath, String)>,
+    /// The mass-deletion guard withheld this pass's deletions.
+    pub guard: Option<MassDeleteGuardTripped>,
+    /// Files read to hash them during the scan.
+    pub hashed_files: usize,
+}
+
+impl PassReport {
+    /// Whether the pass changed anything on either side.
+    pub fn transferred(&self) -> usize {
+        self.uploaded + self.downloaded + self.copied + self.trashed_local + self.deleted_remote + self.conflicts
+    }
+
+    /// Whether another pass may have something to do.
+    fn wants_another(&self, planned_work: bool) -> bool {
+        planned_work || self.changed > 0 || self.unstable > 0
+    }
+}
+
+/// The result of syncing until idle.
+#[derive(Debug, Default)]
+pub struct OnceSummary {
+    /// Passes run.
+    pub passes: usize,
+    /// Totals over all passes.
+    pub total: PassReport,
+    /// Set when the last pass still had work (files that kept changing).
+    pub unfinished: bool,
+}
+
+/// What the engine tells a UI about a pair.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncEvent {
+    /// A pass started.
+    Syncing,
+    /// A pass finished with nothing left to do.
+    UpToDate,
+    /// The pair is paused.
+    Paused,
+    /// The bucket or the folder cannot be reached; retrying on its own.
+    Offline {
+        /// A sentence for the user.
+        message: String,
+    },
+    /// The mass-deletion guard withheld deletions; the user must confirm.
+    NeedsAttention {
+        /// A sentence for the user.
+        message: String,
+    },
+}
+
+/// One pair's sync engine.
+pub struct PairSync {
+    ctx: Arc<ExecContext>,
+    db: StateDb,
+    pair: SyncPair,
+    options: SyncOptions,
+    scan_cache: HashMap<String, (Identity, ContentHash)>,
+    remote_hashes: HashMap<(String, String), ContentHash>,
+    reported: HashSet<String>,
+    events: Option<mpsc::UnboundedSender<SyncEvent>>,
+    cleaned_up: bool,
+}
+
+impl PairSync {
+    /// Prepares `pair` (already stored in `db`) to sync through `remote`.
+    pub fn new(remote: Remote, db: StateDb, pair: SyncPair, options: SyncOptions) -> Result<Self> {
+        let rules = IgnoreRules::new(&pair.ignore_patterns)?;
+        let ctx = Arc::new(ExecContext {
+            remote,
+            bucket: pair.bucket.clone(),
+            prefix: pair.prefix.clone(),
+            root: pair.local_root.clone(),
+            rules,
+            upload: options.upload,
+            parallel: options.parallel,
+            journal: Some(Arc::new(crate::state::uploads::DbUploadJournal {
+                db: db.clone(),
+                pair_id: pair.id.clone(),
+            })),
+        });
+        Ok(Self {
+            ctx,
+            db,
+            pair,
+            options,
+            scan_cache: HashMap::new(),
+            remote_hashes: HashMap::new(),
+            reported: HashSet::new(),
+            events: None,
+            cleaned_up: false,
+        })
+    }
+
+    /// Aborts multipart uploads a killed run left open, so no hidden parts stay billed.
+    async fn abort_unfinished_uploads(&mut self) -> Result<()> {
+        for (key, upload_id) in crate::state::uploads::unfinished(self.db.pool(), &self.pair.id).await? {
+            self.ctx
+                .remote
+                .abort_multipart(&self.ctx.bucket, &key, &upload_id)
+                .await?;
+            crate::state::uploads::clear(self.db.pool(), &self.pair.id, &upload_id).await?;
+            tracing::info!(key, "aborted an upload a previous run left unfinished");
+        }
+        self.cleaned_up = true;
+        Ok(())
+    }
+
+    /// Sends status changes to `tx` from now on.
+    pub fn with_events(mut self, tx: mpsc::UnboundedSender<SyncEvent>) -> Self {
+        self.events = Some(tx);
+        self
+    }
+
+    fn emit(&self, event: SyncEvent) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(event);
+        }
+    }
+
+    /// One pass: scan, list, plan, execute, commit.
+    pub async fn pass(&mut self, full_hash: bool) -> Result<(PassReport, bool)> {
+        let mut report = PassReport::default();
+        let pair_id = self.pair.id.clone();
+        if !self.cleaned_up {
+            self.abort_unfinished_uploads().await?;
+        }
+        let bases = bases::load_all(self.db.pool(), &pair_id).await?;
+        scan_cache_from_bases(&bases, &mut self.scan_cache);
+
+        let scanned = {
+            let root = self.ctx.root.clone();
+            let rules = self.ctx.rules.clone();
+            let previous = std::mem::take(&mut self.scan_cache);
+            let (scanned, previous) = tokio::task::spawn_blocking(move || {
+                let r = scan(
+                    &root,
+                    ScanOptions {
+                        rules: &rules,
+                        previous: &previous,
+                        full_hash,
+                    },
+                );
+                (r, previous)
+            })
+            .await
+            .map_err(|e| Error::Io {
+                context: "scan the folder".into(),
+                source: std::io::Error::other(e),
+            })?;
+            self.scan_cache = previous;
+            scanned?
+        };
+        report.hashed_files = scanned.hashed_files;
+        // Passes never overlap, so any temp file seen now is a leftover of a killed download.
+        for temp in &scanned.stale_temp_files {
+            let path = self.ctx.root.join(temp);
+            if let Err(e) = tokio::fs::remove_file(&path).await {
+                tracing::warn!(path = %path.display(), "could not remove a leftover temp file: {e}");
+            }
+        }
+        // Only what exists now stays cached, so the cache never outgrows the tree.
+        self.scan_cache = scanned
+            .entries
+            .iter()
+            .filter_map(|(rel, e)| match e {
+                crate::scan::ScannedEntry::File { identity, hash } => Some((rel.clone(), (*identity, *hash))),
+                _ => None,
+            })
+            .collect();
+        let local = local_snapshot(&scanned);
+        report.unstable = local.unstable.len();
+
+        let listed = self
+            .ctx
+            .remote
+            .list_prefix_objects(&self.ctx.bucket, &self.ctx.prefix)
+            .await?;
+        let mut remote = remote_snapshot(&self.ctx.prefix, &listed, &self.ctx.rules, &self.remote_hashes);
+        let wanted = keys_needing_hash(&self.ctx.prefix, &local, &remote, &bases);
+        if !wanted.is_empty() {
+            self.fetch_hashes(wanted).await?;
+            remote = remote_snapshot(&self.ctx.prefix, &listed, &self.ctx.rules, &self.remote_hashes);
+        }
+        for w in local.warnings.iter().chain(&remote.warnings) {
+            if self.reported.insert(format!("w:{}:{}", w.path, w.reason)) {
+                tracing::warn!(path = %w.path.escape_debug(), side = ?w.side, "left out of sync: {}", w.reason);
+                bases::record_activity(self.db.pool(), &pair_id, &w.path, "warning", &w.reason).await?;
+                report.warnings.push(w.clone());
+            }
+        }
+
+        let views = merge_views(&bases, &local, &remote);
+        let mut settings = PairSettings::new(self.options.host_name.clone(), chrono::Local::now().naive_local());
+        settings.mode = self.pair.mode;
+        settings.mass_delete_guard = self.options.mass_delete_guard;
+        if self.options.allow_mass_delete {
+            settings.mass_delete_guard.min_count = usize::MAX;
+        }
+        let planned = plan(&settings, &views);
+        let planned_work = !planned.is_idle() && planned.actions.iter().any(|a| !matches!(a, Action::Skip { .. }));
+        report.guard = planned.guard.clone();
+
+        let mut actions = Vec::with_capacity(planned.actions.len());
+        for action in planned.actions {
+            if let Action::Skip { path, reason } = &action {
+                if self.reported.insert(format!("s:{path}:{reason}")) {
+                    report.skipped.push((path.clone(), reason.to_string()));
+                    actions.push(action);
+                }
+                continue;
+            }
+            actions.push(action);
+        }
+        if !actions.is_empty() {
+            self.emit(SyncEvent::Syncing);
+            self.run_actions(actions, &mut report).await?;
+        }
+        Ok((report, planned_work))
+    }
+
+    async fn fetch_hashes(&mut self, wanted: Vec<(String, String)>) -> Result<()> {
+        let permits = Arc::new(tokio::sync::Semaphore::new(self.options.parallel.max(1)));
+        let mut set = JoinSet::new();
+        for (key, etag) in wanted {
+            let (ctx, permits) = (self.ctx.clone(), permits.clone());
+            set.spawn(async move {
+                let _p = permits.acquire_owned().await;
+                let id = ctx.remote.head_identity(&ctx.bucket, &key).await;
+                (key, etag, id)
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            let Ok((key, etag, id)) = joined else { continue };
+            // A changed ETag means it was rewritten since the listing; the next pass sees it.
+            if let Some(id) = id? {
+                if let (true, Some(hash)) = (id.etag == etag, id.hash) {
+                    self.remote_hashes.insert((key, etag), hash);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn run_actions(&mut self, actions: Vec<Action>, report: &mut PassReport) -> Result<()> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let runner = tokio::spawn(execute(self.ctx.clone(), actions, tx));
+        let mut pending = PendingCommit::default();
+        let mut last_commit = Instant::now();
+        while let Some((action, outcome)) = rx.recv().await {
+            match outcome {
+                Outcome::Done(mut effect) => {
+                    count(&action, &effect, report);
+                    for (k, h) in effect.hashes.drain(..) {
+                        self.remote_hashes.insert(k, h);
+                    }
+                    pending.add(&mut effect);
+                }
+                Outcome::Changed(why) => {
+                    tracing::info!(path = %action.path(), "changed meanwhile, planning again: {why}");
+                    report.changed += 1;
+                }
+                Outcome::Failed(e) => {
+                    tracing::warn!(path = %action.path(), error = %e.detail(), "sync action failed");
+                    report.failed.push((action.path().clone(), e));
+                }
+            }
+            // One transaction per batch: an fsync per file would dominate small-file syncs.
+            if pending.len() >= 512 || (!pending.is_empty() && last_commit.elapsed() > Duration::from_secs(1)) {
+                self.commit(&mut pending).await?;
+                last_commit = Instant::now();
+            }
+        }
+        let _ = runner.await;
+        self.commit(&mut pending).await
+    }
+
+    async fn commit(&self, pending: &mut PendingCommit) -> Result<()> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.pool().begin().await?;
+        let records: Vec<(RelPath, BaseState)> = std::mem::take(&mut pending.record).into_iter().collect();
+        bases::upsert_many(&mut tx, &self.pair.id, &records).await?;
+        bases::delete_many(&mut tx, &self.pair.id, &std::mem::take(&mut pending.forget)).await?;
+        for (path, action, detail) in pending.activity.drain(..) {
+            bases::record_activity(&mut *tx, &self.pair.id, &path, action, &detail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Passes until a plan has nothing left to do (or `max_passes`). Deletions withheld by the
+    /// guard end the run too: they wait for the user.
+    pub async fn run_once(&mut self) -> Result<OnceSummary> {
+        let mut summary = OnceSummary::default();
+        let mut full_hash = false;
+        loop {
+            let (report, planned_work) = self.pass(full_hash).await?;
+            full_hash = false;
+            summary.passes += 1;
+            let again = report.wants_another(planned_work) && report.guard.is_none();
+            if report.unstable > 0 {
+                // Give files being written a moment to settle before looking again.
+                tokio::time::sleep(self.options.settle.max(Duration::from_millis(200))).await;
+            }
+            merge_reports(&mut summary.total, report);
+            if !again {
+                self.emit(SyncEvent::UpToDate);
+                return Ok(summary);
+            }
+            if summary.passes >= self.options.max_passes {
+                summary.unfinished = true;
+                return Ok(summary);
+            }
+        }
+    }
+
+    /// Syncs until `stop` is cancelled: the watcher wakes a pass when local files settle, the
+    /// timer polls the bucket, and a pass follows soon after each local push. Errors that a
+    /// person can fix (offline, folder missing) are reported and retried with backoff.
+    pub async fn run_continuous(
+        &mut self,
+        stop: CancellationToken,
+        mut paused: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<()> {
+        let (watcher, mut changes) = match LocalWatcher::start(&self.ctx.root, self.options.settle) {
+            Ok(w) => (Some(w.0), Some(w.1)),
+            Err(e) => {
+                // Polling still works without a watcher; it is only slower to notice.
+                tracing::warn!("watching the folder failed, falling back to rescans: {}", e.detail());
+                (None, None)
+            }
+        };
+        let mut _watcher = watcher;
+        let mut watcher_down = changes.is_none();
+        let mut next_poll = Instant::now();
+        let mut last_full = Instant::now();
+        let mut backoff = Duration::from_secs(1);
+        let mut dirty = true;
+        loop {
+            if *paused.borrow() {
+                self.emit(SyncEvent::Paused);
+                tokio::select! {
+                    _ = stop.cancelled() => return Ok(()),
+                    _ = paused.changed() => { dirty = true; continue; }
+                    Some(_) = recv_opt(&mut changes) => { dirty = true; continue; }
+                }
+            }
+            if watcher_down && tokio::fs::metadata(&self.ctx.root).await.is_ok() {
+                if let Ok((w, rx)) = LocalWatcher::start(&self.ctx.root, self.options.settle) {
+                    _watcher = Some(w);
+                    changes = Some(rx);
+                    watcher_down = false;
+                    dirty = true;
+                }
+            }
+            let due = dirty || Instant::now() >= next_poll;
+            if due {
+                dirty = false;
+                let full = last_full.elapsed() >= self.options.full_rescan_interval;
+                if full {
+                    last_full = Instant::now();
+                }
+                match self.pass(full).await {
+                    Ok((report, planned_work)) => {
+                        backoff = Duration::from_secs(1);
+                        if let Some(g) = &report.guard {
+                            self.emit(SyncEvent::NeedsAttention {
+                                message: format!(
+                                    "Pail held back deleting {} files. Check the folder and confirm to continue.",
+                                    g.count
+                                ),
+                            });
+                        }
+                        if report.wants_another(planned_work) && report.guard.is_none() {
+                            dirty = true;
+                            if report.unstable > 0 || report.changed > 0 {
+                                tokio::time::sleep(self.options.settle).await;
+                            }
+                        } else if report.failed.is_empty() && report.guard.is_none() {
+                            self.emit(SyncEvent::UpToDate);
+                        }
+                        next_poll = if report.uploaded + report.copied > 0 {
+                            // Another computer may have raced this push: look again soon.
+                            Instant::now() + Duration::from_secs(2).min(self.options.poll_interval)
+                        } else {
+                            Instant::now() + self.options.poll_interval
+                        };
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e.detail(), "sync pass failed; retrying in {backoff:?}");
+                        self.emit(SyncEvent::Offline {
+                            message: e.user_message(),
+                        });
+                        next_poll = Instant::now() + backoff;
+                        backoff = (backoff * 2).min(Duration::from_secs(60));
+                    }
+                }
+                continue;
+            }
+            let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(next_poll));
+            tokio::select! {
+                _ = stop.cancelled() => return Ok(()),
+                _ = sleep => {}
+                _ = paused.changed() => {}
+                event = recv_opt(&mut changes) => match event {
+                    Some(WatchEvent::Changed(paths)) => {
+                        // The watcher saw them: hash again even if size and stamps kept still. A
+                        // folder stands for everything under it.
+                        self.scan_cache.retain(|cached, _| {
+                            !paths.iter().any(|p| {
+                                cached == p || (cached.starts_with(p.as_str()) && cached.as_bytes().get(p.len()) == Some(&b'/'))
+                            })
+                        });
+                        dirty = true;
+                    }
+                    Some(WatchEvent::Rescan(why)) => {
+                        tracing::info!("watcher asks for a rescan: {why}");
+                        dirty = true;
+                    }
+                    None => {
+                        // The watcher stopped (the folder vanished?): keep going on the timer and
+                        // watch again once the folder is back.
+                        changes = None;
+                        watcher_down = true;
+                    }
+                },
+            }
+        }
+    }
+
+    /// The pair being synced.
+    pub fn pair(&self) -> &SyncPair {
+        &self.pair
+    }
+}
+
+async fn recv_opt(rx: &mut Option<mpsc::UnboundedReceiver<WatchEvent>>) -> Option<WatchEvent> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn count(action: &Action, effect: &Effect, report: &mut PassReport) {
+    report.bytes += effect.bytes;
+    match action {
+        Action::Upload { .. } => report.uploaded += 1,
+        Action::Download { .. } => report.downloaded += 1,
+        Action::CopyRemote { .. } => report.copied += 1,
+        Action::DeleteLocal { .. } => report.trashed_local += 1,
+        Action::DeleteRemote { .. } => report.deleted_remote += 1,
+        // Equal bytes after all record no activity line and are not a conflict.
+        Action::KeepBoth { .. } if effect.activity.is_some() => report.conflicts += 1,
+        Action::Skip { .. } => {}
+        _ => report.bookkeeping += 1,
+    }
+}
+
+fn merge_reports(total: &mut PassReport, pass: PassReport) {
+    total.uploaded += pass.uploaded;
+    total.downloaded += pass.downloaded;
+    total.copied += pass.copied;
+    total.trashed_local += pass.trashed_local;
+    total.deleted_remote += pass.deleted_remote;
+    total.conflicts += pass.conflicts;
+    total.bookkeeping += pass.bookkeeping;
+    total.bytes += pass.bytes;
+    total.changed += pass.changed;
+    total.unstable = pass.unstable;
+    total.hashed_files += pass.hashed_files;
+    // Only the last pass's failures matter: earlier ones were retried.
+    total.failed = pass.failed;
+    total.warnings.extend(pass.warnings);
+    total.skipped.extend(pass.skipped);
+    if pass.guard.is_some() {
+        total.guard = pass.guard;
+    }
+}
+
+/// Bases by path, for callers that want to inspect the state DB (tests, the UI).
+pub async fn load_bases(db: &StateDb, pair_id: &str) -> Result<BTreeMap<RelPath, BaseState>> {
+    bases::load_all(db.pool(), pair_id).await
+}

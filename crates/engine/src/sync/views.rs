@@ -1,0 +1,228 @@
+//! Builds the planner's input from what the scanner and the lister found: one [`PathView`] per
+//! path, with hostile keys, ignored names and files still being written left out (and reported).
+//! Pure: no I/O.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::model::{BaseState, LocalFile, LocalState, PathView, RelPath, RemoteState};
+use crate::remote::ListedObject;
+use crate::scan::{IgnoreRules, ScanIssueKind, ScanReport, ScannedEntry};
+use crate::sync::ContentHash;
+
+/// A path left out of syncing, for the user's warnings list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncWarning {
+    /// The path or key as text (it may not be a valid path).
+    pub path: String,
+    /// Which side it is on.
+    pub side: super::Side,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// The local side as the planner wants it.
+#[derive(Debug, Default)]
+pub struct LocalSnapshot {
+    /// Files, symlinks and *empty* folders by path.
+    pub states: BTreeMap<RelPath, LocalState>,
+    /// Files that changed while being read: left alone this pass, retried on the next.
+    pub unstable: BTreeSet<RelPath>,
+    /// What was left out.
+    pub warnings: Vec<SyncWarning>,
+}
+
+/// Turns a scan into planner states. Only empty folders are reported as folders: a folder with
+/// anything in it (even an unsyncable entry) exists implicitly through its contents.
+pub fn local_snapshot(report: &ScanReport) -> LocalSnapshot {
+    let mut out = LocalSnapshot::default();
+    let mut occupied: BTreeSet<&str> = BTreeSet::new();
+    for rel in report
+        .entries
+        .keys()
+        .map(String::as_str)
+        .chain(report.issues.iter().map(|i| i.path.as_str()))
+    {
+        let mut cur = rel;
+        while let Some((parent, _)) = cur.rsplit_once('/') {
+            if !occupied.insert(parent) {
+                break;
+            }
+            cur = parent;
+        }
+    }
+    for (rel, entry) in &report.entries {
+        let is_dir = matches!(entry, ScannedEntry::Dir);
+        let text = if is_dir { format!("{rel}/") } else { rel.clone() };
+        let path = match RelPath::new(text.as_str()) {
+            Ok(p) => p,
+            Err(e) => {
+                out.warnings.push(SyncWarning {
+                    path: text,
+                    side: super::Side::Local,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        match entry {
+            ScannedEntry::Dir => {
+                if !occupied.contains(rel.as_str()) {
+                    out.states.insert(path, LocalState::Dir);
+                }
+            }
+            ScannedEntry::File { identity, hash } => {
+                out.states.insert(
+                    path,
+                    LocalState::File(LocalFile {
+                        size: identity.size,
+                        mtime_ns: identity.mtime_ns,
+                        inode: Some(identity.inode).filter(|i| *i != 0),
+                        hash: *hash,
+                    }),
+                );
+            }
+            ScannedEntry::Unstable { .. } => {
+                out.unstable.insert(path);
+            }
+        }
+    }
+    for issue in &report.issues {
+        let reason = match &issue.kind {
+            // The planner reports symlinks itself (and keeps the name from being downloaded over).
+            ScanIssueKind::Symlink => match RelPath::new(issue.path.as_str()) {
+                Ok(p) => {
+                    out.states.insert(p, LocalState::Symlink);
+                    continue;
+                }
+                Err(e) => e.to_string(),
+            },
+            ScanIssueKind::NotUtf8 => "the name is not valid Unicode, so it has no name in the bucket".into(),
+            ScanIssueKind::SpecialFile => "it is a device, socket or pipe, not a file".into(),
+            ScanIssueKind::Unreadable(why) => format!("it cannot be read: {why}"),
+        };
+        out.warnings.push(SyncWarning {
+            path: issue.path.clone(),
+            side: super::Side::Local,
+            reason,
+        });
+    }
+    out
+}
+
+/// The bucket side as the planner wants it.
+#[derive(Debug, Default)]
+pub struct RemoteSnapshot {
+    /// Objects and folder markers by path.
+    pub states: BTreeMap<RelPath, RemoteState>,
+    /// Keys that cannot be local paths, or are ignored.
+    pub warnings: Vec<SyncWarning>,
+}
+
+/// Turns a listing of `prefix` into planner states. `hashes` holds the content hashes known for
+/// (key, ETag) pairs (from HEAD requests or this computer's own writes). Ignored names are left
+/// out silently, as they are locally.
+pub fn remote_snapshot(
+    prefix: &str,
+    listed: &[ListedObject],
+    rules: &IgnoreRules,
+    hashes: &HashMap<(String, String), ContentHash>,
+) -> RemoteSnapshot {
+    let mut out = RemoteSnapshot::default();
+    for object in listed {
+        let path = match RelPath::from_key(prefix, &object.key) {
+            Ok(p) => p,
+            // The prefix's own folder marker is the root itself.
+            Err(super::RelPathError::Empty) => continue,
+            Err(e) => {
+                out.warnings.push(SyncWarning {
+                    path: object.key.clone(),
+                    side: super::Side::Remote,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        if rules.is_ignored(path.trimmed(), path.is_dir()) {
+            continue;
+        }
+        let hash = hashes.get(&(object.key.clone(), object.etag.clone())).copied();
+        out.states.insert(
+            path,
+            RemoteState {
+                etag: object.etag.clone(),
+                size: object.size,
+                version_id: None,
+                hash,
+            },
+        );
+    }
+    out
+}
+
+/// Keys whose content hash the planner needs but the listing cannot give: objects that changed
+/// since the base (or have none) while a local file sits at the same path. Only these get a HEAD,
+/// so a first download of many files, or a quiet bucket, costs no extra requests.
+pub fn keys_needing_hash(
+    prefix: &str,
+    local: &LocalSnapshot,
+    remote: &RemoteSnapshot,
+    bases: &BTreeMap<RelPath, BaseState>,
+) -> Vec<(String, String)> {
+    remote
+        .states
+        .iter()
+        .filter(|(path, r)| {
+            r.hash.is_none()
+                && !path.is_dir()
+                && matches!(local.states.get(*path), Some(LocalState::File(_)))
+                && match bases.get(*path) {
+                    Some(BaseState::File(b)) => b.remote_etag != r.etag,
+                    _ => true,
+                }
+        })
+        .map(|(path, r)| (path.to_key(prefix), r.etag.clone()))
+        .collect()
+}
+
+/// Joins bases and both sides into the planner's input. Paths whose local file is still being
+/// written are left out entirely this pass: neither uploaded torn nor taken as deleted.
+pub fn merge_views(
+    bases: &BTreeMap<RelPath, BaseState>,
+    local: &LocalSnapshot,
+    remote: &RemoteSnapshot,
+) -> BTreeMap<RelPath, PathView> {
+    let mut views: BTreeMap<RelPath, PathView> = BTreeMap::new();
+    for (path, base) in bases {
+        views.entry(path.clone()).or_default().base = Some(base.clone());
+    }
+    for (path, state) in &local.states {
+        views.entry(path.clone()).or_default().local = Some(state.clone());
+    }
+    for (path, state) in &remote.states {
+        views.entry(path.clone()).or_default().remote = Some(state.clone());
+    }
+    for path in &local.unstable {
+        views.remove(path);
+    }
+    views
+}
+
+/// Hash cache entries for a scan: the stamps recorded in the bases, so an unchanged tree is not
+/// read again, merged with the ones this process saw since.
+pub fn scan_cache_from_bases(
+    bases: &BTreeMap<RelPath, BaseState>,
+    into: &mut HashMap<String, (crate::scan::Identity, ContentHash)>,
+) {
+    for (path, base) in bases {
+        if let BaseState::File(b) = base {
+            into.entry(path.as_str().to_owned()).or_insert((
+                crate::scan::Identity {
+                    size: b.size,
+                    mtime_ns: b.local_mtime_ns,
+                    inode: b.local_inode.unwrap_or(0),
+                },
+                b.hash,
+            ));
+        }
+    }
+}
