@@ -63,6 +63,10 @@ enum Command {
         /// Apply deletions even when they exceed the safety limit.
         #[arg(long)]
         allow_mass_delete: bool,
+        /// Leave out paths matching this gitignore-style pattern (repeatable; remembered in the
+        /// state database; common litter such as .DS_Store is always left out).
+        #[arg(long = "ignore", value_name = "PATTERN")]
+        ignore: Vec<String>,
         #[command(flatten)]
         conn: ConnectionArgs,
     },
@@ -135,6 +139,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             mode,
             state_db,
             allow_mass_delete,
+            ignore,
             conn,
         } => {
             let target = S3Location::parse(&target)?;
@@ -150,6 +155,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
                 },
                 state_db,
                 allow_mass_delete,
+                ignore,
                 endpoint_label: remote.endpoint_label().to_owned(),
             };
             Ok(match sync::sync(remote, args).await? {

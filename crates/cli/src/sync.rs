@@ -27,6 +27,8 @@ pub struct SyncArgs {
     pub state_db: Option<PathBuf>,
     /// Apply deletions even when the guard would hold them back.
     pub allow_mass_delete: bool,
+    /// Extra ignore patterns (added to the pair's stored ones).
+    pub ignore: Vec<String>,
     /// Where the endpoint is, for the default state DB's name.
     pub endpoint_label: String,
 }
@@ -184,8 +186,18 @@ async fn ensure_pair(db: &StateDb, root: &Path, args: &SyncArgs) -> Result<pairs
         if existing.mode != args.mode {
             pairs::set_mode(db.pool(), &existing.id, args.mode).await?;
         }
+        let mut patterns = existing.ignore_patterns.clone();
+        for p in &args.ignore {
+            if !patterns.contains(p) {
+                patterns.push(p.clone());
+            }
+        }
+        if patterns != existing.ignore_patterns {
+            pairs::set_ignore_patterns(db.pool(), &existing.id, &patterns).await?;
+        }
         return Ok(pairs::SyncPair {
             mode: args.mode,
+            ignore_patterns: patterns,
             ..existing
         });
     }
@@ -197,7 +209,7 @@ async fn ensure_pair(db: &StateDb, root: &Path, args: &SyncArgs) -> Result<pairs
         local_root: root.to_path_buf(),
         mode: args.mode,
         paused: false,
-        ignore_patterns: Vec::new(),
+        ignore_patterns: args.ignore.clone(),
     };
     pairs::insert(db.pool(), &pair).await?;
     Ok(pair)

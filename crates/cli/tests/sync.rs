@@ -468,6 +468,39 @@ async fn ignored_files_stay_local() {
 }
 
 #[tokio::test]
+async fn user_ignore_patterns_are_remembered() {
+    let w = World::new("sync-userignore").await;
+    let a = w.computer("alpha");
+    a.write("build/out.o", b"object code");
+    a.write("src/main.c", b"int main;");
+    a.write("debug.log", b"noise");
+    let out = a.sync_with(&["--ignore", "build/", "--ignore", "*.log"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    a.write("later.log", b"more noise");
+    a.sync();
+    let keys: Vec<String> = w.objects().await.into_keys().collect();
+    assert_eq!(keys, ["src/main.c"]);
+}
+
+#[tokio::test]
+async fn an_identical_file_written_by_another_tool_is_not_transferred() {
+    let w = World::new("sync-foreign").await;
+    let a = w.computer("alpha");
+    // No Pail metadata on this object: its MD5 ETag is what proves the local copy equal.
+    w.put("team/report.pdf", b"the very same bytes").await;
+    a.write("report.pdf", b"the very same bytes");
+    let inode = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(a.path("report.pdf")).expect("stat"));
+    let etag = w.etag("team/report.pdf").await;
+    a.sync();
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(a.path("report.pdf")).expect("stat")),
+        inode
+    );
+    assert_eq!(w.etag("team/report.pdf").await, etag);
+    assert!(conflict_copies(&a.tree()).is_empty());
+}
+
+#[tokio::test]
 async fn the_mass_deletion_guard_holds_deletes_until_confirmed() {
     let w = World::new("sync-guard").await;
     let a = w.computer("alpha");
@@ -621,4 +654,50 @@ async fn killing_sync_at_random_points_converges_without_loss() {
         "open multipart uploads left: {:?}",
         open.uploads()
     );
+}
+
+/// Without `--once`, `pail sync` keeps following both sides until SIGTERM, then exits cleanly.
+#[tokio::test]
+async fn continuous_sync_follows_both_sides_until_sigterm() {
+    let w = World::new("sync-continuous").await;
+    let a = w.computer("alpha");
+    let mut child = a
+        .command(&[])
+        .env("PAIL_POLL_SECONDS", "0.5")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    a.write("saved.txt", b"typed and saved");
+    while w.get("team/saved.txt").await.is_none() {
+        assert!(std::time::Instant::now() < deadline, "the saved file was not uploaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    w.put("team/incoming.txt", b"from another client").await;
+    while a.read("incoming.txt").is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new object was not downloaded"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let stop_by = std::time::Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(std::time::Instant::now() < stop_by, "pail sync did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    assert!(status.success(), "exit {status:?}: {err}");
 }

@@ -134,6 +134,13 @@ pub struct OnceSummary {
 pub enum SyncEvent {
     /// A pass started.
     Syncing,
+    /// Actions of the current pass finished so far (sent at most a few times a second).
+    Progress {
+        /// Actions finished.
+        done: usize,
+        /// Actions in the pass.
+        total: usize,
+    },
     /// A pass finished with nothing left to do.
     UpToDate,
     /// The pair is paused.
@@ -320,24 +327,40 @@ impl PairSync {
         Ok((report, planned_work))
     }
 
-    async fn fetch_hashes(&mut self, wanted: Vec<(String, String)>) -> Result<()> {
+    async fn fetch_hashes(&mut self, wanted: Vec<super::views::HashWanted>) -> Result<()> {
         let permits = Arc::new(tokio::sync::Semaphore::new(self.options.parallel.max(1)));
         let mut set = JoinSet::new();
-        for (key, etag) in wanted {
+        for want in wanted {
             let (ctx, permits) = (self.ctx.clone(), permits.clone());
             set.spawn(async move {
                 let _p = permits.acquire_owned().await;
-                let id = ctx.remote.head_identity(&ctx.bucket, &key).await;
-                (key, etag, id)
+                let id = ctx.remote.head_identity(&ctx.bucket, &want.key).await?;
+                let Some(id) = id.filter(|id| id.etag == want.etag) else {
+                    // Rewritten since the listing: the next pass sees the new version.
+                    return Ok(None);
+                };
+                if let Some(hash) = id.hash {
+                    return Ok(Some((want.key, want.etag, hash)));
+                }
+                // Written by another tool: a plain MD5 ETag still proves the local file equal,
+                // so identical files are never transferred.
+                if super::views::etag_is_md5(&want.etag) {
+                    let path = ctx.root.join(want.path.trimmed());
+                    let md5 = tokio::task::spawn_blocking(move || md5_of(&path))
+                        .await
+                        .ok()
+                        .and_then(|r| r.ok());
+                    if md5.is_some_and(|m| m.eq_ignore_ascii_case(&want.etag)) {
+                        return Ok(Some((want.key, want.etag, want.local_hash)));
+                    }
+                }
+                Ok::<_, Error>(None)
             });
         }
         while let Some(joined) = set.join_next().await {
-            let Ok((key, etag, id)) = joined else { continue };
-            // A changed ETag means it was rewritten since the listing; the next pass sees it.
-            if let Some(id) = id? {
-                if let (true, Some(hash)) = (id.etag == etag, id.hash) {
-                    self.remote_hashes.insert((key, etag), hash);
-                }
+            let Ok(found) = joined else { continue };
+            if let Some((key, etag, hash)) = found? {
+                self.remote_hashes.insert((key, etag), hash);
             }
         }
         Ok(())
@@ -345,10 +368,19 @@ impl PairSync {
 
     async fn run_actions(&mut self, actions: Vec<Action>, report: &mut PassReport) -> Result<()> {
         let (tx, mut rx) = mpsc::unbounded_channel();
+        let total = actions.len();
         let runner = tokio::spawn(execute(self.ctx.clone(), actions, tx));
         let mut pending = PendingCommit::default();
         let mut last_commit = Instant::now();
+        let mut last_progress = Instant::now();
+        let mut done = 0usize;
         while let Some((action, outcome)) = rx.recv().await {
+            done += 1;
+            // Throttled so a UI stays smooth during a sync of many small files.
+            if last_progress.elapsed() > Duration::from_millis(250) || done == total {
+                self.emit(SyncEvent::Progress { done, total });
+                last_progress = Instant::now();
+            }
             match outcome {
                 Outcome::Done(mut effect) => {
                     count(&action, &effect, report);
@@ -535,6 +567,22 @@ impl PairSync {
     pub fn pair(&self) -> &SyncPair {
         &self.pair
     }
+}
+
+fn md5_of(path: &std::path::Path) -> std::io::Result<String> {
+    use md5::Digest;
+    use std::io::Read;
+    let mut hasher = md5::Md5::new();
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
 }
 
 async fn recv_opt(rx: &mut Option<mpsc::UnboundedReceiver<WatchEvent>>) -> Option<WatchEvent> {

@@ -159,7 +159,20 @@ pub fn remote_snapshot(
     out
 }
 
-/// Keys whose content hash the planner needs but the listing cannot give: objects that changed
+/// An object whose content hash the planner needs, with the local file at its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashWanted {
+    /// The object key.
+    pub key: String,
+    /// Its ETag as listed.
+    pub etag: String,
+    /// The path on both sides.
+    pub path: RelPath,
+    /// The local file's content hash.
+    pub local_hash: ContentHash,
+}
+
+/// Objects whose content hash the planner needs but the listing cannot give: those that changed
 /// since the base (or have none) while a local file sits at the same path. Only these get a HEAD,
 /// so a first download of many files, or a quiet bucket, costs no extra requests.
 pub fn keys_needing_hash(
@@ -167,21 +180,32 @@ pub fn keys_needing_hash(
     local: &LocalSnapshot,
     remote: &RemoteSnapshot,
     bases: &BTreeMap<RelPath, BaseState>,
-) -> Vec<(String, String)> {
+) -> Vec<HashWanted> {
     remote
         .states
         .iter()
-        .filter(|(path, r)| {
-            r.hash.is_none()
-                && !path.is_dir()
-                && matches!(local.states.get(*path), Some(LocalState::File(_)))
-                && match bases.get(*path) {
-                    Some(BaseState::File(b)) => b.remote_etag != r.etag,
-                    _ => true,
-                }
+        .filter_map(|(path, r)| {
+            let Some(LocalState::File(l)) = local.states.get(path) else {
+                return None;
+            };
+            let changed = match bases.get(path) {
+                Some(BaseState::File(b)) => b.remote_etag != r.etag,
+                _ => true,
+            };
+            (r.hash.is_none() && !path.is_dir() && changed).then(|| HashWanted {
+                key: path.to_key(prefix),
+                etag: r.etag.clone(),
+                path: path.clone(),
+                local_hash: l.hash,
+            })
         })
-        .map(|(path, r)| (path.to_key(prefix), r.etag.clone()))
         .collect()
+}
+
+/// Whether an ETag is the MD5 of the whole object (single-part uploads without SSE-KMS): 32 hex
+/// digits, where multipart ETags carry a `-N` suffix.
+pub fn etag_is_md5(etag: &str) -> bool {
+    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Joins bases and both sides into the planner's input. Paths whose local file is still being
