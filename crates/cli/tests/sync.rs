@@ -557,6 +557,43 @@ async fn hostile_keys_are_skipped_with_a_warning_and_never_escape_the_root() {
 }
 
 #[tokio::test]
+async fn names_that_collide_locally_are_skipped_with_a_reason_and_the_rest_syncs() {
+    let w = World::new("sync-twins").await;
+    let b = w.computer("bravo");
+    // NFC and NFD spellings of "café.txt", a key that is both an object and a folder, case twins,
+    // and names Windows would mangle (fine on this Linux disk, so they sync).
+    for key in [
+        "team/caf\u{e9}.txt",
+        "team/cafe\u{301}.txt",
+        "team/x",
+        "team/x/y.txt",
+        "team/Readme.md",
+        "team/README.md",
+        "team/trailing dot.",
+        "team/trailing space ",
+    ] {
+        w.put(key, key.as_bytes()).await;
+    }
+    let err = b.sync();
+    let names: Vec<String> = b.tree().into_keys().collect();
+    assert!(err.contains("another Unicode form"), "{err}");
+    assert!(err.contains("already uses the name"), "{err}");
+    assert_eq!(names.iter().filter(|n| n.starts_with("caf")).count(), 1, "{names:?}");
+    assert!(
+        names.contains(&"x".to_owned()) != names.contains(&"x/y.txt".to_owned()),
+        "{names:?}"
+    );
+    for synced in ["Readme.md", "README.md", "trailing dot.", "trailing space "] {
+        assert!(names.contains(&synced.to_owned()), "{synced} missing: {names:?}");
+    }
+    // Nothing is deleted in the bucket; each run reminds once per skipped name.
+    assert_eq!(w.objects().await.len(), 8);
+    let again = b.sync();
+    assert_eq!(again.matches("skipped").count(), 2, "{again}");
+    assert_eq!(b.tree().into_keys().collect::<Vec<_>>(), names);
+}
+
+#[tokio::test]
 async fn one_way_modes_never_touch_the_protected_side() {
     let w = World::new("sync-modes").await;
     let (up, down) = (w.computer("up"), w.computer("down"));

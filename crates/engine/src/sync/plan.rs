@@ -227,6 +227,13 @@ pub enum SkipReason {
         /// The path that keeps the name.
         with: RelPath,
     },
+    /// The name is spelled with the same letters as `with` but in another Unicode form (NFC vs
+    /// NFD, as macOS and Linux write accents differently): the two look identical and collide on
+    /// macOS, so only one is synced.
+    UnicodeTwin {
+        /// The path that keeps the name.
+        with: RelPath,
+    },
     /// A file and a folder want the same local name.
     PathClash {
         /// The path that keeps the name.
@@ -249,6 +256,9 @@ impl fmt::Display for SkipReason {
                 write!(f, "this disk ignores case, and `{with}` already uses the name")
             }
             Self::PathClash { with } => write!(f, "`{with}` already uses the name"),
+            Self::UnicodeTwin { with } => {
+                write!(f, "`{with}` has the same name written in another Unicode form")
+            }
             Self::WindowsName(issue) => write!(f, "{issue}"),
             Self::ConflictInUploadOnly => {
                 f.write_str("changed on both sides; an upload-only pair will not overwrite the bucket's version")
@@ -795,6 +805,9 @@ impl LocalNames {
                 continue;
             };
             if holder.trimmed() != dir.trimmed() {
+                if nfc(holder.trimmed()) == nfc(dir.trimmed()) {
+                    return Some(SkipReason::UnicodeTwin { with: holder.clone() });
+                }
                 return Some(SkipReason::CaseCollision { with: holder.clone() });
             }
             if holder.is_dir() != dir.is_dir() {
@@ -805,12 +818,20 @@ impl LocalNames {
     }
 }
 
+/// The key under which local names collide: Unicode forms always (they look the same and macOS
+/// treats them as one name), case too on a case-insensitive disk.
 fn fold(case_insensitive: bool, s: &str) -> String {
+    let normal = nfc(s);
     if case_insensitive {
-        s.to_lowercase()
+        normal.to_lowercase()
     } else {
-        s.to_owned()
+        normal
     }
+}
+
+fn nfc(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
 }
 
 /// Whether any path in `set` lies strictly inside the folder `dir`. Paths sharing a prefix are
@@ -1219,6 +1240,30 @@ mod tests {
         (B::Present, DL::Empty,    true,   None,                    "in sync"),
         (B::Present, DL::NonEmpty, true,   None,                    "in sync"),
     ];
+
+    #[test]
+    fn unicode_twins_are_one_name_and_the_second_is_skipped() {
+        // "é" precomposed (NFC, what Linux and Windows apps write) and decomposed (NFD, macOS).
+        let nfc_name = "caf\u{e9}.txt";
+        let nfd_name = "cafe\u{301}.txt";
+        let views = BTreeMap::from([
+            (p(nfc_name), file_view(false, Some(local(1, 100)), None)),
+            (p(nfd_name), file_view(false, None, Some(remote("e2", Some(2))))),
+        ]);
+        let plan = plan(&settings(Mode::TwoWay), &views);
+        assert!(
+            plan.actions.contains(&Action::Skip {
+                path: p(nfd_name),
+                reason: SkipReason::UnicodeTwin { with: p(nfc_name) }
+            }),
+            "{:?}",
+            plan.actions
+        );
+        assert!(matches!(
+            plan.actions.iter().find(|a| a.path() == &p(nfc_name)),
+            Some(Action::Upload { .. })
+        ));
+    }
 
     #[test]
     fn folder_table_gives_exactly_the_expected_action() {
