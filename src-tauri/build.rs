@@ -1,3 +1,32 @@
+//! Tauri's build step, plus the app manifest: one `allow-<command>` permission per IPC command,
+//! so the window's capability (capabilities/default.json) can grant exactly the commands the UI
+//! calls and nothing else. A test in src/bindings.rs keeps this list, the capability and the
+//! generated TypeScript bindings in step.
+
+/// Every IPC command the shell exposes (the same list as `bindings::builder`).
+const COMMANDS: &[&str] = &[
+    "list_presets",
+    "list_connections",
+    "create_connection",
+    "update_connection",
+    "rename_connection",
+    "delete_connection",
+    "test_connection",
+    "discover_aws_profiles",
+    "import_aws_profiles",
+    "list_buckets",
+    "add_bucket",
+    "list_folder",
+    "cancel_listing",
+    "object_properties",
+    "demo_status",
+    "start_demo",
+];
+
 fn main() {
-    tauri_build::build()
+    let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        // A build script can only report by failing; the message says which file is wrong.
+        panic!("tauri build step failed: {e:#}");
+    }
 }

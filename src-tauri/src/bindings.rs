@@ -45,6 +45,54 @@ pub fn export_to(path: &std::path::Path) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    /// The commands the build script grants permissions for, the commands the capability allows,
+    /// and the commands the TypeScript bindings call are the same set: a new command must be
+    /// granted on purpose, and nothing else is reachable from the window.
+    #[test]
+    fn the_capability_grants_exactly_the_commands_the_ui_calls() {
+        let bindings = include_str!("../../ui/src/bindings.ts");
+        // Calls look like `__TAURI_INVOKE("name"` or `__TAURI_INVOKE<T>("name"`.
+        let mut called: Vec<String> = bindings
+            .split("__TAURI_INVOKE")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("(\""))
+            .filter(|(generic, _)| generic.is_empty() || (generic.starts_with('<') && !generic.contains('\n')))
+            .filter_map(|(_, after)| after.split('"').next())
+            .map(str::to_owned)
+            .collect();
+        called.sort();
+        called.dedup();
+        let build_rs = include_str!("../build.rs");
+        let list = build_rs
+            .split("const COMMANDS: &[&str] = &[")
+            .nth(1)
+            .and_then(|rest| rest.split("];").next())
+            .unwrap_or_default();
+        let mut built: Vec<String> = list.split('"').skip(1).step_by(2).map(str::to_owned).collect();
+        built.sort();
+        let capability: serde_json::Value = serde_json::from_str(include_str!("../capabilities/default.json")).unwrap();
+        let mut granted: Vec<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_owned())
+            .collect();
+        granted.sort();
+        let mut want: Vec<String> = called
+            .iter()
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
+        want.sort();
+        assert_eq!(
+            built, called,
+            "build.rs COMMANDS differ from the commands in bindings.ts"
+        );
+        assert_eq!(
+            granted, want,
+            "capabilities/default.json must grant exactly allow-<command> for each command"
+        );
+    }
+
     #[test]
     fn bindings_are_up_to_date() {
         let committed = std::path::Path::new(BINDINGS_PATH);

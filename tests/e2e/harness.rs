@@ -345,6 +345,30 @@ impl App {
         self.step("read the page source", self.client.source()).await
     }
 
+    /// Calls an IPC command straight from the page, the way injected script would, bypassing the
+    /// UI: `Ok(value)` or `Err(the rejection as text)`.
+    pub async fn invoke_raw(&self, command: &str, args: serde_json::Value) -> Result<serde_json::Value, String> {
+        let script = r#"
+            const [cmd, args, done] = arguments;
+            window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+                (value) => done({ ok: value === undefined ? null : value }),
+                (e) => done({ err: typeof e === "string" ? e : JSON.stringify(e) }),
+            );
+        "#;
+        let out = self
+            .step(
+                &format!("invoke {command}"),
+                self.client
+                    .execute_async(script, vec![serde_json::Value::from(command), args]),
+            )
+            .await;
+        match (out.get("ok"), out.get("err")) {
+            (Some(v), _) => Ok(v.clone()),
+            (_, Some(e)) => Err(e.as_str().map(str::to_owned).unwrap_or_else(|| e.to_string())),
+            _ => Err(format!("unexpected answer {out}")),
+        }
+    }
+
     /// Ends the session and the app.
     pub async fn close(self) {
         let _ = self.client.clone().close().await;

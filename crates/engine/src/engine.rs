@@ -314,6 +314,8 @@ impl Engine {
         prefix: &str,
         on_page: impl FnMut(Vec<Entry>) -> ListControl,
     ) -> Result<ListSummary> {
+        // IPC input is untrusted: a crafted call must not reach S3 with a malformed name.
+        crate::connections::validate_bucket_name(bucket)?;
         validate_prefix(prefix)?;
         let connection = self.connection(connection_id).await?;
         let remote = self.remote(&connection, ClientOptions::default()).await?;
@@ -322,6 +324,7 @@ impl Engine {
 
     /// Properties of one object.
     pub async fn object_properties(&self, connection_id: &str, bucket: &str, key: &str) -> Result<ObjectProperties> {
+        crate::connections::validate_bucket_name(bucket)?;
         if key.is_empty() {
             return Err(Error::InvalidInput("No file was chosen.".into()));
         }

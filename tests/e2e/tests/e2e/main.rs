@@ -7,8 +7,10 @@
 //! - `manage_connections`: rename and remove from the sidebar; the keyring entry goes too.
 //! - `demo`: the first-run "try it" path with the built-in demo store.
 //! - `connection_errors`: a wrong secret is explained in the form, with details one click away.
+//! - `ipc_security`: crafted IPC calls from the page are refused (capability, input checks).
 
 mod browse;
 mod connection_errors;
 mod demo;
+mod ipc_security;
 mod manage_connections;
