@@ -8,6 +8,7 @@ pub mod app_state;
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod log_file;
 
 use std::path::PathBuf;
 
@@ -23,7 +24,7 @@ pub const KEYRING_SERVICE_ENV: &str = "PAIL_KEYRING_SERVICE";
 
 /// Starts the app; returns when the last window closes.
 pub fn run() {
-    init_logging();
+    let log_file = init_logging();
     let specta = bindings::builder();
     let result = tauri::Builder::default()
         .invoke_handler(specta.invoke_handler())
@@ -33,6 +34,9 @@ pub fn run() {
                 Some(dir) => PathBuf::from(dir),
                 None => app.path().app_data_dir()?,
             };
+            if let Err(e) = log_file.open_in(&data_dir) {
+                tracing::warn!("could not open the log file: {e}");
+            }
             let keyring_service = std::env::var(KEYRING_SERVICE_ENV).unwrap_or_else(|_| "pail".into());
             tracing::info!(data_dir = %data_dir.display(), "starting Pail");
             let engine = tauri::async_runtime::block_on(Engine::open(EngineConfig {
@@ -66,13 +70,16 @@ pub fn run() {
     }
 }
 
-fn init_logging() {
+fn init_logging() -> log_file::LogFile {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAIL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,s3s=off"));
+    let sink = log_file::LogFile::default();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(sink.clone())
         .try_init();
+    sink
 }
 
 #[cfg(test)]

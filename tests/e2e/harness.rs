@@ -69,6 +69,8 @@ impl App {
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("PAIL_DATA_DIR", data_dir.path())
             .env("PAIL_KEYRING_SERVICE", &keyring_service)
+            // Verbose, so the "no secret in any file" checks also cover what debug logging writes.
+            .env("PAIL_LOG", "debug,s3s=off,hyper=info,h2=info,tower=info")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         // Its own process group, so the driver, WebKitWebDriver and the app all go together.

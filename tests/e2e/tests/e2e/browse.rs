@@ -109,13 +109,18 @@ async fn add_a_connection_through_the_form_and_browse_nested_folders() {
         !app.page_source().await.contains(SECRET),
         "secret still in the page after saving"
     );
-    // ...nor in any file the app wrote; it is in the keyring (the engine tests read the exact entry back).
-    for entry in std::fs::read_dir(app.data_dir.path()).expect("data dir").flatten() {
-        if let Ok(bytes) = std::fs::read(entry.path()) {
+    // ...nor in any file the app wrote, its debug log included; it is in the keyring (the engine
+    // tests read the exact entry back).
+    let files = pail_testkit::files_under(app.data_dir.path());
+    let log = app.data_dir.path().join("logs/pail.log");
+    assert!(files.contains(&log), "the app keeps a log file: {files:?}");
+    assert!(std::fs::metadata(&log).is_ok_and(|m| m.len() > 0));
+    for path in files {
+        if let Ok(bytes) = std::fs::read(&path) {
             assert!(
                 !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
                 "secret in {}",
-                entry.path().display()
+                path.display()
             );
         }
     }
