@@ -70,6 +70,10 @@ pub enum Operation {
     DeleteObject,
     /// CopyObject (server-side copy).
     CopyObject,
+    /// ListObjectVersions (an object's history).
+    ListVersions,
+    /// GetBucketVersioning (whether a bucket keeps versions).
+    GetBucketVersioning,
 }
 
 /// Everything that can go wrong in the engine.
@@ -204,6 +208,8 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
             Operation::GetObject => format!("These keys are not allowed to download from “{bucket_name}”."),
             Operation::DeleteObject => format!("These keys are not allowed to delete files in “{bucket_name}”."),
             Operation::CopyObject => format!("These keys are not allowed to copy files in “{bucket_name}”."),
+            Operation::ListVersions => format!("These keys are not allowed to see earlier versions of files in “{bucket_name}”."),
+            Operation::GetBucketVersioning => format!("These keys are not allowed to check whether “{bucket_name}” keeps earlier versions of files."),
         },
         ErrorCode::NoSuchBucket => format!("The bucket “{bucket_name}” does not exist (any more). It may have been deleted or renamed, or it lives in another region."),
         ErrorCode::NoSuchKey => "This file is no longer in the bucket. Someone may have deleted or moved it; refresh the folder to see what is there now.".into(),

@@ -68,6 +68,12 @@ where
     }
 }
 
+/// The kind of a per-key failure inside a batch answer (DeleteObjects' `Errors`), which carries
+/// an S3 error code but no HTTP status of its own.
+pub(super) fn kind_of_s3_code(code: &str) -> ErrorCode {
+    from_s3_code(code).unwrap_or(ErrorCode::Server)
+}
+
 /// Maps S3's documented error codes (and the common ones of compatible stores).
 fn from_s3_code(code: &str) -> Option<ErrorCode> {
     Some(match code {

@@ -1,9 +1,11 @@
 //! Talking to S3: building a client for a connection, classifying its errors, listing buckets
-//! and folders (paged, streamed), and reading object properties.
+//! and folders (paged, streamed), reading object properties, and file-manager operations on
+//! objects and folders (copy, move, delete, share links, versions).
 
 mod classify;
 mod client;
 mod listing;
+mod object_ops;
 mod objects;
 mod sync_ops;
 mod transfer;
@@ -11,6 +13,10 @@ mod transfer;
 pub use classify::classify;
 pub use client::{ClientOptions, Remote, RemoteCredentials};
 pub use listing::{folder_entries_from_page, BucketInfo, Entry, EntryKind, ListControl, ListSummary};
+pub use object_ops::{
+    CopyOptions, ObjectVersion, PrefixOutcome, PrefixSummary, DELETE_BATCH, MAX_SINGLE_COPY, PREFIX_PARALLELISM,
+    PRESIGN_MAX, PRESIGN_MIN,
+};
 pub use objects::{MetadataEntry, ObjectProperties};
 pub use sync_ops::{ListedObject, ObjectIdentity};
 pub use transfer::{

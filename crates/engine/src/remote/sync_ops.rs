@@ -3,6 +3,7 @@
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 
+use super::object_ops::copy_source;
 use super::transfer::{bare_etag, parse_hash, PutSpec, WriteCondition, Written, HASH_METADATA_KEY};
 use super::{classify, Remote};
 use crate::error::{ErrorCode, Operation, Result};
@@ -139,7 +140,7 @@ impl Remote {
             .copy_object()
             .bucket(bucket)
             .key(to)
-            .copy_source(copy_source(bucket, from))
+            .copy_source(copy_source(bucket, from, None))
             .copy_source_if_match(format!("\"{source_etag}\""))
             .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace);
         req = match &spec.condition {
@@ -169,29 +170,5 @@ impl Remote {
             bucket: Some(bucket.to_owned()),
             detail: format!("{key} changed since it was last listed"),
         }
-    }
-}
-
-/// `bucket/key` URL-encoded the way CopyObject's `x-amz-copy-source` wants it (`/` kept).
-fn copy_source(bucket: &str, key: &str) -> String {
-    let mut out = String::with_capacity(bucket.len() + key.len() + 1);
-    out.push_str(bucket);
-    out.push('/');
-    for b in key.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::copy_source;
-
-    #[test]
-    fn copy_source_escapes_everything_but_unreserved_and_slash() {
-        assert_eq!(copy_source("b", "a/b c/é+?.txt"), "b/a/b%20c/%C3%A9%2B%3F.txt");
     }
 }

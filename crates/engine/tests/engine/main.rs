@@ -10,6 +10,8 @@
 //! - `local_scan`: walking a real folder — hashing gated on identity, symlinks, ignores.
 //! - `listing`: paged, streamed folder listing, folders vs files, properties.
 //! - `transfers`: multipart uploads in parallel parts, verified downloads, nothing left behind.
+//! - `object_ops`: folder renames, moves and recursive deletes (batched), multipart copies, share
+//!   links over plain HTTP, content types and versions.
 //! - `aws_import`: profiles from ~/.aws files become working connections.
 //! - `demo_store`: the built-in demo store starts, is seeded and resumes.
 //! - `sync_state`: sync pairs, bases and activity on a real SQLite file (no keyring needed).
@@ -22,6 +24,7 @@ mod demo_store;
 mod keyring_secrets;
 mod listing;
 mod local_scan;
+mod object_ops;
 mod support;
 mod sync_engine;
 mod sync_state;
