@@ -1,6 +1,10 @@
 //! Fixtures shared by Pail's test suites: a moto S3 server per test process, free loopback
-//! ports, a raw SDK client to arrange data, unique bucket names.
+//! ports, a raw SDK client to arrange data, unique bucket names, and a seeded fault-injecting proxy.
 #![deny(missing_docs)]
+
+pub mod fault_proxy;
+
+pub use fault_proxy::{FaultConfig, FaultKind, FaultProxy, FaultStats};
 
 use std::net::TcpListener;
 use std::process::{Command, Stdio};

@@ -1,0 +1,616 @@
+//! Proves that no version is lost: seeded random runs of two or three simulated computers (each
+//! its own folder, state DB, trash and host name, running the real `pail sync` binary) plus a
+//! direct writer, all on one prefix of a real S3 server (moto, versioned bucket), behind a
+//! fault-injecting proxy. Computers are killed with SIGKILL mid-sync and edited while they sync.
+//! Then the chaos stops, everything settles, and the invariants of PRODUCT.md are checked:
+//! - every computer and the bucket hold the same tree, and a further pass changes nothing;
+//! - every version a writer produced (and did not overwrite or delete itself) exists at its
+//!   path, as a conflict copy, in a computer's trash, or as a bucket version;
+//! - no temp or partial file is left, nothing is written outside a sync root.
+//!
+//! `PAIL_CHAOS_SEED=N` replays one run; `PAIL_CHAOS_RUNS=N` runs more seeds (CI runs a few).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use pail_testkit::fault_proxy::{FaultConfig, FaultProxy};
+use pail_testkit::{bucket_name, moto_endpoint, sdk_client};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const KEY: &str = "chaoskey";
+const SECRET: &str = "chaossecret";
+const PREFIX: &str = "shared/";
+/// Every version's content starts with this marker and a unique number, so any copy of it —
+/// under any name, in any trash, as any bucket version — can be recognised.
+const TOKEN: &str = "PAILV";
+
+struct Computer {
+    name: String,
+    root: PathBuf,
+    db: PathBuf,
+    data_home: PathBuf,
+    running: Option<Child>,
+}
+
+struct Run {
+    rng: StdRng,
+    endpoint: String,
+    bucket: String,
+    s3: aws_sdk_s3::Client,
+    base: tempfile::TempDir,
+    computers: Vec<Computer>,
+    next_version: u64,
+    /// Every version written: number → (who, path).
+    written: BTreeMap<u64, (String, String)>,
+    /// Versions their own writer replaced or deleted (losing those is the user's choice).
+    superseded: BTreeSet<u64>,
+    operations: u64,
+    crashes: u64,
+    log: Vec<String>,
+}
+
+const DIRS: &[&str] = &["", "docs/", "docs/old/", "photos/"];
+const NAMES: &[&str] = &["a.txt", "b.txt", "notes.md", "pic.jpg", "data.bin"];
+
+fn version_of(content: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(content.get(..TOKEN.len() + 8)?).ok()?;
+    text.strip_prefix(TOKEN)?.parse().ok()
+}
+
+impl Run {
+    async fn new(seed: u64, endpoint: String) -> Self {
+        let bucket = bucket_name("chaos");
+        let s3 = sdk_client(&moto_endpoint(), KEY, SECRET);
+        s3.create_bucket().bucket(&bucket).send().await.expect("create bucket");
+        // Versioning keeps every version the bucket ever held: the remote half of "no version lost".
+        s3.put_bucket_versioning()
+            .bucket(&bucket)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("enable versioning");
+        let base = tempfile::tempdir().expect("temp dir");
+        let mut rng = StdRng::seed_from_u64(seed);
+        let n = rng.random_range(2..=3);
+        let computers = (0..n)
+            .map(|i| {
+                let home = base.path().join(format!("computer{i}"));
+                let root = home.join("Sync");
+                std::fs::create_dir_all(&root).expect("mkdir");
+                Computer {
+                    name: format!("host{i}"),
+                    root,
+                    db: home.join("state.db"),
+                    data_home: home.join("data"),
+                    running: None,
+                }
+            })
+            .collect();
+        Self {
+            rng,
+            endpoint,
+            bucket,
+            s3,
+            base,
+            computers,
+            next_version: 0,
+            written: BTreeMap::new(),
+            superseded: BTreeSet::new(),
+            operations: 0,
+            crashes: 0,
+            log: Vec::new(),
+        }
+    }
+
+    fn new_content(&mut self, who: &str, path: &str, same_len_as: Option<usize>) -> Vec<u8> {
+        self.next_version += 1;
+        let v = self.next_version;
+        self.written.insert(v, (who.to_owned(), path.to_owned()));
+        let mut body = format!("{TOKEN}{v:08} {who} {path}\n").into_bytes();
+        let len = match same_len_as {
+            Some(n) if n >= body.len() => n,
+            // Now and then a file above the multipart threshold.
+            _ if self.rng.random_ratio(1, 60) => 17 * 1024 * 1024,
+            _ => body.len() + self.rng.random_range(0..3000),
+        };
+        let fill = b'a' + (v % 26) as u8;
+        body.resize(len, fill);
+        body
+    }
+
+    fn sync_command(&self, i: usize) -> Command {
+        let c = &self.computers[i];
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pail"));
+        cmd.arg("sync")
+            .arg(&c.root)
+            .arg(format!("s3://{}/{PREFIX}", self.bucket))
+            .arg("--once")
+            .arg("--state-db")
+            .arg(&c.db)
+            .args(["--endpoint", &self.endpoint, "--path-style"])
+            .env("AWS_ACCESS_KEY_ID", KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("PAIL_HOST_NAME", &c.name)
+            .env("XDG_DATA_HOME", &c.data_home)
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        cmd
+    }
+
+    fn files_of(&self, i: usize) -> Vec<String> {
+        let root = &self.computers[i].root;
+        let mut out = Vec::new();
+        for d in DIRS {
+            for n in NAMES {
+                let rel = format!("{d}{n}");
+                if root.join(&rel).is_file() {
+                    out.push(rel);
+                }
+            }
+        }
+        // Conflict copies are files a user may edit or delete too.
+        if let Ok(rd) = std::fs::read_dir(root) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.contains("conflict") && e.path().is_file() {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
+    /// Marks what the user is about to overwrite or delete as their own choice.
+    fn supersede(&mut self, path: &Path) {
+        if let Some(v) = std::fs::read(path).ok().as_deref().and_then(version_of) {
+            self.superseded.insert(v);
+        }
+    }
+
+    fn random_path(&mut self) -> String {
+        let d = DIRS[self.rng.random_range(0..DIRS.len())];
+        let n = NAMES[self.rng.random_range(0..NAMES.len())];
+        format!("{d}{n}")
+    }
+
+    async fn one_operation(&mut self) {
+        self.operations += 1;
+        let i = self.rng.random_range(0..self.computers.len());
+        // Frequent syncs, so most versions reach the bucket before their writer replaces them.
+        if self.rng.random_ratio(1, 4) {
+            self.sync_step(i).await;
+            return;
+        }
+        let who = self.computers[i].name.clone();
+        let root = self.computers[i].root.clone();
+        match self.rng.random_range(0..100) {
+            // Create or overwrite a file.
+            0..=29 => {
+                let rel = self.random_path();
+                let p = root.join(&rel);
+                if p.is_dir() {
+                    return;
+                }
+                self.supersede(&p);
+                let body = self.new_content(&who, &rel, None);
+                if let Some(parent) = p.parent() {
+                    if std::fs::create_dir_all(parent).is_err() {
+                        return;
+                    }
+                }
+                let _ = std::fs::write(&p, body);
+                self.log.push(format!("{who} writes {rel}"));
+            }
+            // Same-size edit with the old mtime put back: only the content says it changed.
+            30..=44 => {
+                let files = self.files_of(i);
+                if files.is_empty() {
+                    return;
+                }
+                let rel = files[self.rng.random_range(0..files.len())].clone();
+                let p = root.join(&rel);
+                let Ok(meta) = std::fs::metadata(&p) else { return };
+                self.supersede(&p);
+                let body = self.new_content(&who, &rel, Some(meta.len() as usize));
+                let mtime = filetime::FileTime::from_last_modification_time(&meta);
+                let _ = std::fs::write(&p, body);
+                let _ = filetime::set_file_mtime(&p, mtime);
+                self.log.push(format!("{who} edits {rel} in place"));
+            }
+            45..=57 => {
+                let files = self.files_of(i);
+                if files.is_empty() {
+                    return;
+                }
+                let rel = files[self.rng.random_range(0..files.len())].clone();
+                let p = root.join(&rel);
+                self.supersede(&p);
+                let _ = std::fs::remove_file(&p);
+                self.log.push(format!("{who} deletes {rel}"));
+            }
+            58..=67 => {
+                let files = self.files_of(i);
+                if files.is_empty() {
+                    return;
+                }
+                let from = files[self.rng.random_range(0..files.len())].clone();
+                let to = self.random_path();
+                let to_path = root.join(&to);
+                if to_path.exists() || from == to {
+                    return;
+                }
+                if let Some(parent) = to_path.parent() {
+                    let _ = std::fs::create_dir_all(parent);
+                }
+                let _ = std::fs::rename(root.join(&from), &to_path);
+                self.log.push(format!("{who} renames {from} -> {to}"));
+            }
+            68..=72 => {
+                let d = ["empty/", "docs/old/", "photos/new/"][self.rng.random_range(0..3)];
+                let _ = std::fs::create_dir_all(root.join(d));
+                self.log.push(format!("{who} makes folder {d}"));
+            }
+            73..=76 => {
+                let d = ["empty", "docs/old", "photos/new", "photos"][self.rng.random_range(0..4)];
+                // Only empty folders: removing a tree is many deletes, covered above.
+                if std::fs::remove_dir(root.join(d)).is_ok() {
+                    self.log.push(format!("{who} removes folder {d}"));
+                }
+            }
+            // Another client writes or deletes straight in the bucket.
+            77..=86 => {
+                let rel = self.random_path();
+                let body = self.new_content("writer", &rel, None);
+                let _ = self
+                    .s3
+                    .put_object()
+                    .bucket(&self.bucket)
+                    .key(format!("{PREFIX}{rel}"))
+                    .body(body.into())
+                    .send()
+                    .await;
+                self.log.push(format!("writer puts {rel}"));
+            }
+            87..=89 => {
+                let rel = self.random_path();
+                let _ = self
+                    .s3
+                    .delete_object()
+                    .bucket(&self.bucket)
+                    .key(format!("{PREFIX}{rel}"))
+                    .send()
+                    .await;
+                self.log.push(format!("writer deletes {rel}"));
+            }
+            _ => self.sync_step(i).await,
+        }
+    }
+
+    /// Runs a computer's sync: to the end, or killed at a random moment, maybe with edits
+    /// happening while it runs.
+    async fn sync_step(&mut self, i: usize) {
+        self.reap(i);
+        let mut child = match self.sync_command(i).spawn() {
+            Ok(c) => c,
+            Err(e) => panic!("spawn pail: {e}"),
+        };
+        let name = self.computers[i].name.clone();
+        match self.rng.random_range(0..3) {
+            0 => {
+                let _ = child.wait();
+                self.log.push(format!("{name} syncs"));
+            }
+            1 => {
+                let ms = self.rng.random_range(5..400);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                let _ = child.kill();
+                let _ = child.wait();
+                self.crashes += 1;
+                self.log.push(format!("{name} killed after {ms} ms"));
+            }
+            _ => {
+                self.log.push(format!("{name} syncs in the background"));
+                self.computers[i].running = Some(child);
+            }
+        }
+    }
+
+    fn reap(&mut self, i: usize) {
+        if let Some(mut child) = self.computers[i].running.take() {
+            if self.rng.random_ratio(1, 2) {
+                let _ = child.kill();
+                self.crashes += 1;
+                self.log.push(format!(
+                    "{} killed while syncing in the background",
+                    self.computers[i].name
+                ));
+            }
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops the chaos and syncs every computer in turn until a full round changes nothing.
+    async fn settle(&mut self) {
+        for i in 0..self.computers.len() {
+            self.reap(i);
+        }
+        let mut last = None;
+        for round in 0..8 {
+            for i in 0..self.computers.len() {
+                let out = self
+                    .sync_command(i)
+                    .stderr(Stdio::piped())
+                    .output()
+                    .expect("run pail sync");
+                assert!(
+                    out.status.success(),
+                    "settling round {round}: {} failed: {}",
+                    self.computers[i].name,
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            let now: Vec<_> = (0..self.computers.len())
+                .map(|i| tree(&self.computers[i].root))
+                .collect();
+            if last.as_ref() == Some(&now) && now.windows(2).all(|w| w[0] == w[1]) {
+                return;
+            }
+            last = Some(now);
+        }
+        panic!("did not settle after 8 rounds");
+    }
+
+    async fn bucket_tree(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .s3
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(PREFIX)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .expect("list");
+            for o in page.contents() {
+                let key = o.key().unwrap_or_default().to_owned();
+                let body = self.get(&key, None).await;
+                out.insert(key[PREFIX.len()..].to_owned(), body);
+            }
+            match page.next_continuation_token() {
+                Some(t) => token = Some(t.to_owned()),
+                None => break,
+            }
+        }
+        // A folder marker under which files now live is not an empty folder any more.
+        let keys: Vec<String> = out.keys().cloned().collect();
+        out.retain(|k, _| !(k.ends_with('/') && keys.iter().any(|o| o != k && o.starts_with(k.as_str()))));
+        out
+    }
+
+    async fn get(&self, key: &str, version: Option<&str>) -> Vec<u8> {
+        let o = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_version_id(version.map(str::to_owned))
+            .send()
+            .await
+            .expect("get");
+        o.body.collect().await.expect("body").into_bytes().to_vec()
+    }
+
+    /// Every version number found anywhere a version may legitimately survive.
+    async fn surviving_versions(&self) -> BTreeSet<u64> {
+        let mut found = BTreeSet::new();
+        for c in &self.computers {
+            for content in tree(&c.root)
+                .values()
+                .chain(tree_or_empty(&c.data_home.join("Trash/files")).values())
+            {
+                found.extend(version_of(content));
+            }
+        }
+        let mut key_marker = None;
+        let mut version_marker = None;
+        loop {
+            let page = self
+                .s3
+                .list_object_versions()
+                .bucket(&self.bucket)
+                .prefix(PREFIX)
+                .set_key_marker(key_marker)
+                .set_version_id_marker(version_marker)
+                .send()
+                .await
+                .expect("list versions");
+            for v in page.versions() {
+                let body = self.get(v.key().unwrap_or_default(), v.version_id()).await;
+                found.extend(version_of(&body));
+            }
+            if page.is_truncated() != Some(true) {
+                break;
+            }
+            key_marker = page.next_key_marker().map(str::to_owned);
+            version_marker = page.next_version_id_marker().map(str::to_owned);
+        }
+        found
+    }
+}
+
+fn tree_or_empty(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    if dir.is_dir() {
+        tree(dir)
+    } else {
+        BTreeMap::new()
+    }
+}
+
+/// Files (path → content) and empty folders (`path/` → empty) under `root`.
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<_> = rd.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        let rel = |p: &Path| {
+            p.strip_prefix(root)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        if entries.is_empty() && dir != root {
+            out.insert(format!("{}/", rel(dir)), Vec::new());
+        }
+        for e in entries {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(rel(&p), std::fs::read(&p).unwrap_or_default());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+struct Totals {
+    runs: u64,
+    operations: u64,
+    crashes: u64,
+    faults: u64,
+}
+
+async fn one_run(seed: u64, totals: &mut Totals) {
+    let upstream = moto_endpoint();
+    let proxy = FaultProxy::start(&upstream, seed, FaultConfig::chaos());
+    let mut run = Run::new(seed, proxy.endpoint()).await;
+    let steps = run.rng.random_range(40..80);
+    for _ in 0..steps {
+        run.one_operation().await;
+    }
+    proxy.set_enabled(false);
+    run.settle().await;
+    let context = || {
+        format!(
+            "seed {seed} (replay: PAIL_CHAOS_SEED={seed}); operations:\n  {}",
+            run.log.join("\n  ")
+        )
+    };
+
+    // Same tree everywhere, the bucket included.
+    let reference = tree(&run.computers[0].root);
+    for c in &run.computers[1..] {
+        assert_eq!(
+            tree(&c.root).keys().collect::<Vec<_>>(),
+            reference.keys().collect::<Vec<_>>(),
+            "{} differs; {}",
+            c.name,
+            context()
+        );
+        assert!(
+            tree(&c.root) == reference,
+            "{} has different content; {}",
+            c.name,
+            context()
+        );
+    }
+    let bucket = run.bucket_tree().await;
+    assert_eq!(
+        bucket.keys().collect::<Vec<_>>(),
+        reference.keys().collect::<Vec<_>>(),
+        "the bucket differs; {}",
+        context()
+    );
+    // No temp file left, nothing outside the roots.
+    for c in &run.computers {
+        assert!(
+            !reference
+                .keys()
+                .chain(tree(&c.root).keys())
+                .any(|k| k.contains(".pail-tmp-")),
+            "temp file left on {}; {}",
+            c.name,
+            context()
+        );
+        let home = c.root.parent().expect("home");
+        let mut outside: Vec<String> = std::fs::read_dir(home)
+            .expect("read home")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !matches!(n.as_str(), "Sync" | "data") && !n.starts_with("state.db"))
+            .collect();
+        outside.sort();
+        assert!(
+            outside.is_empty(),
+            "written outside the root of {}: {outside:?}; {}",
+            c.name,
+            context()
+        );
+    }
+    // No version lost.
+    let found = run.surviving_versions().await;
+    let lost: Vec<(u64, &(String, String))> = run
+        .written
+        .iter()
+        .filter(|(v, _)| !found.contains(v) && !run.superseded.contains(v))
+        .map(|(v, w)| (*v, w))
+        .collect();
+    assert!(lost.is_empty(), "versions lost: {lost:?}; {}", context());
+    eprintln!(
+        "  seed {seed}: {} computers, {} versions written, {} replaced by their own writer, {} found, {} paths at the end",
+        run.computers.len(),
+        run.written.len(),
+        run.superseded.len(),
+        found.len(),
+        reference.len()
+    );
+
+    totals.runs += 1;
+    totals.operations += run.operations;
+    totals.crashes += run.crashes;
+    totals.faults += proxy.stats().faults();
+    drop(run.base);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_multi_computer_sync_with_crashes_and_faults_loses_nothing() {
+    let seeds: Vec<u64> = match std::env::var("PAIL_CHAOS_SEED").ok().and_then(|s| s.parse().ok()) {
+        Some(seed) => vec![seed],
+        None => {
+            let runs = std::env::var("PAIL_CHAOS_RUNS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(6u64);
+            let start = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_secs());
+            (0..runs).map(|i| start.wrapping_mul(31).wrapping_add(i)).collect()
+        }
+    };
+    let mut totals = Totals {
+        runs: 0,
+        operations: 0,
+        crashes: 0,
+        faults: 0,
+    };
+    for seed in seeds {
+        eprintln!("chaos run, seed {seed}");
+        one_run(seed, &mut totals).await;
+    }
+    eprintln!(
+        "{} runs, {} operations, {} crashes, {} faults, 0 versions lost",
+        totals.runs, totals.operations, totals.crashes, totals.faults
+    );
+}
