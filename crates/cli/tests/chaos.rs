@@ -37,6 +37,7 @@ struct Computer {
 
 struct Run {
     rng: StdRng,
+    proxy: FaultProxy,
     endpoint: String,
     bucket: String,
     s3: aws_sdk_s3::Client,
@@ -61,7 +62,8 @@ fn version_of(content: &[u8]) -> Option<u64> {
 }
 
 impl Run {
-    async fn new(seed: u64, endpoint: String) -> Self {
+    async fn new(seed: u64, proxy: FaultProxy) -> Self {
+        let endpoint = proxy.endpoint();
         let bucket = bucket_name("chaos");
         let s3 = sdk_client(&moto_endpoint(), KEY, SECRET);
         s3.create_bucket().bucket(&bucket).send().await.expect("create bucket");
@@ -95,6 +97,7 @@ impl Run {
             .collect();
         Self {
             rng,
+            proxy,
             endpoint,
             bucket,
             s3,
@@ -280,7 +283,15 @@ impl Run {
                     .await;
                 self.log.push(format!("writer puts {rel}"));
             }
-            87..=89 => {
+            // The server stops answering for a while, then comes back.
+            87 => {
+                let ms = self.rng.random_range(200..1500);
+                self.proxy.pause();
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                self.proxy.resume();
+                self.log.push(format!("server paused for {ms} ms"));
+            }
+            88..=89 => {
                 let rel = self.random_path();
                 let _ = self
                     .s3
@@ -495,12 +506,12 @@ struct Totals {
 async fn one_run(seed: u64, totals: &mut Totals) {
     let upstream = moto_endpoint();
     let proxy = FaultProxy::start(&upstream, seed, FaultConfig::chaos());
-    let mut run = Run::new(seed, proxy.endpoint()).await;
+    let mut run = Run::new(seed, proxy).await;
     let steps = run.rng.random_range(40..80);
     for _ in 0..steps {
         run.one_operation().await;
     }
-    proxy.set_enabled(false);
+    run.proxy.set_enabled(false);
     run.settle().await;
     let context = || {
         format!(
@@ -580,7 +591,7 @@ async fn one_run(seed: u64, totals: &mut Totals) {
     totals.runs += 1;
     totals.operations += run.operations;
     totals.crashes += run.crashes;
-    totals.faults += proxy.stats().faults();
+    totals.faults += run.proxy.stats().faults();
     drop(run.base);
 }
 
