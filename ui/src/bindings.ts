@@ -214,6 +214,8 @@ export type ErrorCode =
 "preconditionFailed" | 
 /**  The local disk is full. */
 "diskFull" | 
+/**  The user cancelled the operation. */
+"cancelled" | 
 /**  The server failed (5xx) or answered something unexpected. */
 "server" | 
 /**  A thing the user referred to (a connection) does not exist. */

@@ -4,11 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pail_engine::remote::Remote;
+use pail_engine::remote::{PutControl, PutSpec, Remote, UploadOptions};
+use pail_engine::state::{transfers, StateDb};
 use pail_engine::sync::RelPath;
 use pail_engine::Error;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 /// How many files move at once.
 const PARALLEL_FILES: usize = 16;
@@ -55,10 +57,21 @@ pub struct Copied {
     pub skipped: u64,
 }
 
+/// What makes uploads restart-safe and stoppable.
+#[derive(Clone)]
+pub struct Journal {
+    /// Where multipart uploads are journaled (upload id, finished parts).
+    pub db: StateDb,
+    /// Cancels every transfer (Ctrl-C); half-done uploads are aborted.
+    pub cancel: CancellationToken,
+}
+
 /// Runs a copy.
-pub async fn copy(remote: &Remote, src: Place, dst: Place, recursive: bool) -> Result<Copied, Error> {
+pub async fn copy(remote: &Remote, src: Place, dst: Place, recursive: bool, journal: Journal) -> Result<Copied, Error> {
     match (src, dst) {
-        (Place::Local(from), Place::S3 { bucket, key }) => upload(remote, &from, &bucket, &key, recursive).await,
+        (Place::Local(from), Place::S3 { bucket, key }) => {
+            upload(remote, &from, &bucket, &key, recursive, journal).await
+        }
         (Place::S3 { bucket, key }, Place::Local(to)) => download(remote, &bucket, &key, &to, recursive).await,
         (Place::Local(_), Place::Local(_)) => Err(Error::InvalidInput(
             "Both places are on this computer; one of them must be s3://BUCKET/….".into(),
@@ -76,7 +89,14 @@ fn file_name(p: &Path) -> Result<String, Error> {
         .ok_or_else(|| Error::InvalidInput(format!("{} has no usable file name.", p.display())))
 }
 
-async fn upload(remote: &Remote, from: &Path, bucket: &str, key: &str, recursive: bool) -> Result<Copied, Error> {
+async fn upload(
+    remote: &Remote,
+    from: &Path,
+    bucket: &str,
+    key: &str,
+    recursive: bool,
+    journal: Journal,
+) -> Result<Copied, Error> {
     let meta = tokio::fs::symlink_metadata(from).await.map_err(|source| Error::Io {
         context: format!("read {}", from.display()),
         source,
@@ -127,10 +147,109 @@ async fn upload(remote: &Remote, from: &Path, bucket: &str, key: &str, recursive
         };
         jobs.push((from.to_path_buf(), key));
     }
-    run_parallel(jobs, remote, bucket, |remote, bucket, (path, key)| async move {
-        remote.upload_file(&path, &bucket, &key).await
+    run_parallel(jobs, remote, bucket, move |remote, bucket, (path, key)| {
+        let journal = journal.clone();
+        async move { journaled_upload(&remote, &journal, &path, &bucket, &key).await }
     })
     .await
+}
+
+/// Uploads one file; a multipart upload is journaled so that, after the process was killed, the
+/// same command resumes it without sending finished parts again.
+async fn journaled_upload(
+    remote: &Remote,
+    journal: &Journal,
+    path: &Path,
+    bucket: &str,
+    key: &str,
+) -> Result<u64, Error> {
+    let options = UploadOptions::default();
+    let meta = tokio::fs::metadata(path).await.map_err(|source| Error::Io {
+        context: format!("read {}", path.display()),
+        source,
+    })?;
+    let control = PutControl {
+        cancel: Some(&journal.cancel),
+        ..Default::default()
+    };
+    if meta.len() < options.multipart_threshold {
+        return Ok(remote
+            .put_file(path, bucket, key, &PutSpec::plain(), options, control)
+            .await?
+            .bytes);
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let local = absolute.to_string_lossy().into_owned();
+    let stamp = pail_engine::scan::identity_of(&meta);
+    let db = journal.db.pool();
+    let mut resume = None;
+    let id = match transfers::find_unfinished(db, "upload", &local, bucket, key).await? {
+        Some(row) if row.size == stamp.size && row.mtime_ns == stamp.mtime_ns => {
+            if let Some(upload_id) = row.upload_id.clone() {
+                resume = Some(pail_engine::remote::ResumeFrom {
+                    upload_id,
+                    parts: transfers::parts(db, &row.id).await?,
+                });
+            }
+            row.id
+        }
+        stale => {
+            // The file changed since the interrupted attempt: its parts are useless now.
+            if let Some(row) = stale {
+                if let Some(upload_id) = &row.upload_id {
+                    remote.abort_multipart(bucket, key, upload_id).await?;
+                }
+                transfers::delete(db, &row.id).await?;
+            }
+            let id = uuid::Uuid::new_v4().to_string();
+            transfers::insert(
+                db,
+                &transfers::TransferRow {
+                    id: id.clone(),
+                    direction: "upload".into(),
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                    local_path: local.clone(),
+                    size: stamp.size,
+                    mtime_ns: stamp.mtime_ns,
+                    upload_id: None,
+                    state: "running".into(),
+                },
+            )
+            .await?;
+            id
+        }
+    };
+    let journal_row = transfers::TransferJournal {
+        db: journal.db.clone(),
+        id: id.clone(),
+    };
+    let result = remote
+        .put_file(
+            path,
+            bucket,
+            key,
+            &PutSpec::plain(),
+            options,
+            PutControl {
+                journal: Some(&journal_row),
+                resume: resume.as_ref(),
+                cancel: Some(&journal.cancel),
+            },
+        )
+        .await;
+    match result {
+        Ok(written) => {
+            transfers::delete(db, &id).await?;
+            Ok(written.bytes)
+        }
+        Err(Error::Cancelled) => {
+            // put_file aborted the parts; nothing is left to resume.
+            transfers::delete(db, &id).await?;
+            Err(Error::Cancelled)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, recursive: bool) -> Result<Copied, Error> {

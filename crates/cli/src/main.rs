@@ -40,6 +40,10 @@ enum Command {
         src: String,
         /// Destination: a local path or s3://BUCKET/KEY.
         dst: String,
+        /// Where interrupted uploads are journaled so that running the same command again resumes
+        /// them (default: a file in Pail's data folder).
+        #[arg(long)]
+        state_db: Option<PathBuf>,
         #[command(flatten)]
         conn: ConnectionArgs,
     },
@@ -168,11 +172,29 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             recursive,
             src,
             dst,
+            state_db,
             conn,
         } => {
             let (src, dst) = (copy::Place::parse(&src)?, copy::Place::parse(&dst)?);
             let remote = connect(&conn).await?;
-            let done = copy::copy(&remote, src, dst, recursive).await?;
+            let db_path = match state_db {
+                Some(p) => p,
+                None => data_dir()?.join("transfers.db"),
+            };
+            let journal = copy::Journal {
+                db: pail_engine::state::StateDb::open(&db_path).await?,
+                cancel: tokio_util::sync::CancellationToken::new(),
+            };
+            sync::spawn_signal_handler(journal.cancel.clone());
+            let result = copy::copy(&remote, src, dst, recursive, journal.clone()).await;
+            journal.db.close().await;
+            let done = match result {
+                Err(Error::Cancelled) => {
+                    eprintln!("pail: cancelled; nothing was left half-uploaded.");
+                    return Ok(130);
+                }
+                other => other?,
+            };
             if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
                 eprintln!(
                     "copied {} files ({} bytes){}",

@@ -117,7 +117,8 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
     Ok(SyncExit::Done)
 }
 
-fn spawn_signal_handler(stop: CancellationToken) {
+/// Cancels `stop` on Ctrl-C (SIGINT) or SIGTERM.
+pub fn spawn_signal_handler(stop: CancellationToken) {
     tokio::spawn(async move {
         #[cfg(unix)]
         {

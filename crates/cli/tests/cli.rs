@@ -10,6 +10,8 @@ fn pail(args: &[&str], endpoint: &str) -> Output {
         .args(["--endpoint", endpoint, "--path-style"])
         .env("AWS_ACCESS_KEY_ID", "clikey")
         .env("AWS_SECRET_ACCESS_KEY", "clisecret")
+        // The transfer journal goes to a scratch folder, never the user's data folder.
+        .env("PAIL_DATA_DIR", std::env::temp_dir().join("pail-cli-tests"))
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("AWS_PROFILE")
         .output()

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// The local disk is full.
     DiskFull,
+    /// The user cancelled the operation.
+    Cancelled,
     /// The server failed (5xx) or answered something unexpected.
     Server,
     /// A thing the user referred to (a connection) does not exist.
@@ -130,6 +132,9 @@ pub enum Error {
         /// What the OS said.
         reason: String,
     },
+    /// The user cancelled; whatever was half done was cleaned up.
+    #[error("cancelled")]
+    Cancelled,
     /// A local file operation failed.
     #[error("{context}: {source}")]
     Io {
@@ -155,6 +160,7 @@ impl Error {
             Error::AwsConfig(_) => ErrorCode::InvalidInput,
             Error::Credentials { .. } => ErrorCode::MissingCredentials,
             Error::SyncRootUnavailable { .. } => ErrorCode::NotFound,
+            Error::Cancelled => ErrorCode::Cancelled,
             Error::Io { source, .. } if is_disk_full(source) => ErrorCode::DiskFull,
             Error::DemoStore(_) | Error::Io { .. } => ErrorCode::Internal,
         }
@@ -178,6 +184,7 @@ impl Error {
             Error::Credentials { profile, .. } => format!("Pail could not get credentials from the AWS profile “{profile}”. If it uses single sign-on, run “aws sso login --profile {profile}” and try again; otherwise check the profile in ~/.aws/config."),
             Error::DemoStore(_) => "The built-in demo store could not start. Another program may be using Pail's data folder; restart Pail and try again.".into(),
             Error::SyncRootUnavailable { path, .. } => format!("The folder {} is missing or cannot be read (is its disk unplugged?). Pail paused syncing it so that nothing is deleted; it resumes when the folder is back.", path.display()),
+            Error::Cancelled => "Cancelled. Nothing was left half-uploaded.".into(),
             Error::Io { context, source } if is_disk_full(source) => format!("Pail could not {context}: the disk is full. Free some space; Pail continues on its own."),
             Error::Io { context, .. } => format!("Pail could not {context}. Check that the disk is not full and the folder is writable."),
         }
@@ -219,6 +226,7 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
         ErrorCode::Throttled => "The server is busy and asked Pail to slow down. Try again in a moment.".into(),
         ErrorCode::PreconditionFailed => "Someone else changed this file in the bucket at the same time. Pail looks again and keeps both versions.".into(),
         ErrorCode::DiskFull => "This computer's disk is full. Free some space; Pail continues on its own.".into(),
+        ErrorCode::Cancelled => "Cancelled.".into(),
         ErrorCode::Server => "The server reported a problem of its own. Try again later; if it keeps happening, the details below help its administrator.".into(),
         ErrorCode::InvalidInput | ErrorCode::KeyringUnavailable | ErrorCode::StateDb | ErrorCode::NotFound | ErrorCode::Internal => "Something unexpected went wrong talking to the server. The details below say what.".into(),
     }

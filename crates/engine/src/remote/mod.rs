@@ -20,6 +20,6 @@ pub use object_ops::{
 pub use objects::{MetadataEntry, ObjectProperties};
 pub use sync_ops::{ListedObject, ObjectIdentity};
 pub use transfer::{
-    bare_etag, hash_text, parse_hash, DownloadedTemp, JournalFuture, PutSpec, UploadJournal, UploadOptions,
-    WriteCondition, Written, HASH_METADATA_KEY, TEMP_PREFIX,
+    bare_etag, hash_text, parse_hash, DonePart, DownloadedTemp, JournalFuture, PutControl, PutSpec, ResumeFrom,
+    UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY, TEMP_PREFIX,
 };

@@ -9,6 +9,7 @@ use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
 use tokio::io::AsyncWriteExt;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 use super::{classify, Remote};
 use crate::error::{Error, Operation, Result};
@@ -80,6 +81,64 @@ pub trait UploadJournal: Send + Sync {
     fn started<'a>(&'a self, key: &'a str, upload_id: &'a str) -> JournalFuture<'a>;
     /// The upload `upload_id` was completed or aborted.
     fn ended<'a>(&'a self, upload_id: &'a str) -> JournalFuture<'a>;
+    /// A part of `upload_id` is safely stored: with it, a restart need not send it again.
+    fn part_done<'a>(&'a self, upload_id: &'a str, part: &'a DonePart) -> JournalFuture<'a> {
+        let _ = (upload_id, part);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// A part the store confirmed, as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DonePart {
+    /// 1-based part number.
+    pub number: i32,
+    /// The part's ETag as the store returned it.
+    pub etag: String,
+    /// The part's CRC32 checksum, where the store returned one.
+    pub crc32: Option<String>,
+}
+
+/// An interrupted multipart upload to continue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumeFrom {
+    /// Its upload id.
+    pub upload_id: String,
+    /// The parts already stored.
+    pub parts: Vec<DonePart>,
+}
+
+/// How a multipart upload is followed and steered: a journal that makes it resumable after a
+/// crash, a previous attempt to resume, and a token that cancels it (aborting its parts).
+#[derive(Clone, Copy, Default)]
+pub struct PutControl<'a> {
+    /// Where the upload id and finished parts are noted.
+    pub journal: Option<&'a dyn UploadJournal>,
+    /// An earlier, interrupted attempt at the same file.
+    pub resume: Option<&'a ResumeFrom>,
+    /// Cancels the upload; its parts are aborted so none stay billed.
+    pub cancel: Option<&'a CancellationToken>,
+}
+
+impl std::fmt::Debug for PutControl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PutControl")
+            .field("journal", &self.journal.is_some())
+            .field("resume", &self.resume.map(|r| &r.upload_id))
+            .field("cancel", &self.cancel.map(|c| c.is_cancelled()))
+            .finish()
+    }
+}
+
+/// One multipart upload's fixed facts, shared by its part tasks.
+struct PartsJob<'a> {
+    local: &'a Path,
+    bucket: &'a str,
+    key: &'a str,
+    upload_id: &'a str,
+    size: u64,
+    part_size: u64,
+    parallel: usize,
 }
 
 /// What the server said about a completed write.
@@ -117,7 +176,7 @@ impl Remote {
     /// [`Remote::upload_file`] with explicit part settings.
     pub async fn upload_file_with(&self, local: &Path, bucket: &str, key: &str, options: UploadOptions) -> Result<u64> {
         Ok(self
-            .put_file(local, bucket, key, &PutSpec::plain(), options, None)
+            .put_file(local, bucket, key, &PutSpec::plain(), options, PutControl::default())
             .await?
             .bytes)
     }
@@ -131,7 +190,7 @@ impl Remote {
         key: &str,
         spec: &PutSpec,
         options: UploadOptions,
-        journal: Option<&dyn UploadJournal>,
+        control: PutControl<'_>,
     ) -> Result<Written> {
         let size = tokio::fs::metadata(local)
             .await
@@ -142,7 +201,7 @@ impl Remote {
             .len();
         if size >= options.multipart_threshold.max(1) {
             return self
-                .upload_multipart(local, bucket, key, size, spec, options, journal)
+                .upload_multipart(local, bucket, key, size, spec, options, control)
                 .await;
         }
         self.upload_single(local, bucket, key, spec).await
@@ -216,9 +275,56 @@ impl Remote {
         size: u64,
         spec: &PutSpec,
         options: UploadOptions,
-        journal: Option<&dyn UploadJournal>,
+        control: PutControl<'_>,
     ) -> Result<Written> {
         let part_size = options.part_size.max(5 * MIB).max(size.div_ceil(MAX_PARTS));
+        // The journal's parts are reused when they fit this file's layout; if the store has
+        // forgotten the upload meanwhile, completing fails, the upload is aborted, and the next
+        // attempt starts afresh. (ListParts is not used: not every store implements it well.)
+        let count = size.div_ceil(part_size);
+        let resumed = control.resume.map(|r| {
+            let parts: Vec<CompletedPart> = r
+                .parts
+                .iter()
+                .filter(|p| p.number >= 1 && (p.number as u64) <= count)
+                .map(|p| {
+                    CompletedPart::builder()
+                        .part_number(p.number)
+                        .e_tag(&p.etag)
+                        .set_checksum_crc32(p.crc32.clone())
+                        .build()
+                })
+                .collect();
+            (r.upload_id.clone(), parts)
+        });
+        let (upload_id, done) = match resumed {
+            Some(found) => found,
+            None => {
+                let upload_id = self.create_upload(bucket, key, spec).await?;
+                if let Some(journal) = control.journal {
+                    if let Err(e) = journal.started(key, &upload_id).await {
+                        self.abort_upload(bucket, key, &upload_id).await;
+                        return Err(e);
+                    }
+                }
+                (upload_id, Vec::new())
+            }
+        };
+        let result = self
+            .finish_multipart(
+                local, bucket, key, &upload_id, size, part_size, spec, options, control, done,
+            )
+            .await;
+        if let Some(journal) = control.journal {
+            // Failing to clear the note only means a harmless abort of a finished upload later.
+            if let Err(e) = journal.ended(&upload_id).await {
+                tracing::warn!(error = %e.detail(), "could not clear a finished upload from the journal");
+            }
+        }
+        result
+    }
+
+    async fn create_upload(&self, bucket: &str, key: &str, spec: &PutSpec) -> Result<String> {
         let mut create = self.client.create_multipart_upload().bucket(bucket).key(key);
         for (k, v) in &spec.metadata {
             create = create.metadata(k, v);
@@ -227,25 +333,10 @@ impl Remote {
             .send()
             .await
             .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
-        let Some(upload_id) = created.upload_id().map(str::to_owned) else {
-            return Err(self.protocol_error(bucket, "the store started a multipart upload without an upload id"));
-        };
-        if let Some(journal) = journal {
-            if let Err(e) = journal.started(key, &upload_id).await {
-                self.abort_upload(bucket, key, &upload_id).await;
-                return Err(e);
-            }
-        }
-        let result = self
-            .finish_multipart(local, bucket, key, &upload_id, size, part_size, spec, options)
-            .await;
-        if let Some(journal) = journal {
-            // Failing to clear the note only means a harmless abort of a finished upload later.
-            if let Err(e) = journal.ended(&upload_id).await {
-                tracing::warn!(error = %e.detail(), "could not clear a finished upload from the journal");
-            }
-        }
-        result
+        created
+            .upload_id()
+            .map(str::to_owned)
+            .ok_or_else(|| self.protocol_error(bucket, "the store started a multipart upload without an upload id"))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -259,12 +350,20 @@ impl Remote {
         part_size: u64,
         spec: &PutSpec,
         options: UploadOptions,
+        control: PutControl<'_>,
+        done: Vec<CompletedPart>,
     ) -> Result<Written> {
         let upload_id = upload_id.to_owned();
-        match self
-            .upload_parts(local, bucket, key, &upload_id, size, part_size, options.parallel_parts)
-            .await
-        {
+        let job = PartsJob {
+            local,
+            bucket,
+            key,
+            upload_id: &upload_id,
+            size,
+            part_size,
+            parallel: options.parallel_parts,
+        };
+        match self.upload_parts(&job, done, control).await {
             Ok(parts) => {
                 let completed = CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
                 let mut complete = self
@@ -304,35 +403,37 @@ impl Remote {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Sends the parts not in `done`, in parallel, each read straight from disk; stops early and
+    /// fails with [`Error::Cancelled`] when the control's token is cancelled.
     async fn upload_parts(
         &self,
-        local: &Path,
-        bucket: &str,
-        key: &str,
-        upload_id: &str,
-        size: u64,
-        part_size: u64,
-        parallel: usize,
+        job: &PartsJob<'_>,
+        done: Vec<CompletedPart>,
+        control: PutControl<'_>,
     ) -> Result<Vec<CompletedPart>> {
-        let count = size.div_ceil(part_size);
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
+        let count = job.size.div_ceil(job.part_size);
+        let skip: std::collections::HashSet<i32> = done.iter().filter_map(|p| p.part_number()).collect();
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(job.parallel.max(1)));
         let mut set = JoinSet::new();
         for index in 0..count {
-            let offset = index * part_size;
-            let len = part_size.min(size - offset);
+            let part_number = i32::try_from(index + 1).unwrap_or(i32::MAX);
+            if skip.contains(&part_number) {
+                continue;
+            }
+            let offset = index * job.part_size;
+            let len = job.part_size.min(job.size - offset);
             let (client, bucket, key, upload_id, path, permits) = (
                 self.client.clone(),
-                bucket.to_owned(),
-                key.to_owned(),
-                upload_id.to_owned(),
-                local.to_path_buf(),
+                job.bucket.to_owned(),
+                job.key.to_owned(),
+                job.upload_id.to_owned(),
+                job.local.to_path_buf(),
                 permits.clone(),
             );
             let endpoint = self.endpoint_label().to_owned();
             set.spawn(async move {
                 let Ok(_permit) = permits.acquire_owned().await else {
-                    return Err(Error::InvalidInput("upload stopped".into()));
+                    return Err(Error::Cancelled);
                 };
                 let body = ByteStream::read_from()
                     .path(&path)
@@ -344,7 +445,6 @@ impl Remote {
                         context: format!("read {}", path.display()),
                         source: std::io::Error::other(e),
                     })?;
-                let part_number = i32::try_from(index + 1).unwrap_or(i32::MAX);
                 let out = client
                     .upload_part()
                     .bucket(&bucket)
@@ -363,10 +463,33 @@ impl Remote {
                     .build())
             });
         }
-        let mut parts = Vec::with_capacity(count as usize);
-        while let Some(done) = set.join_next().await {
+        let mut parts = done;
+        let never = CancellationToken::new();
+        let cancel = control.cancel.unwrap_or(&never);
+        loop {
+            let next = tokio::select! {
+                next = set.join_next() => next,
+                _ = cancel.cancelled() => {
+                    permits.close();
+                    set.abort_all();
+                    return Err(Error::Cancelled);
+                }
+            };
+            let Some(done) = next else { break };
             match done {
-                Ok(Ok(part)) => parts.push(part),
+                Ok(Ok(part)) => {
+                    if let (Some(journal), Some(number)) = (control.journal, part.part_number()) {
+                        let done = DonePart {
+                            number,
+                            etag: part.e_tag().unwrap_or_default().to_owned(),
+                            crc32: part.checksum_crc32().map(str::to_owned),
+                        };
+                        if let Err(e) = journal.part_done(job.upload_id, &done).await {
+                            tracing::warn!(error = %e.detail(), "could not journal a finished part");
+                        }
+                    }
+                    parts.push(part);
+                }
                 Ok(Err(e)) => {
                     permits.close();
                     set.abort_all();
@@ -374,7 +497,7 @@ impl Remote {
                 }
                 Err(join) => {
                     set.abort_all();
-                    return Err(self.protocol_error(bucket, &format!("a part upload task failed: {join}")));
+                    return Err(self.protocol_error(job.bucket, &format!("a part upload task failed: {join}")));
                 }
             }
         }

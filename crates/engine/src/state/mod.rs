@@ -5,6 +5,7 @@ pub mod bases;
 pub mod connections;
 pub mod pairs;
 pub mod settings;
+pub mod transfers;
 pub mod uploads;
 
 use std::path::Path;
@@ -44,7 +45,21 @@ impl StateDb {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
+        // SQLite migrations take no lock: two processes opening a fresh file at once (the app and
+        // `pail`, or two `pail` runs) can race, and the loser sees "table already exists". Once
+        // the winner has committed, running again finds everything applied.
+        let mut attempt = 0;
+        loop {
+            match MIGRATOR.run(&pool).await {
+                Ok(()) => break,
+                Err(e) if attempt < 10 => {
+                    attempt += 1;
+                    tracing::debug!("migrating the state DB failed, retrying: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(Self { pool })
     }
 

@@ -83,20 +83,24 @@ pub async fn execute(
     let (files, dirs): (Vec<Action>, Vec<Action>) = actions
         .into_iter()
         .partition(|a| a.phase() == super::plan::Phase::Files);
-    let permits = Arc::new(tokio::sync::Semaphore::new(ctx.parallel.max(1)));
+    // At most `parallel` tasks exist at once: spawning one per action up front would hold a
+    // future per file in memory (gigabytes for a first sync of 100,000 files).
+    let limit = ctx.parallel.max(1);
     let mut set = JoinSet::new();
-    for action in files {
-        let (ctx, permits) = (ctx.clone(), permits.clone());
-        set.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let outcome = run_one(&ctx, &action).await;
-            (action, outcome)
-        });
-    }
-    while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok((action, outcome)) => on_done(action, outcome),
-            Err(e) => tracing::error!("a sync task failed: {e}"),
+    let mut pending = files.into_iter();
+    loop {
+        while set.len() < limit {
+            let Some(action) = pending.next() else { break };
+            let ctx = ctx.clone();
+            set.spawn(async move {
+                let outcome = run_one(&ctx, &action).await;
+                (action, outcome)
+            });
+        }
+        match set.join_next().await {
+            Some(Ok((action, outcome))) => on_done(action, outcome),
+            Some(Err(e)) => tracing::error!("a sync task failed: {e}"),
+            None => break,
         }
     }
     for action in dirs {
@@ -281,7 +285,10 @@ async fn put_local(
             &key,
             &ctx.hash_spec(condition, &expect.hash),
             ctx.upload,
-            ctx.journal.as_deref(),
+            crate::remote::PutControl {
+                journal: ctx.journal.as_deref(),
+                ..Default::default()
+            },
         )
         .await?;
     if written.etag.is_empty() {
