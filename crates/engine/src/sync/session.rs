@@ -230,6 +230,7 @@ impl PairSync {
     pub async fn pass(&mut self, full_hash: bool) -> Result<(PassReport, bool)> {
         let mut report = PassReport::default();
         let pair_id = self.pair.id.clone();
+        let started = Instant::now();
         if !self.cleaned_up {
             self.abort_unfinished_uploads().await?;
         }
@@ -278,6 +279,7 @@ impl PairSync {
             .collect();
         let local = local_snapshot(&scanned);
         report.unstable = local.unstable.len();
+        let scanned_at = started.elapsed();
 
         let listed = self
             .ctx
@@ -298,6 +300,7 @@ impl PairSync {
             }
         }
 
+        let listed_at = started.elapsed();
         let views = merge_views(&bases, &local, &remote);
         let mut settings = PairSettings::new(self.options.host_name.clone(), chrono::Local::now().naive_local());
         settings.mode = self.pair.mode;
@@ -320,10 +323,23 @@ impl PairSync {
             }
             actions.push(action);
         }
+        let planned_at = started.elapsed();
+        let action_count = actions.len();
         if !actions.is_empty() {
             self.emit(SyncEvent::Syncing);
             self.run_actions(actions, &mut report).await?;
         }
+        // Where a pass spends its time, for profiling large trees (PAIL_LOG=pail_engine=debug).
+        tracing::debug!(
+            paths = views.len(),
+            actions = action_count,
+            hashed = report.hashed_files,
+            scan_ms = scanned_at.as_millis() as u64,
+            list_ms = (listed_at - scanned_at).as_millis() as u64,
+            plan_ms = (planned_at - listed_at).as_millis() as u64,
+            execute_ms = (started.elapsed() - planned_at).as_millis() as u64,
+            "sync pass"
+        );
         Ok((report, planned_work))
     }
 
