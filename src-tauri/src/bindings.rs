@@ -3,7 +3,7 @@
 
 use tauri_specta::{collect_commands, Builder};
 
-use crate::commands::{browse, connections, demo};
+use crate::commands::{browse, connections, demo, objects};
 
 /// The one list of commands, shared by the invoke handler and the TypeScript export.
 pub fn builder() -> Builder<tauri::Wry> {
@@ -23,6 +23,16 @@ pub fn builder() -> Builder<tauri::Wry> {
             browse::list_folder,
             browse::cancel_listing,
             browse::object_properties,
+            objects::create_folder,
+            objects::rename_item,
+            objects::copy_items,
+            objects::move_items,
+            objects::delete_summary,
+            objects::delete_items,
+            objects::share_link,
+            objects::set_content_type,
+            objects::list_versions,
+            objects::restore_version,
             demo::demo_status,
             demo::start_demo,
         ])

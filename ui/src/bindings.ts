@@ -35,6 +35,26 @@ export const commands = {
 	cancelListing: (listingId: number) => __TAURI_INVOKE<void>("cancel_listing", { listingId }),
 	/**  One object's properties. */
 	objectProperties: (connectionId: string, bucket: string, key: string) => typedError<ObjectProperties, UiError>(__TAURI_INVOKE("object_properties", { connectionId, bucket, key })),
+	/**  Creates the folder `name` inside `parent`; returns its path (ending in `/`). */
+	createFolder: (connectionId: string, bucket: string, parent: string, name: string) => typedError<string, UiError>(__TAURI_INVOKE("create_folder", { connectionId, bucket, parent, name })),
+	/**  Renames a file, or a folder (`key` ending in `/`) with everything in it. */
+	renameItem: (connectionId: string, bucket: string, key: string, newName: string) => typedError<MoveOutcome, UiError>(__TAURI_INVOKE("rename_item", { connectionId, bucket, key, newName })),
+	/**  Copies files and folders into a folder of a bucket of the same connection. */
+	copyItems: (connectionId: string, bucket: string, keys: string[], toBucket: string, toPrefix: string) => typedError<MoveOutcome, UiError>(__TAURI_INVOKE("copy_items", { connectionId, bucket, keys, toBucket, toPrefix })),
+	/**  Moves files and folders into a folder of a bucket of the same connection. */
+	moveItems: (connectionId: string, bucket: string, keys: string[], toBucket: string, toPrefix: string) => typedError<MoveOutcome, UiError>(__TAURI_INVOKE("move_items", { connectionId, bucket, keys, toBucket, toPrefix })),
+	/**  How many objects and bytes deleting these files and folders would remove. */
+	deleteSummary: (connectionId: string, bucket: string, keys: string[]) => typedError<PrefixSummary, UiError>(__TAURI_INVOKE("delete_summary", { connectionId, bucket, keys })),
+	/**  Deletes files and folders (with everything in them); returns how many objects went. */
+	deleteItems: (connectionId: string, bucket: string, keys: string[]) => typedError<number, UiError>(__TAURI_INVOKE("delete_items", { connectionId, bucket, keys })),
+	/**  A download link for a file, valid for `expires_in_secs` (at most 7 days). */
+	shareLink: (connectionId: string, bucket: string, key: string, expiresInSecs: number) => typedError<ShareLink, UiError>(__TAURI_INVOKE("share_link", { connectionId, bucket, key, expiresInSecs })),
+	/**  Changes a file's content type; returns its properties afterwards. */
+	setContentType: (connectionId: string, bucket: string, key: string, contentType: string) => typedError<ObjectProperties, UiError>(__TAURI_INVOKE("set_content_type", { connectionId, bucket, key, contentType })),
+	/**  A file's versions (listed only where the bucket keeps versions). */
+	listVersions: (connectionId: string, bucket: string, key: string) => typedError<VersionHistory, UiError>(__TAURI_INVOKE("list_versions", { connectionId, bucket, key })),
+	/**  Makes an earlier version the current one again; returns the file's properties afterwards. */
+	restoreVersion: (connectionId: string, bucket: string, key: string, versionId: string) => typedError<ObjectProperties, UiError>(__TAURI_INVOKE("restore_version", { connectionId, bucket, key, versionId })),
 	/**  Demo store status. */
 	demoStatus: () => typedError<DemoStatus, UiError>(__TAURI_INVOKE("demo_status")),
 	/**  Starts the demo store, creating its connection and sample bucket on first use. */
@@ -251,6 +271,16 @@ export type MetadataEntry = {
 	value: string,
 };
 
+/**  What a rename, copy or move did. */
+export type MoveOutcome = {
+	/**  Where each item is now (its key, or its folder path ending in `/`), in the order given. */
+	keys: string[],
+	/**  Objects copied, folder markers included. */
+	objects: number,
+	/**  Bytes copied. */
+	bytes: number,
+};
+
 /**  What the properties panel shows. */
 export type ObjectProperties = {
 	/**  Bucket. */
@@ -271,6 +301,28 @@ export type ObjectProperties = {
 	versionId: string | null,
 	/**  User metadata, sorted by key. */
 	metadata: MetadataEntry[],
+};
+
+/**  One version of an object, as the version history shows it. */
+export type ObjectVersion = {
+	/**  Version id ("null" for what was written before versioning was turned on). */
+	versionId: string,
+	/**  Size in bytes (0 for delete markers). */
+	size: number,
+	/**  When this version was written, RFC 3339. */
+	lastModified: string | null,
+	/**  Whether this is the current version. */
+	isLatest: boolean,
+	/**  Whether this version records a deletion rather than content. */
+	isDeleteMarker: boolean,
+};
+
+/**  What the delete confirmation shows ("Delete 1,234 items (5.6 GB)?"). */
+export type PrefixSummary = {
+	/**  Keys under the prefix, folder markers included. */
+	objects: number,
+	/**  Their total size in bytes. */
+	bytes: number,
 };
 
 /**  The store a connection talks to; decides defaults and a few behaviours. */
@@ -312,6 +364,14 @@ export type ProviderPreset = {
 	hint: string,
 };
 
+/**  A share link: anyone with the URL can download the file until it expires. */
+export type ShareLink = {
+	/**  The presigned URL. */
+	url: string,
+	/**  When it stops working, RFC 3339 (earlier if it was signed with temporary credentials). */
+	expiresAt: string,
+};
+
 /**  Result of "Test connection". */
 export type TestReport = {
 	/**  Buckets seen (all of them, or the pinned ones that could be opened). */
@@ -330,6 +390,14 @@ export type UiError = {
 	message: string,
 	/**  Technical detail for the disclosure and bug reports. */
 	detail: string,
+};
+
+/**  An object's history, as the properties panel shows it. */
+export type VersionHistory = {
+	/**  Whether the bucket keeps earlier versions now (versions are listed only then). */
+	versioningEnabled: boolean,
+	/**  Every version and delete marker, the current one first, then newest first. */
+	versions: ObjectVersion[],
 };
 
 /* Tauri Specta runtime */

@@ -8,6 +8,8 @@ import type { SortKey, SortSpec } from "./sort";
 export type FileListHandle = {
   scrollToIndex: (index: number) => void;
   focus: () => void;
+  /** Scrolls to the very top (where a new folder's row appears). */
+  scrollToTop: () => void;
   /** How many rows fit in the view (for Page Up / Page Down). */
   pageSize: () => number;
 };
@@ -25,9 +27,15 @@ type Props = {
   onRowDoubleClick: (index: number) => void;
   onRowContextMenu: (index: number, x: number, y: number) => void;
   onBackgroundClick: () => void;
+  /** Right click below or between the rows. */
+  onBackgroundContextMenu: (x: number, y: number) => void;
   onKeyDown: (e: KeyboardEvent<HTMLDivElement>) => void;
   /** Shown instead of rows when there are none (empty folder, no filter match, loading). */
   placeholder: ReactNode;
+  /** The key whose name is being edited, and the editor to show in its row. */
+  editing: { key: string; editor: ReactNode } | null;
+  /** A row for a folder being created, shown above the others. */
+  newRow: ReactNode;
 };
 
 const HEADER_HEIGHT = ROW_HEIGHT;
@@ -66,6 +74,9 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
     () => ({
       scrollToIndex: (index) => virtualizer.scrollToIndex(index, { align: "auto" }),
       focus: () => scrollRef.current?.focus(),
+      scrollToTop: () => {
+        if (scrollRef.current) scrollRef.current.scrollTop = 0;
+      },
       pageSize: () =>
         Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? 600) - HEADER_HEIGHT) / ROW_HEIGHT) - 1),
     }),
@@ -88,9 +99,9 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
 
   function onContextMenu(e: MouseEvent) {
     const index = rowIndexOf(e.target);
-    if (index === null) return;
     e.preventDefault();
-    props.onRowContextMenu(index, e.clientX, e.clientY);
+    if (index === null) props.onBackgroundContextMenu(e.clientX, e.clientY);
+    else props.onRowContextMenu(index, e.clientX, e.clientY);
   }
 
   const items = virtualizer.getVirtualItems();
@@ -121,8 +132,9 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
           Storage class
         </div>
       </div>
+      {props.newRow}
       {entries.length === 0 ? (
-        <div className="list-placeholder">{props.placeholder}</div>
+        props.newRow ? null : <div className="list-placeholder">{props.placeholder}</div>
       ) : (
         <div className="list-rows" role="rowgroup" style={{ height: virtualizer.getTotalSize() - HEADER_HEIGHT }}>
           {items.map((item) => {
@@ -136,6 +148,7 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
                 start={item.start - HEADER_HEIGHT}
                 selected={selected.has(entry.key)}
                 focused={item.index === focusIndex}
+                editor={props.editing?.key === entry.key ? props.editing.editor : undefined}
               />
             );
           })}

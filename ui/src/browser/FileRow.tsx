@@ -1,4 +1,4 @@
-import { memo } from "react";
+import { memo, type ReactNode } from "react";
 import type { Entry } from "../bindings";
 import { FileIcon } from "../components/FileIcon";
 import { displayName, formatBytes, formatDate, formatStorageClass } from "../lib/format";
@@ -11,14 +11,17 @@ type Props = {
   start: number;
   selected: boolean;
   focused: boolean;
+  /** Shown in place of the name while it is being edited (rename). */
+  editor?: ReactNode;
 };
 
 /** One row of the file list. Memoised: rows re-render only when their own props change. */
-export const FileRow = memo(function FileRow({ entry, index, start, selected, focused }: Props) {
+export const FileRow = memo(function FileRow({ entry, index, start, selected, focused, editor }: Props) {
   const isFolder = entry.kind === "folder";
   let cls = index % 2 === 1 ? "row odd" : "row";
   if (selected) cls += " selected";
   if (focused) cls += " focused";
+  if (editor) cls += " editing";
   return (
     <div
       id={`file-row-${index}`}
@@ -34,7 +37,7 @@ export const FileRow = memo(function FileRow({ entry, index, start, selected, fo
     >
       <div role="gridcell" className="cell name-cell" title={entry.key}>
         <FileIcon kind={entry.kind} name={entry.name} />
-        <span className="name-text">{displayName(entry.name)}</span>
+        {editor ?? <span className="name-text">{displayName(entry.name)}</span>}
       </div>
       <div role="gridcell" className="cell size-cell">
         {isFolder || entry.size === null ? "" : formatBytes(entry.size)}

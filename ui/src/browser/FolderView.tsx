@@ -1,14 +1,19 @@
 import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type KeyboardEvent } from "react";
-import type { Entry } from "../bindings";
+import { commands, type Entry, type UiError } from "../bindings";
 import { ContextMenu, type MenuItem } from "../components/ContextMenu";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { FileIcon } from "../components/FileIcon";
 import { Spinner } from "../components/Spinner";
 import { copyText } from "../lib/clipboard";
 import { s3Path } from "../lib/format";
+import { call } from "../lib/ipc";
+import { DeleteDialog } from "./DeleteDialog";
 import { FileList, type FileListHandle, type RowMouse } from "./FileList";
 import { filterEntries } from "./filter";
 import { globalCommand, isTypingTarget, listCommand } from "./keys";
 import { parentPrefix, type Location } from "./location";
+import { NameEditor } from "./NameEditor";
+import { deletedMessage, freeName, nameProblem } from "./ops";
 import { PropertiesPanel } from "./PropertiesPanel";
 import {
   clear,
@@ -21,6 +26,7 @@ import {
   toggle,
   type Selection,
 } from "./selection";
+import { ShareDialog } from "./ShareDialog";
 import { SortedView, type SortKey, type SortSpec } from "./sort";
 import { StatusBar } from "./StatusBar";
 import { Toolbar } from "./Toolbar";
@@ -48,7 +54,16 @@ export type FolderViewProps = {
   onLeaveBucket: () => void;
 };
 
+/** A context menu at a point, for a row (its index) or for the folder itself (-1). */
 type Menu = { x: number; y: number; index: number };
+
+/** A name being typed inline: a new folder's, or a new name for an entry. */
+type Editing = { kind: "newFolder"; initial: string } | { kind: "rename"; entry: Entry };
+
+type OpDialog = { kind: "delete"; entries: Entry[] } | { kind: "share"; key: string };
+
+/** Select this key once a listing newer than `after` shows it. */
+type PendingFocus = { key: string; after: number };
 
 /** One folder of a bucket: toolbar, streaming list, status bar, properties. Remounted per folder. */
 export function FolderView(p: FolderViewProps) {
@@ -58,8 +73,15 @@ export function FolderView(p: FolderViewProps) {
   const [filter, setFilter] = useState("");
   const [selection, setSelection] = useState<Selection>(emptySelection);
   const [menu, setMenu] = useState<Menu | null>(null);
-  const [pendingFocus, setPendingFocus] = useState<string | null>(p.initialFocusKey);
+  const [pendingFocus, setPendingFocus] = useState<PendingFocus | null>(
+    p.initialFocusKey === null ? null : { key: p.initialFocusKey, after: 0 },
+  );
   const [message, setMessage] = useState<{ text: string } | null>(null);
+  const [editing, setEditing] = useState<Editing | null>(null);
+  const [dialog, setDialog] = useState<OpDialog | null>(null);
+  /** What an operation in flight is doing ("Renaming “a”…"), for the status bar. */
+  const [busy, setBusy] = useState<string | null>(null);
+  const [opError, setOpError] = useState<UiError | null>(null);
   const listRef = useRef<FileListHandle>(null);
   const filterRef = useRef<HTMLInputElement>(null);
 
@@ -80,12 +102,13 @@ export function FolderView(p: FolderViewProps) {
   const selectedBytes = useMemo(() => selectedEntries.reduce((sum, e) => sum + (e.size ?? 0), 0), [selectedEntries]);
   const singleFile = selectedEntries.length === 1 && selectedEntries[0]?.kind === "file" ? selectedEntries[0] : null;
 
-  // Coming up from a folder: select it as soon as it is listed (or give up when the listing ends).
+  // Coming up from a folder, or after creating or renaming one: select it as soon as it is listed
+  // (or give up when a listing newer than the change ends without it).
   if (pendingFocus !== null) {
-    if (order.includes(pendingFocus)) {
-      setSelection(selectOnly(pendingFocus));
+    if (order.includes(pendingFocus.key)) {
+      setSelection(selectOnly(pendingFocus.key));
       setPendingFocus(null);
-    } else if (!listing.loading && listing.listingId !== 0) {
+    } else if (!listing.loading && listing.listingId > pendingFocus.after) {
       setPendingFocus(null);
     }
   }
@@ -119,6 +142,71 @@ export function FolderView(p: FolderViewProps) {
     },
     [flash],
   );
+
+  /** After a change: list the folder again, then select `key` (if given) once it shows. */
+  const changed = useCallback(
+    (text: string, key: string | null = null) => {
+      if (key !== null) setPendingFocus({ key, after: listing.listingId });
+      p.onRefresh();
+      flash(text);
+    },
+    [listing.listingId, p, flash],
+  );
+
+  function startNewFolder() {
+    setOpError(null);
+    setMenu(null);
+    setEditing({ kind: "newFolder", initial: freeName("New folder", listing.entries) });
+  }
+
+  // The new folder's row is at the top of the list: bring it into view.
+  const addingFolder = editing?.kind === "newFolder";
+  useEffect(() => {
+    if (addingFolder) listRef.current?.scrollToTop();
+  }, [addingFolder]);
+
+  function startRename(entry: Entry) {
+    setOpError(null);
+    setSelection(selectOnly(entry.key));
+    setEditing({ kind: "rename", entry });
+  }
+
+  function endEditing() {
+    setEditing(null);
+    listRef.current?.focus();
+  }
+
+  async function createFolder(name: string) {
+    endEditing();
+    setBusy(`Creating folder “${name}”…`);
+    const result = await call(commands.createFolder(location.connectionId, location.bucket, location.prefix, name));
+    setBusy(null);
+    if (result.status === "error") setOpError(result.error);
+    else changed(`Created folder “${name}”`, result.data);
+  }
+
+  async function rename(entry: Entry, name: string) {
+    endEditing();
+    setBusy(`Renaming “${entry.name}”…`);
+    const result = await call(commands.renameItem(location.connectionId, location.bucket, entry.key, name));
+    setBusy(null);
+    if (result.status === "error") setOpError(result.error);
+    else changed(`Renamed “${entry.name}” to “${name}”`, result.data.keys[0] ?? null);
+  }
+
+  function askDelete(entries: Entry[]) {
+    if (entries.length === 0) return;
+    setOpError(null);
+    setDialog({ kind: "delete", entries });
+  }
+
+  function askShare(entry: Entry) {
+    if (entry.kind !== "file") return;
+    setOpError(null);
+    setDialog({ kind: "share", key: entry.key });
+  }
+
+  const closeDialog = useCallback(() => setDialog(null), []);
 
   const up = parentPrefix(location.prefix);
   const goUp = useCallback(() => {
@@ -190,6 +278,14 @@ export function FolderView(p: FolderViewProps) {
         setMenu({ x: row ? row.left + 40 : 100, y: row ? row.bottom : 100, index: focusIndex });
         break;
       }
+      case "rename": {
+        const only = selectedEntries.length === 1 ? selectedEntries[0] : undefined;
+        if (only) startRename(only);
+        break;
+      }
+      case "delete":
+        askDelete(selectedEntries);
+        break;
     }
   }
 
@@ -202,6 +298,7 @@ export function FolderView(p: FolderViewProps) {
     else if (cmd === "forward") p.onForward();
     else if (cmd === "up") goUp();
     else if (cmd === "refresh") p.onRefresh();
+    else if (cmd === "newFolder") startNewFolder();
     else if (cmd === "focusFilter") {
       filterRef.current?.focus();
       filterRef.current?.select();
@@ -220,6 +317,12 @@ export function FolderView(p: FolderViewProps) {
 
   const menuEntry = menu ? visible[menu.index] : undefined;
   const menuItems: MenuItem[] = [];
+  if (menu && menu.index < 0) {
+    menuItems.push(
+      { id: "new-folder", label: "New folder", testId: "ctx-new-folder", onSelect: () => startNewFolder() },
+      { id: "refresh", label: "Refresh", testId: "ctx-refresh", onSelect: p.onRefresh },
+    );
+  }
   if (menuEntry) {
     if (menuEntry.kind === "folder") {
       menuItems.push({ id: "open", label: "Open", testId: "ctx-open", onSelect: () => open(menuEntry) });
@@ -236,11 +339,29 @@ export function FolderView(p: FolderViewProps) {
     }
     const many = selection.selected.has(menuEntry.key) && selectedEntries.length > 1;
     const targets = many ? selectedEntries : [menuEntry];
+    if (!many) {
+      menuItems.push({ id: "rename", label: "Rename", testId: "ctx-rename", onSelect: () => startRename(menuEntry) });
+    }
+    if (!many && menuEntry.kind === "file") {
+      menuItems.push({
+        id: "copy-link",
+        label: "Copy link…",
+        testId: "ctx-copy-link",
+        onSelect: () => askShare(menuEntry),
+      });
+    }
     menuItems.push({
       id: "copy",
       label: many ? `Copy S3 paths (${targets.length})` : "Copy S3 path",
       testId: "ctx-copy-path",
       onSelect: () => void copyPaths(targets.map((e) => s3Path(location.bucket, e.key))),
+    });
+    menuItems.push({
+      id: "delete",
+      label: many ? `Delete ${targets.length} items…` : "Delete…",
+      testId: "ctx-delete",
+      danger: true,
+      onSelect: () => askDelete(targets),
     });
   }
 
@@ -264,6 +385,46 @@ export function FolderView(p: FolderViewProps) {
       }
     />
   );
+
+  const problem = (self: string | null) => (name: string) => nameProblem(name, listing.entries, self);
+  const newRow =
+    editing?.kind === "newFolder" ? (
+      <div className="row new-row editing" role="row" data-testid="new-folder-row">
+        <div role="gridcell" className="cell name-cell">
+          <FileIcon kind="folder" name="" />
+          <NameEditor
+            initial={editing.initial}
+            folder
+            testId="new-folder-input"
+            label="New folder name"
+            // The suggested name is free, so Enter on it creates the folder.
+            initialIsNew
+            problem={problem(null)}
+            onCommit={(name) => void createFolder(name)}
+            onCancel={endEditing}
+          />
+        </div>
+      </div>
+    ) : null;
+  const renaming =
+    editing?.kind === "rename"
+      ? {
+          key: editing.entry.key,
+          editor: (
+            <NameEditor
+              initial={editing.entry.name}
+              folder={editing.entry.kind === "folder"}
+              testId="rename-input"
+              label={`New name for ${editing.entry.name}`}
+              problem={problem(editing.entry.key)}
+              onCommit={(name) => void rename(editing.entry, name)}
+              onCancel={endEditing}
+            />
+          ),
+        }
+      : null;
+
+  const only = selectedEntries.length === 1 ? selectedEntries[0] : undefined;
 
   let placeholder;
   if (listing.loading) placeholder = <Spinner label="Loading…" />;
@@ -299,6 +460,16 @@ export function FolderView(p: FolderViewProps) {
         onNavigatePrefix={p.onNavigate}
         onFilter={setFilter}
         onToggleProperties={() => p.onPropertiesOpen(!p.propertiesOpen)}
+        actions={
+          errorOnly
+            ? null
+            : {
+                onNewFolder: startNewFolder,
+                onRename: only ? () => startRename(only) : null,
+                onDelete: selectedEntries.length > 0 ? () => askDelete(selectedEntries) : null,
+                onCopyLink: only?.kind === "file" ? () => askShare(only) : null,
+              }
+        }
         onLeaveFilter={() => {
           listRef.current?.focus();
           if (selection.focus === null || focusIndex < 0) setSelection((s) => moveTo(s, order, 0, false));
@@ -307,6 +478,15 @@ export function FolderView(p: FolderViewProps) {
       <div className="browser-body">
         <div className="browser-main">
           {errorNotice && <div className={errorOnly ? "list-error big" : "list-error"}>{errorNotice}</div>}
+          {opError && (
+            <div className="list-error">
+              <ErrorNotice
+                error={opError}
+                onEditConnection={p.onEditConnection}
+                actions={[{ label: "OK", onClick: () => setOpError(null), testId: "error-dismiss" }]}
+              />
+            </div>
+          )}
           {!errorOnly && (
             <FileList
               ref={listRef}
@@ -319,8 +499,14 @@ export function FolderView(p: FolderViewProps) {
               onRowDoubleClick={onRowDoubleClick}
               onRowContextMenu={onRowContextMenu}
               onBackgroundClick={() => setSelection((s) => clear(s))}
+              onBackgroundContextMenu={(x, y) => {
+                setSelection((s) => clear(s));
+                setMenu({ x, y, index: -1 });
+              }}
               onKeyDown={onListKeyDown}
               placeholder={placeholder}
+              editing={renaming}
+              newRow={newRow}
             />
           )}
           {!errorOnly && (
@@ -328,10 +514,10 @@ export function FolderView(p: FolderViewProps) {
               total={listing.entries.length}
               shown={visible.length}
               filtering={filter.trim() !== ""}
-              loading={listing.loading}
+              loading={listing.loading && !listing.refreshing}
               selectedCount={selectedEntries.length}
               selectedBytes={selectedBytes}
-              message={message?.text ?? null}
+              message={busy ?? message?.text ?? null}
             />
           )}
         </div>
@@ -344,9 +530,31 @@ export function FolderView(p: FolderViewProps) {
             onClose={() => p.onPropertiesOpen(false)}
             onCopyPath={(path) => void copyPaths([path])}
             onEditConnection={p.onEditConnection}
+            onChanged={(text) => changed(text)}
           />
         )}
       </div>
+      {dialog?.kind === "delete" && (
+        <DeleteDialog
+          connectionId={location.connectionId}
+          bucket={location.bucket}
+          entries={dialog.entries}
+          onCancel={closeDialog}
+          onDeleted={(count) => {
+            closeDialog();
+            setSelection((s) => clear(s));
+            changed(deletedMessage(count));
+          }}
+        />
+      )}
+      {dialog?.kind === "share" && (
+        <ShareDialog
+          connectionId={location.connectionId}
+          bucket={location.bucket}
+          fileKey={dialog.key}
+          onClose={closeDialog}
+        />
+      )}
       {menu && menuItems.length > 0 && (
         <ContextMenu x={menu.x} y={menu.y} items={menuItems} testId="context-menu" onClose={closeMenu} />
       )}

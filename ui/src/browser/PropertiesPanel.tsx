@@ -1,6 +1,6 @@
-import { memo, type ReactNode } from "react";
-import { Copy, X } from "lucide-react";
-import { commands } from "../bindings";
+import { memo, useState, type ReactNode } from "react";
+import { Copy, Pencil, X } from "lucide-react";
+import { commands, type ObjectVersion, type UiError } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FileIcon } from "../components/FileIcon";
 import { Spinner } from "../components/Spinner";
@@ -15,6 +15,7 @@ import {
   s3Path,
 } from "../lib/format";
 import { useResult } from "../lib/useResult";
+import { versionLabel } from "./ops";
 
 type Props = {
   connectionId: string;
@@ -26,11 +27,15 @@ type Props = {
   onClose: () => void;
   onCopyPath: (path: string) => void;
   onEditConnection: () => void;
+  /** The file was changed from the panel (content type, restored version): `message` says how. */
+  onChanged: (message: string) => void;
 };
 
 /** Right-hand panel with everything the store knows about one object. */
 export const PropertiesPanel = memo(function PropertiesPanel(p: Props) {
-  const key = p.fileKey === null ? null : JSON.stringify([p.connectionId, p.bucket, p.fileKey]);
+  // Bumped after a change made here, so the properties and versions are read again.
+  const [revision, setRevision] = useState(0);
+  const key = p.fileKey === null ? null : JSON.stringify([p.connectionId, p.bucket, p.fileKey, revision]);
   const [props, reload] = useResult(key, () =>
     call(commands.objectProperties(p.connectionId, p.bucket, p.fileKey ?? "")),
   );
@@ -81,9 +86,20 @@ export const PropertiesPanel = memo(function PropertiesPanel(p: Props) {
             <Prop label="Modified" testId="prop-modified">
               {formatDateLong(props.data.lastModified) || "Unknown"}
             </Prop>
-            <Prop label="Content type" testId="prop-content-type">
-              {props.data.contentType ?? "Not set"}
-            </Prop>
+            <dt>Content type</dt>
+            <dd>
+              <ContentType
+                key={props.data.contentType ?? ""}
+                connectionId={p.connectionId}
+                bucket={props.data.bucket}
+                fileKey={props.data.key}
+                current={props.data.contentType}
+                onChanged={(type) => {
+                  setRevision((r) => r + 1);
+                  p.onChanged(`Content type set to ${type}`);
+                }}
+              />
+            </dd>
             <Prop label="Storage class" testId="prop-storage-class">
               {formatStorageClass(props.data.storageClass) || "Standard"}
             </Prop>
@@ -117,6 +133,16 @@ export const PropertiesPanel = memo(function PropertiesPanel(p: Props) {
               </tbody>
             </table>
           )}
+          <Versions
+            connectionId={p.connectionId}
+            bucket={props.data.bucket}
+            fileKey={props.data.key}
+            revision={revision}
+            onRestored={(v) => {
+              setRevision((r) => r + 1);
+              p.onChanged(`Restored the version from ${formatDateLong(v.lastModified) || v.versionId}`);
+            }}
+          />
         </div>
       )}
     </aside>
@@ -140,6 +166,187 @@ function Prop({
       <dd className={mono ? "mono" : undefined} data-testid={testId}>
         {children}
       </dd>
+    </>
+  );
+}
+
+/** The content type, with "Edit" turning it into a field (Enter saves, Escape cancels). */
+function ContentType(p: {
+  connectionId: string;
+  bucket: string;
+  fileKey: string;
+  current: string | null;
+  onChanged: (type: string) => void;
+}) {
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState(p.current ?? "");
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<UiError | null>(null);
+
+  async function save() {
+    const type = value.trim();
+    if (type === "" || type === p.current) {
+      setEditing(false);
+      return;
+    }
+    setSaving(true);
+    setError(null);
+    const result = await call(commands.setContentType(p.connectionId, p.bucket, p.fileKey, type));
+    setSaving(false);
+    if (result.status === "error") {
+      setError(result.error);
+      return;
+    }
+    setEditing(false);
+    p.onChanged(result.data.contentType ?? type);
+  }
+
+  if (!editing) {
+    return (
+      <span className="prop-with-action">
+        <span data-testid="prop-content-type">{p.current ?? "Not set"}</span>
+        <button
+          type="button"
+          className="link-button"
+          data-testid="prop-content-type-edit"
+          title="Edit content type"
+          aria-label="Edit content type"
+          onClick={() => setEditing(true)}
+        >
+          <Pencil size={11} aria-hidden /> Edit
+        </button>
+      </span>
+    );
+  }
+  return (
+    <span className="prop-editor">
+      <input
+        className="rename-input"
+        data-testid="prop-content-type-input"
+        aria-label="Content type"
+        placeholder="e.g. text/plain"
+        value={value}
+        autoFocus
+        spellCheck={false}
+        autoComplete="off"
+        disabled={saving}
+        onChange={(e) => setValue(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") {
+            e.preventDefault();
+            void save();
+          } else if (e.key === "Escape") {
+            e.preventDefault();
+            e.stopPropagation();
+            setEditing(false);
+          }
+        }}
+      />
+      <span className="prop-editor-buttons">
+        <button
+          type="button"
+          className="button small primary"
+          data-testid="prop-content-type-save"
+          disabled={saving}
+          onClick={() => void save()}
+        >
+          {saving ? "Saving…" : "Save"}
+        </button>
+        <button
+          type="button"
+          className="button small"
+          data-testid="prop-content-type-cancel"
+          disabled={saving}
+          onClick={() => setEditing(false)}
+        >
+          Cancel
+        </button>
+      </span>
+      {error && <ErrorNotice error={error} compact />}
+    </span>
+  );
+}
+
+/** The file's versions where the bucket keeps them, each earlier one with Restore. */
+function Versions(p: {
+  connectionId: string;
+  bucket: string;
+  fileKey: string;
+  revision: number;
+  onRestored: (v: ObjectVersion) => void;
+}) {
+  const [history, reload] = useResult(JSON.stringify([p.connectionId, p.bucket, p.fileKey, p.revision]), () =>
+    call(commands.listVersions(p.connectionId, p.bucket, p.fileKey)),
+  );
+  const [restoring, setRestoring] = useState<string | null>(null);
+  const [error, setError] = useState<UiError | null>(null);
+
+  async function restore(v: ObjectVersion) {
+    setRestoring(v.versionId);
+    setError(null);
+    const result = await call(commands.restoreVersion(p.connectionId, p.bucket, p.fileKey, v.versionId));
+    setRestoring(null);
+    if (result.status === "error") setError(result.error);
+    else p.onRestored(v);
+  }
+
+  if (history.status === "loading" || history.status === "idle") {
+    return (
+      <div className="panel-note small" data-testid="prop-versions-loading">
+        <Spinner label="Looking for earlier versions…" />
+      </div>
+    );
+  }
+  if (history.status === "error") {
+    return (
+      <>
+        <h3 className="panel-subtitle">Versions</h3>
+        <ErrorNotice error={history.error} compact onRetry={reload} />
+      </>
+    );
+  }
+  if (!history.data.versioningEnabled) {
+    return (
+      <p className="panel-note small" data-testid="prop-versions-off">
+        This bucket does not keep earlier versions of files.
+      </p>
+    );
+  }
+  return (
+    <>
+      <h3 className="panel-subtitle">Versions</h3>
+      {error && <ErrorNotice error={error} compact />}
+      <ul className="version-list" data-testid="prop-versions">
+        {history.data.versions.map((v) => (
+          <li
+            key={v.versionId}
+            className={v.isLatest ? "version current" : "version"}
+            data-testid="version-row"
+            data-version-id={v.versionId}
+            data-latest={v.isLatest}
+          >
+            <span className="version-main">
+              <span className="version-label">{versionLabel(v)}</span>
+              <span className="muted">
+                {formatDateLong(v.lastModified) || "Unknown date"}
+                {v.isDeleteMarker ? "" : ` · ${formatBytes(v.size)}`}
+              </span>
+            </span>
+            {!v.isLatest && !v.isDeleteMarker && (
+              <button
+                type="button"
+                className="button small"
+                data-testid="version-restore"
+                disabled={restoring !== null}
+                title="Make this version the current one again (the current one stays in the list)"
+                onClick={() => void restore(v)}
+              >
+                {restoring === v.versionId ? "Restoring…" : "Restore"}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
     </>
   );
 }

@@ -1,5 +1,17 @@
 import { forwardRef } from "react";
-import { ArrowLeft, ArrowRight, ArrowUp, Info, RotateCw, Search, X } from "lucide-react";
+import {
+  ArrowLeft,
+  ArrowRight,
+  ArrowUp,
+  FolderPlus,
+  Info,
+  Link,
+  PencilLine,
+  RotateCw,
+  Search,
+  Trash2,
+  X,
+} from "lucide-react";
 import { Breadcrumbs } from "./Breadcrumbs";
 
 type Props = {
@@ -19,6 +31,15 @@ type Props = {
   onToggleProperties: () => void;
   /** Escape or Down in the filter box hands the keyboard to the list. */
   onLeaveFilter: () => void;
+  /** File operations; null ones are disabled (nothing suitable selected), all null hides them. */
+  actions: ToolbarActions | null;
+};
+
+export type ToolbarActions = {
+  onNewFolder: () => void;
+  onRename: (() => void) | null;
+  onDelete: (() => void) | null;
+  onCopyLink: (() => void) | null;
 };
 
 const isMac = typeof navigator !== "undefined" && /Mac/.test(navigator.platform);
@@ -74,6 +95,7 @@ export const Toolbar = forwardRef<HTMLInputElement, Props>(function Toolbar(p, f
         </button>
       </div>
       <Breadcrumbs bucket={p.bucket} prefix={p.prefix} onNavigate={p.onNavigatePrefix} />
+      {p.actions && <ActionButtons {...p.actions} />}
       <div className="filter-box">
         <Search size={14} className="filter-icon" aria-hidden />
         <input
@@ -124,3 +146,53 @@ export const Toolbar = forwardRef<HTMLInputElement, Props>(function Toolbar(p, f
     </div>
   );
 });
+
+function ActionButtons(a: ToolbarActions) {
+  return (
+    <div className="nav-buttons action-buttons" role="group" aria-label="File actions">
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-new-folder"
+        title={`New folder (${MOD}Shift+N)`}
+        aria-label="New folder"
+        onClick={a.onNewFolder}
+      >
+        <FolderPlus size={16} aria-hidden />
+      </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-rename"
+        title="Rename (F2)"
+        aria-label="Rename"
+        disabled={a.onRename === null}
+        onClick={a.onRename ?? undefined}
+      >
+        <PencilLine size={16} aria-hidden />
+      </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-copy-link"
+        title="Copy a share link"
+        aria-label="Copy link"
+        disabled={a.onCopyLink === null}
+        onClick={a.onCopyLink ?? undefined}
+      >
+        <Link size={16} aria-hidden />
+      </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-delete"
+        title={isMac ? "Delete (⌘Backspace)" : "Delete (Delete)"}
+        aria-label="Delete"
+        disabled={a.onDelete === null}
+        onClick={a.onDelete ?? undefined}
+      >
+        <Trash2 size={16} aria-hidden />
+      </button>
+    </div>
+  );
+}

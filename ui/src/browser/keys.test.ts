@@ -24,6 +24,12 @@ describe("globalCommand", () => {
     expect(globalCommand(k("]", { metaKey: true }), false)).toBe("forward");
   });
 
+  it("makes a new folder with Ctrl+Shift+N, even from the filter box", () => {
+    expect(globalCommand(k("N", { ctrlKey: true, shiftKey: true }), false)).toBe("newFolder");
+    expect(globalCommand(k("n", { metaKey: true, shiftKey: true }), true)).toBe("newFolder");
+    expect(globalCommand(k("n", { ctrlKey: true }), false)).toBeNull();
+  });
+
   it("leaves text editing keys alone while typing", () => {
     expect(globalCommand(k("Backspace"), true)).toBeNull();
     expect(globalCommand(k("ArrowLeft", { altKey: true }), true)).toBeNull();
@@ -53,6 +59,16 @@ describe("listCommand", () => {
     expect(listCommand(k("Escape"))).toEqual({ type: "clear" });
     expect(listCommand(k("ContextMenu"))).toEqual({ type: "menu" });
     expect(listCommand(k("F10", { shiftKey: true }))).toEqual({ type: "menu" });
+  });
+
+  it("renames with F2 and deletes with Delete (Cmd+Backspace on a Mac)", () => {
+    expect(listCommand(k("F2"))).toEqual({ type: "rename" });
+    expect(listCommand(k("F2", { ctrlKey: true }))).toBeNull();
+    expect(listCommand(k("Delete"))).toEqual({ type: "delete" });
+    expect(listCommand(k("Delete", { shiftKey: true }))).toEqual({ type: "delete" });
+    expect(listCommand(k("Backspace", { metaKey: true }))).toEqual({ type: "delete" });
+    expect(listCommand(k("Backspace"))).toBeNull();
+    expect(listCommand(k("Backspace", { ctrlKey: true }))).toBeNull();
   });
 
   it("leaves Alt combinations to the global shortcuts", () => {

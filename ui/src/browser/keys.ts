@@ -9,7 +9,7 @@ export type KeyLike = {
 };
 
 /** Shortcuts that work anywhere in the browser (not inside dialogs). */
-export type GlobalCommand = "back" | "forward" | "up" | "refresh" | "focusFilter";
+export type GlobalCommand = "back" | "forward" | "up" | "refresh" | "focusFilter" | "newFolder";
 
 /** Shortcuts of the file list when it has the keyboard focus. */
 export type ListCommand =
@@ -20,7 +20,9 @@ export type ListCommand =
   | { type: "open" }
   | { type: "selectAll" }
   | { type: "clear" }
-  | { type: "menu" };
+  | { type: "menu" }
+  | { type: "rename" }
+  | { type: "delete" };
 
 const mod = (e: KeyLike) => e.ctrlKey || e.metaKey;
 
@@ -31,6 +33,7 @@ const mod = (e: KeyLike) => e.ctrlKey || e.metaKey;
 export function globalCommand(e: KeyLike, typing: boolean): GlobalCommand | null {
   if (e.key === "F5" || (mod(e) && !e.shiftKey && e.key.toLowerCase() === "r")) return "refresh";
   if (mod(e) && !e.altKey && e.key.toLowerCase() === "f") return "focusFilter";
+  if (mod(e) && e.shiftKey && !e.altKey && e.key.toLowerCase() === "n") return "newFolder";
   if (e.altKey && !mod(e) && e.key === "ArrowUp") return "up";
   if (e.metaKey && !e.ctrlKey && e.key === "ArrowUp") return "up";
   if (typing) return null;
@@ -66,6 +69,13 @@ export function listCommand(e: KeyLike): ListCommand | null {
       return { type: "menu" };
     case "F10":
       return e.shiftKey ? { type: "menu" } : null;
+    case "F2":
+      return mod(e) || e.shiftKey ? null : { type: "rename" };
+    case "Delete":
+      return mod(e) ? null : { type: "delete" };
+    case "Backspace":
+      // Finder's "Move to Trash"; plain Backspace goes up a folder.
+      return e.metaKey && !e.ctrlKey ? { type: "delete" } : null;
     default:
       if (mod(e) && !e.shiftKey && e.key.toLowerCase() === "a") return { type: "selectAll" };
       return null;

@@ -128,4 +128,58 @@ describe("ListingStore", () => {
     await vi.advanceTimersByTimeAsync(200);
     expect(store.getSnapshot().entries).toHaveLength(20000);
   });
+
+  it("keeps the old rows while the same folder is listed again, then replaces them", async () => {
+    const { handler, listings } = controlledListing();
+    installBackend({ list_folder: handler, cancel_listing: () => null });
+    const store = new ListingStore();
+    store.start(loc);
+    await settle();
+    listings[0]!.send({ entries: [file("old"), file("renamed-away")], done: true });
+    listings[0]!.finish();
+    await settle();
+
+    store.start(loc);
+    await settle();
+    expect(store.getSnapshot()).toMatchObject({ loading: true, refreshing: true });
+    expect(store.getSnapshot().entries.map((e) => e.key)).toEqual(["old", "renamed-away"]);
+    listings[1]!.send({ entries: [file("old")], done: false });
+    await settle();
+    expect(store.getSnapshot().entries.map((e) => e.key)).toEqual(["old"]);
+    expect(store.getSnapshot().refreshing).toBe(false);
+    listings[1]!.send({ entries: [file("new-name")], done: true });
+    listings[1]!.finish();
+    await settle();
+    expect(store.getSnapshot().entries.map((e) => e.key)).toEqual(["old", "new-name"]);
+  });
+
+  it("empties the list when a folder listed again has nothing left", async () => {
+    const { handler, listings } = controlledListing();
+    installBackend({ list_folder: handler, cancel_listing: () => null });
+    const store = new ListingStore();
+    store.start(loc);
+    await settle();
+    listings[0]!.send({ entries: [file("deleted")], done: true });
+    listings[0]!.finish();
+    await settle();
+    store.start(loc);
+    await settle();
+    listings[1]!.send({ entries: [], done: true });
+    listings[1]!.finish();
+    await settle();
+    expect(store.getSnapshot()).toMatchObject({ loading: false, refreshing: false, entries: [] });
+  });
+
+  it("starts another folder empty", async () => {
+    const { handler, listings } = controlledListing();
+    installBackend({ list_folder: handler, cancel_listing: () => null });
+    const store = new ListingStore();
+    store.start(loc);
+    await settle();
+    listings[0]!.send({ entries: [file("x")], done: true });
+    listings[0]!.finish();
+    await settle();
+    store.start({ ...loc, prefix: "a/" });
+    expect(store.getSnapshot()).toMatchObject({ entries: [], refreshing: false });
+  });
 });

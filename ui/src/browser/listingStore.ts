@@ -4,7 +4,7 @@
 import { Channel } from "@tauri-apps/api/core";
 import { commands, type Entry, type ListPage, type UiError } from "../bindings";
 import { call } from "../lib/ipc";
-import type { Location } from "./location";
+import { sameLocation, type Location } from "./location";
 
 export type ListingSnapshot = {
   /** The location this snapshot is for (null before the first start). */
@@ -15,9 +15,21 @@ export type ListingSnapshot = {
   readonly entries: readonly Entry[];
   readonly loading: boolean;
   readonly error: UiError | null;
+  /**
+   * True while listing the same folder again (a refresh, or after a change): `entries` are still
+   * the previous listing's, shown until the first new page replaces them, so nothing flickers.
+   */
+  readonly refreshing: boolean;
 };
 
-const initial: ListingSnapshot = { location: null, listingId: 0, entries: [], loading: false, error: null };
+const initial: ListingSnapshot = {
+  location: null,
+  listingId: 0,
+  entries: [],
+  loading: false,
+  error: null,
+  refreshing: false,
+};
 
 /** Listing ids are unique for the life of the page, across all stores. */
 let lastListingId = 0;
@@ -48,6 +60,8 @@ export class ListingStore {
   private pending: Entry[] = [];
   private cancelFlush: Cancel | null = null;
   private lastFlush = 0;
+  /** The shown entries belong to the previous listing of this folder; the next flush replaces them. */
+  private stale = false;
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -60,11 +74,20 @@ export class ListingStore {
 
   /** Start listing a folder, abandoning (and cancelling) any listing still running. */
   start(location: Location): number {
+    const again = sameLocation(this.snapshot.location, location) && this.snapshot.error === null;
     this.stop();
     const id = nextListingId();
     this.activeId = id;
     this.lastFlush = 0;
-    this.set({ location, listingId: id, entries: [], loading: true, error: null });
+    this.stale = again && this.snapshot.entries.length > 0;
+    this.set({
+      location,
+      listingId: id,
+      entries: this.stale ? this.snapshot.entries : [],
+      loading: true,
+      error: null,
+      refreshing: this.stale,
+    });
 
     const channel = new Channel<ListPage>();
     channel.onmessage = (page) => this.onPage(id, page);
@@ -128,11 +151,12 @@ export class ListingStore {
   private flush(): void {
     this.cancelFlush?.();
     this.cancelFlush = null;
-    if (this.pending.length === 0) return;
-    const entries = this.snapshot.entries.concat(this.pending);
+    if (this.pending.length === 0 && !this.stale) return;
+    const entries = this.stale ? this.pending : this.snapshot.entries.concat(this.pending);
+    this.stale = false;
     this.pending = [];
     this.lastFlush = Date.now();
-    this.set({ ...this.snapshot, entries });
+    this.set({ ...this.snapshot, entries, refreshing: false });
   }
 
   private set(next: ListingSnapshot): void {

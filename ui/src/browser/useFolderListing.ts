@@ -21,7 +21,7 @@ export function useFolderListing(location: Location, reloadToken: string): Listi
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
   // Before the effect has started the new listing, don't show the previous folder's rows.
   if (!sameLocation(snapshot.location, location)) {
-    return { location, listingId: 0, entries: NOTHING, loading: true, error: null };
+    return { location, listingId: 0, entries: NOTHING, loading: true, error: null, refreshing: false };
   }
   return snapshot;
 }

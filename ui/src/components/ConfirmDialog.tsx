@@ -9,12 +9,26 @@ type Props = {
   confirmLabel: string;
   confirmTestId: string;
   danger?: boolean;
+  /** Keeps the confirm button disabled (e.g. until the dialog knows what it asks about). */
+  confirmDisabled?: boolean;
+  /** The confirm button's label while onConfirm runs. */
+  busyLabel?: string;
   /** Resolves to an error to show, or null when done (the caller closes the dialog). */
   onConfirm: () => Promise<UiError | null>;
   onCancel: () => void;
 };
 
-export function ConfirmDialog({ title, children, confirmLabel, confirmTestId, danger, onConfirm, onCancel }: Props) {
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  confirmTestId,
+  danger,
+  confirmDisabled = false,
+  busyLabel,
+  onConfirm,
+  onCancel,
+}: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<UiError | null>(null);
 
@@ -40,10 +54,11 @@ export function ConfirmDialog({ title, children, confirmLabel, confirmTestId, da
             type="button"
             className={danger ? "button danger" : "button primary"}
             data-testid={confirmTestId}
-            disabled={busy}
+            disabled={busy || confirmDisabled}
+            aria-busy={busy}
             onClick={() => void confirm()}
           >
-            {confirmLabel}
+            {busy && busyLabel ? busyLabel : confirmLabel}
           </button>
         </>
       }

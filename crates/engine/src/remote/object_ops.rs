@@ -356,6 +356,22 @@ impl Remote {
         Ok(deleted)
     }
 
+    /// Deletes the objects `keys` (not folders: no listing), up to [`DELETE_BATCH`] per
+    /// DeleteObjects; keys already gone count as deleted. Returns how many.
+    pub async fn delete_objects(&self, bucket: &str, keys: &[String]) -> Result<u64> {
+        let mut deleted = 0;
+        for batch in keys.chunks(DELETE_BATCH) {
+            deleted += self.delete_batch(bucket, batch).await?;
+        }
+        Ok(deleted)
+    }
+
+    /// Whether any key lies under `prefix` (one listing request of one key).
+    pub async fn prefix_has_keys(&self, bucket: &str, prefix: &str) -> Result<bool> {
+        let resp = self.list_page(bucket, prefix, None, 1, None).await?;
+        Ok(!resp.contents().is_empty())
+    }
+
     /// Deletes `bucket/key`; a key that is already gone is not an error.
     pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
         match self.client.delete_object().bucket(bucket).key(key).send().await {

@@ -12,6 +12,8 @@
 //! - `transfers`: multipart uploads in parallel parts, verified downloads, nothing left behind.
 //! - `object_ops`: folder renames, moves and recursive deletes (batched), multipart copies, share
 //!   links over plain HTTP, content types and versions.
+//! - `object_commands`: the engine's front door for file operations (what the app calls): input
+//!   checks, names in use refused, mixed selections counted and deleted, versions only where kept.
 //! - `aws_import`: profiles from ~/.aws files become working connections.
 //! - `demo_store`: the built-in demo store starts, is seeded and resumes.
 //! - `sync_state`: sync pairs, bases and activity on a real SQLite file (no keyring needed).
@@ -24,6 +26,7 @@ mod demo_store;
 mod keyring_secrets;
 mod listing;
 mod local_scan;
+mod object_commands;
 mod object_ops;
 mod support;
 mod sync_engine;

@@ -41,6 +41,25 @@ async fn crafted_ipc_calls_are_refused() {
             .is_err_and(|e| e.contains("not a valid bucket name")),
         "{bad_bucket:?}"
     );
+    let bad_delete = app
+        .invoke_raw(
+            "delete_items",
+            json!({ "connectionId": "nope", "bucket": "../../etc", "keys": ["passwd"] }),
+        )
+        .await;
+    assert!(
+        bad_delete
+            .as_ref()
+            .is_err_and(|e| e.contains("not a valid bucket name")),
+        "{bad_delete:?}"
+    );
+    let empty_key = app
+        .invoke_raw(
+            "delete_items",
+            json!({ "connectionId": "nope", "bucket": "some-bucket", "keys": [""] }),
+        )
+        .await;
+    assert!(empty_key.is_err(), "{empty_key:?}");
     let bad_shape = app
         .invoke_raw("rename_connection", json!({ "id": 42, "name": ["not", "a", "string"] }))
         .await;

@@ -7,6 +7,8 @@
 //! - `manage_connections`: rename and remove from the sidebar; the keyring entry goes too.
 //! - `demo`: the first-run "try it" path with the built-in demo store.
 //! - `connection_errors`: a wrong secret is explained in the form, with details one click away.
+//! - `object_ops`: new folder, rename (a file with F2, a folder from the context menu), delete a
+//!   folder after a confirmation that counts it, a share link; each checked in the bucket itself.
 //! - `ipc_security`: crafted IPC calls from the page are refused (capability, input checks).
 
 mod browse;
@@ -14,3 +16,4 @@ mod connection_errors;
 mod demo;
 mod ipc_security;
 mod manage_connections;
+mod object_ops;
