@@ -224,32 +224,36 @@ async fn journaled_upload(
         db: journal.db.clone(),
         id: id.clone(),
     };
-    let result = remote
-        .put_file(
-            path,
-            bucket,
-            key,
-            &PutSpec::plain(),
-            options,
-            PutControl {
-                journal: Some(&journal_row),
-                resume: resume.as_ref(),
-                cancel: Some(&journal.cancel),
-            },
-        )
-        .await;
-    match result {
-        Ok(written) => {
-            transfers::delete(db, &id).await?;
-            Ok(written.bytes)
+    let attempt = |resume: Option<pail_engine::remote::ResumeFrom>| {
+        let journal_row = &journal_row;
+        async move {
+            remote
+                .put_file(
+                    path,
+                    bucket,
+                    key,
+                    &PutSpec::plain(),
+                    options,
+                    PutControl {
+                        journal: Some(journal_row),
+                        resume: resume.as_ref(),
+                        cancel: Some(&journal.cancel),
+                    },
+                )
+                .await
         }
-        Err(Error::Cancelled) => {
-            // put_file aborted the parts; nothing is left to resume.
-            transfers::delete(db, &id).await?;
-            Err(Error::Cancelled)
-        }
-        Err(e) => Err(e),
+    };
+    let resuming = resume.is_some();
+    let mut result = attempt(resume).await;
+    if resuming && matches!(&result, Err(e) if !matches!(e, Error::Cancelled)) {
+        // The store may have dropped the old upload (expired, aborted elsewhere): start afresh once.
+        tracing::info!(key, "resuming the interrupted upload failed; sending the file again");
+        result = attempt(None).await;
     }
+    // Any outcome but a kill ends this upload id (completed, or aborted on failure or cancel), so
+    // the journal entry has nothing left to resume.
+    transfers::delete(db, &id).await?;
+    result.map(|written| written.bytes)
 }
 
 async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, recursive: bool) -> Result<Copied, Error> {

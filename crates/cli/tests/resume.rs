@@ -177,3 +177,47 @@ async fn cancelling_leaves_no_object_and_no_open_upload() {
     assert!(open.uploads().is_empty(), "parts left billed: {:?}", open.uploads());
     assert_eq!(journaled_parts(&db).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_the_store_dropped_meanwhile_is_sent_again_instead_of_failing_forever() {
+    let s3 = sdk_client(&moto_endpoint(), "resumekey", "resumesecret");
+    let bucket = bucket_name("dropped");
+    make_bucket(&s3, &bucket, &[]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("transfers.db");
+    let (file, body) = big_file(dir.path(), 4);
+    let dst = format!("s3://{bucket}/v.mov");
+    let proxy = slow_proxy();
+    let mut child = pail_cp(&file, &dst, &proxy.endpoint(), &db).spawn().expect("spawn");
+    wait_for_parts(&mut child, &db, 1).await;
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    // A lifecycle rule (or another tool) aborts the half-done upload on the store.
+    let open = s3
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("list uploads");
+    for u in open.uploads() {
+        s3.abort_multipart_upload()
+            .bucket(&bucket)
+            .key(u.key().unwrap_or_default())
+            .upload_id(u.upload_id().unwrap_or_default())
+            .send()
+            .await
+            .expect("abort");
+    }
+    let out = pail_cp(&file, &dst, &moto_endpoint(), &db).output().expect("rerun");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = s3
+        .get_object()
+        .bucket(&bucket)
+        .key("v.mov")
+        .send()
+        .await
+        .expect("object");
+    let got = got.body.collect().await.expect("body").into_bytes();
+    assert!(got.as_ref() == body.as_slice());
+    assert_eq!(journaled_parts(&db).await, 0);
+}
