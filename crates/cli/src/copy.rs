@@ -265,9 +265,12 @@ async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, recursive
     }
     let mut copied = Copied::default();
     let mut jobs: Vec<(PathBuf, String)> = Vec::new();
+    // Sizes from the listing let large objects come down in parallel ranges.
+    let mut sizes = std::collections::HashMap::new();
     if recursive {
         let prefix = if is_folder { key.to_owned() } else { format!("{key}/") };
-        for (k, _) in remote.list_objects_recursive(bucket, &prefix).await? {
+        for (k, size) in remote.list_objects_recursive(bucket, &prefix).await? {
+            sizes.insert(k.clone(), size);
             // Every key becomes a path under `to` only after validation: `../x`, `a//b` and
             // friends would otherwise write outside the destination.
             match RelPath::from_key(&prefix, &k) {
@@ -289,10 +292,15 @@ async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, recursive
     } else {
         let name = key.rsplit('/').next().unwrap_or(key);
         let dest = if to.is_dir() { to.join(name) } else { to.to_path_buf() };
+        if let Some(id) = remote.head_identity(bucket, key).await? {
+            sizes.insert(key.to_owned(), id.size);
+        }
         jobs.push((dest, key.to_owned()));
     }
-    let moved = run_parallel(jobs, remote, bucket, |remote, bucket, (path, key)| async move {
-        remote.download_file(&bucket, &key, &path).await
+    let sizes = Arc::new(sizes);
+    let moved = run_parallel(jobs, remote, bucket, move |remote, bucket, (path, key)| {
+        let size = sizes.get(&key).copied();
+        async move { remote.download_file_sized(&bucket, &key, &path, size).await }
     })
     .await?;
     Ok(Copied {

@@ -155,3 +155,46 @@ fn cp_of_a_folder_without_r_is_explained() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("use -r"), "{}", text(&out.stderr));
 }
+
+/// Objects above the ranged-download threshold come down in parallel byte ranges, one file or a
+/// whole folder, byte for byte and with no temp file left.
+#[tokio::test]
+async fn large_objects_come_down_in_parallel_ranges_identical() {
+    let endpoint = moto_endpoint();
+    let bucket = bucket_name("cli-ranged");
+    let s3 = sdk_client(&endpoint, "clikey", "clisecret");
+    make_bucket(&s3, &bucket, &[]).await;
+    // Not a multiple of the range size, so the last range is short.
+    let big: Vec<u8> = (0..(20 * 1024 * 1024 + 4321u32))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 9) as u8)
+        .collect();
+    for key in ["one/big.bin", "tree/sub/big.bin"] {
+        s3.put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(big.clone().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let dst = tempfile::tempdir().unwrap();
+    let single = dst.path().join("single.bin");
+    let out = pail(
+        &["cp", &format!("s3://{bucket}/one/big.bin"), single.to_str().unwrap()],
+        &endpoint,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(std::fs::read(&single).unwrap() == big);
+    let tree = dst.path().join("tree");
+    let out = pail(
+        &["cp", "-r", &format!("s3://{bucket}/tree/"), tree.to_str().unwrap()],
+        &endpoint,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(std::fs::read(tree.join("sub/big.bin")).unwrap() == big);
+    let leftovers: Vec<_> = pail_testkit::files_under(dst.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(".pail-tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -21,5 +21,5 @@ pub use objects::{MetadataEntry, ObjectProperties};
 pub use sync_ops::{ListedObject, ObjectIdentity};
 pub use transfer::{
     bare_etag, hash_text, parse_hash, DonePart, DownloadedTemp, JournalFuture, PutControl, PutSpec, ResumeFrom,
-    UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY, TEMP_PREFIX,
+    UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY, RANGED_DOWNLOAD_THRESHOLD, TEMP_PREFIX,
 };

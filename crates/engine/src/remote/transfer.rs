@@ -556,12 +556,21 @@ impl Remote {
     /// Downloads `bucket/key` to `dest` through a temp file in the same folder, renamed into
     /// place once every byte arrived and the checksum (where the store keeps one) matched.
     pub async fn download_file(&self, bucket: &str, key: &str, dest: &Path) -> Result<u64> {
+        self.download_file_sized(bucket, key, dest, None).await
+    }
+
+    /// [`Remote::download_file`] for an object whose size is known (from a listing): one at least
+    /// [`RANGED_DOWNLOAD_THRESHOLD`] long comes down in byte ranges fetched in parallel.
+    pub async fn download_file_sized(&self, bucket: &str, key: &str, dest: &Path, size: Option<u64>) -> Result<u64> {
         let dir = dest.parent().unwrap_or(Path::new("."));
         tokio::fs::create_dir_all(dir).await.map_err(|source| Error::Io {
             context: format!("create the folder {}", dir.display()),
             source,
         })?;
-        let temp = self.download_to_temp(bucket, key, None, dir).await?;
+        let temp = match size {
+            Some(n) if n >= RANGED_DOWNLOAD_THRESHOLD => self.download_ranged_to_temp(bucket, key, dir).await?,
+            _ => self.download_to_temp(bucket, key, None, dir).await?,
+        };
         if let Err(source) = tokio::fs::rename(&temp.path, dest).await {
             let _ = tokio::fs::remove_file(&temp.path).await;
             return Err(Error::Io {
@@ -631,6 +640,172 @@ impl Remote {
             version_id,
         })
     }
+}
+
+/// Objects at least this large are downloaded in parallel byte ranges (one stream per object is
+/// what made large downloads slow).
+pub const RANGED_DOWNLOAD_THRESHOLD: u64 = 16 * MIB;
+/// Bytes per range request.
+const RANGE_BYTES: u64 = 8 * MIB;
+/// Range requests in flight per object.
+const RANGE_PARALLEL: usize = 8;
+
+impl Remote {
+    /// Downloads a large object in parallel ranges into a temp file in `dir`, every range
+    /// conditional on the ETag the first HEAD saw (so all bytes come from one version), then
+    /// hashes the file and checks the hash Pail recorded, where there is one.
+    async fn download_ranged_to_temp(&self, bucket: &str, key: &str, dir: &Path) -> Result<DownloadedTemp> {
+        let Some(id) = self.head_identity(bucket, key).await? else {
+            return Err(Error::Remote {
+                code: crate::error::ErrorCode::NoSuchKey,
+                operation: Operation::GetObject,
+                endpoint: self.endpoint_label().to_owned(),
+                bucket: Some(bucket.to_owned()),
+                detail: format!("{key} is gone"),
+            });
+        };
+        let temp = dir.join(format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4().simple()));
+        let fetched = self.fetch_ranges(bucket, key, &id.etag, &temp, id.size).await;
+        let hashed = match fetched {
+            Ok(()) => hash_file(temp.clone()).await,
+            Err(e) => Err(e),
+        };
+        let hash = match hashed {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&temp).await;
+                return Err(e);
+            }
+        };
+        if id.hash.is_some_and(|want| want != hash) {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(Error::Remote {
+                code: crate::error::ErrorCode::Server,
+                operation: Operation::GetObject,
+                endpoint: self.endpoint_label().to_owned(),
+                bucket: Some(bucket.to_owned()),
+                detail: format!("the content of {key} does not match the hash recorded with it"),
+            });
+        }
+        Ok(DownloadedTemp {
+            path: temp,
+            bytes: id.size,
+            hash,
+            etag: id.etag,
+            version_id: id.version_id,
+        })
+    }
+
+    async fn fetch_ranges(&self, bucket: &str, key: &str, etag: &str, temp: &Path, size: u64) -> Result<()> {
+        let io = |context: String| move |source: std::io::Error| Error::Io { context, source };
+        let file = tokio::fs::File::create(temp)
+            .await
+            .map_err(io(format!("create {}", temp.display())))?;
+        file.set_len(size)
+            .await
+            .map_err(io(format!("make room for {}", temp.display())))?;
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(RANGE_PARALLEL));
+        let mut set = JoinSet::new();
+        for start in (0..size).step_by(RANGE_BYTES as usize) {
+            let end = (start + RANGE_BYTES).min(size) - 1;
+            let (client, bucket, key, etag, path, permits) = (
+                self.client.clone(),
+                bucket.to_owned(),
+                key.to_owned(),
+                quoted(etag),
+                temp.to_path_buf(),
+                permits.clone(),
+            );
+            let endpoint = self.endpoint_label().to_owned();
+            set.spawn(async move {
+                let Ok(_permit) = permits.acquire_owned().await else {
+                    return Err(Error::Cancelled);
+                };
+                let resp = client
+                    .get_object()
+                    .bucket(&bucket)
+                    .key(&key)
+                    .if_match(etag)
+                    .range(format!("bytes={start}-{end}"))
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, Operation::GetObject, &endpoint, Some(&bucket)))?;
+                let mut out = tokio::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .await
+                    .map_err(|source| Error::Io {
+                        context: format!("write {}", path.display()),
+                        source,
+                    })?;
+                tokio::io::AsyncSeekExt::seek(&mut out, std::io::SeekFrom::Start(start))
+                    .await
+                    .map_err(|source| Error::Io {
+                        context: format!("write {}", path.display()),
+                        source,
+                    })?;
+                let mut body = resp.body;
+                let mut got = 0u64;
+                while let Some(chunk) = body.try_next().await.map_err(|e| Error::Io {
+                    context: "receive the file".into(),
+                    source: std::io::Error::other(e),
+                })? {
+                    out.write_all(&chunk).await.map_err(|source| Error::Io {
+                        context: format!("write {}", path.display()),
+                        source,
+                    })?;
+                    got += chunk.len() as u64;
+                }
+                out.flush().await.map_err(|source| Error::Io {
+                    context: format!("write {}", path.display()),
+                    source,
+                })?;
+                if got != end - start + 1 {
+                    return Err(Error::Io {
+                        context: format!("receive bytes {start}-{end} of {key}"),
+                        source: std::io::Error::other(format!("got {got} bytes")),
+                    });
+                }
+                Ok(())
+            });
+        }
+        while let Some(done) = set.join_next().await {
+            let failed = match done {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e),
+                Err(join) => Some(Error::Io {
+                    context: "download a range".into(),
+                    source: std::io::Error::other(join.to_string()),
+                }),
+            };
+            if let Some(e) = failed {
+                permits.close();
+                set.abort_all();
+                return Err(e);
+            }
+        }
+        file.sync_all().await.map_err(io(format!("flush {}", temp.display())))
+    }
+}
+
+/// BLAKE3 of a file, read in large blocks off the async executor.
+async fn hash_file(path: std::path::PathBuf) -> Result<ContentHash> {
+    let shown = path.display().to_string();
+    tokio::task::spawn_blocking(move || -> std::io::Result<ContentHash> {
+        let mut hasher = blake3::Hasher::new();
+        let file = std::fs::File::open(&path)?;
+        std::io::copy(&mut std::io::BufReader::with_capacity(1024 * 1024, file), &mut hasher)?;
+        Ok(ContentHash(*hasher.finalize().as_bytes()))
+    })
+    .await
+    .map_err(|e| Error::Io {
+        context: format!("read {shown}"),
+        source: std::io::Error::other(e),
+    })?
+    .map_err(|source| Error::Io {
+        context: format!("read {shown}"),
+        source,
+    })
 }
 
 /// A verified download waiting in a temp file beside its destination.
