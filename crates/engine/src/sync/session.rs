@@ -492,7 +492,7 @@ impl PairSync {
                 self.emit(SyncEvent::Paused);
                 tokio::select! {
                     _ = stop.cancelled() => return Ok(()),
-                    _ = paused.changed() => { dirty = true; continue; }
+                    _ = pause_changed(&mut paused) => { dirty = true; continue; }
                     Some(_) = recv_opt(&mut changes) => { dirty = true; continue; }
                 }
             }
@@ -552,7 +552,7 @@ impl PairSync {
             tokio::select! {
                 _ = stop.cancelled() => return Ok(()),
                 _ = sleep => {}
-                _ = paused.changed() => {}
+                _ = pause_changed(&mut paused) => {}
                 event = recv_opt(&mut changes) => match event {
                     Some(WatchEvent::Changed(paths)) => {
                         // The watcher saw them: hash again even if size and stamps kept still. A
@@ -599,6 +599,14 @@ fn md5_of(path: &std::path::Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
+}
+
+/// Waits for the pause switch to flip; a dropped switch never flips again (instead of waking
+/// the loop at once, forever).
+async fn pause_changed(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    if rx.changed().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 async fn recv_opt(rx: &mut Option<mpsc::UnboundedReceiver<WatchEvent>>) -> Option<WatchEvent> {
