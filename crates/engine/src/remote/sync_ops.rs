@@ -4,7 +4,7 @@
 use aws_sdk_s3::error::ProvideErrorMetadata;
 
 use super::object_ops::copy_source;
-use super::transfer::{bare_etag, parse_hash, PutSpec, WriteCondition, Written, HASH_METADATA_KEY};
+use super::transfer::{bare_etag, parse_hash, PutSpec, Written, HASH_METADATA_KEY};
 use super::{classify, Remote};
 use crate::error::{ErrorCode, Operation, Result};
 use crate::sync::ContentHash;
@@ -135,23 +135,18 @@ impl Remote {
             Some(now) if now.etag == source_etag => now,
             _ => return Err(self.changed_meanwhile(bucket, from, Operation::CopyObject)),
         };
-        let mut req = self
+        let (if_match, if_none_match) = spec.condition_headers();
+        let out = self
             .client
             .copy_object()
             .bucket(bucket)
             .key(to)
             .copy_source(copy_source(bucket, from, None))
             .copy_source_if_match(format!("\"{source_etag}\""))
-            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace);
-        req = match &spec.condition {
-            WriteCondition::None => req,
-            WriteCondition::IfMatch(etag) => req.if_match(format!("\"{etag}\"")),
-            WriteCondition::IfAbsent => req.if_none_match("*"),
-        };
-        for (k, v) in &spec.metadata {
-            req = req.metadata(k, v);
-        }
-        let out = req
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .set_if_match(if_match)
+            .set_if_none_match(if_none_match)
+            .set_metadata(spec.metadata_map())
             .send()
             .await
             .map_err(|e| classify(e, Operation::CopyObject, self.endpoint_label(), Some(bucket)))?;

@@ -62,6 +62,21 @@ pub struct PutSpec {
 }
 
 impl PutSpec {
+    /// The `If-Match` and `If-None-Match` headers of the condition, for every request builder's
+    /// `set_if_match` / `set_if_none_match`.
+    pub fn condition_headers(&self) -> (Option<String>, Option<String>) {
+        match &self.condition {
+            WriteCondition::None => (None, None),
+            WriteCondition::IfMatch(etag) => (Some(quoted(etag)), None),
+            WriteCondition::IfAbsent => (None, Some("*".to_owned())),
+        }
+    }
+
+    /// The user metadata as the SDK takes it (`None` when there is none).
+    pub fn metadata_map(&self) -> Option<std::collections::HashMap<String, String>> {
+        (!self.metadata.is_empty()).then(|| self.metadata.iter().cloned().collect())
+    }
+
     /// An unconditional write without metadata.
     pub fn plain() -> Self {
         Self {
@@ -213,54 +228,41 @@ impl Remote {
             source: std::io::Error::other(e),
         })?;
         let len = body.size_hint().0;
-        let mut req = self
+        self.put_body(bucket, key, body, len, Some(ChecksumAlgorithm::Crc32), spec)
+            .await
+    }
+
+    /// Writes a zero-byte object (a folder marker) under `spec`.
+    pub async fn put_empty(&self, bucket: &str, key: &str, spec: &PutSpec) -> Result<Written> {
+        self.put_body(bucket, key, ByteStream::from_static(b""), 0, None, spec)
+            .await
+    }
+
+    async fn put_body(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: ByteStream,
+        len: u64,
+        checksum: Option<ChecksumAlgorithm>,
+        spec: &PutSpec,
+    ) -> Result<Written> {
+        let (if_match, if_none_match) = spec.condition_headers();
+        let out = self
             .client
             .put_object()
             .bucket(bucket)
             .key(key)
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
-            .body(body);
-        req = match &spec.condition {
-            WriteCondition::None => req,
-            WriteCondition::IfMatch(etag) => req.if_match(quoted(etag)),
-            WriteCondition::IfAbsent => req.if_none_match("*"),
-        };
-        for (k, v) in &spec.metadata {
-            req = req.metadata(k, v);
-        }
-        let out = req
+            .set_checksum_algorithm(checksum)
+            .set_if_match(if_match)
+            .set_if_none_match(if_none_match)
+            .set_metadata(spec.metadata_map())
+            .body(body)
             .send()
             .await
             .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
         Ok(Written {
             bytes: len,
-            etag: bare_etag(out.e_tag()),
-            version_id: out.version_id().map(str::to_owned),
-        })
-    }
-
-    /// Writes a zero-byte object (a folder marker) under `spec`.
-    pub async fn put_empty(&self, bucket: &str, key: &str, spec: &PutSpec) -> Result<Written> {
-        let mut req = self
-            .client
-            .put_object()
-            .bucket(bucket)
-            .key(key)
-            .body(ByteStream::from_static(b""));
-        req = match &spec.condition {
-            WriteCondition::None => req,
-            WriteCondition::IfMatch(etag) => req.if_match(quoted(etag)),
-            WriteCondition::IfAbsent => req.if_none_match("*"),
-        };
-        for (k, v) in &spec.metadata {
-            req = req.metadata(k, v);
-        }
-        let out = req
-            .send()
-            .await
-            .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
-        Ok(Written {
-            bytes: 0,
             etag: bare_etag(out.e_tag()),
             version_id: out.version_id().map(str::to_owned),
         })
@@ -325,11 +327,12 @@ impl Remote {
     }
 
     async fn create_upload(&self, bucket: &str, key: &str, spec: &PutSpec) -> Result<String> {
-        let mut create = self.client.create_multipart_upload().bucket(bucket).key(key);
-        for (k, v) in &spec.metadata {
-            create = create.metadata(k, v);
-        }
-        let created = create
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .set_metadata(spec.metadata_map())
             .send()
             .await
             .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
@@ -366,19 +369,17 @@ impl Remote {
         match self.upload_parts(&job, done, control).await {
             Ok(parts) => {
                 let completed = CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
-                let mut complete = self
+                // The condition is checked when the object appears, i.e. on completion.
+                let (if_match, if_none_match) = spec.condition_headers();
+                let complete = self
                     .client
                     .complete_multipart_upload()
                     .bucket(bucket)
                     .key(key)
                     .upload_id(&upload_id)
-                    .multipart_upload(completed);
-                // The condition is checked when the object appears, i.e. on completion.
-                complete = match &spec.condition {
-                    WriteCondition::None => complete,
-                    WriteCondition::IfMatch(etag) => complete.if_match(quoted(etag)),
-                    WriteCondition::IfAbsent => complete.if_none_match("*"),
-                };
+                    .multipart_upload(completed)
+                    .set_if_match(if_match)
+                    .set_if_none_match(if_none_match);
                 match complete
                     .send()
                     .await
