@@ -9,27 +9,10 @@ use std::time::Duration;
 
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use pail_devstore::{DevStore, DevStoreConfig};
-use pail_engine::remote::{ClientOptions, CopyOptions, PrefixOutcome, PrefixSummary, Remote, RemoteCredentials};
-use pail_engine::secrets::Sensitive;
+use pail_engine::remote::{CopyOptions, PrefixOutcome, PrefixSummary, Remote};
 use pail_engine::ErrorCode;
 
 use crate::support::*;
-
-async fn remote(endpoint: &str, key: &str, secret: &str) -> Remote {
-    let credentials = RemoteCredentials::Static {
-        access_key_id: key.into(),
-        secret: Sensitive::new(secret.to_owned()),
-    };
-    Remote::new(
-        Some(endpoint),
-        "us-east-1",
-        true,
-        credentials,
-        ClientOptions::default(),
-        &Default::default(),
-    )
-    .await
-}
 
 /// A moto bucket holding `keys` (each key's own name as its content, `x/` keys as empty markers),
 /// with the engine's client and a raw SDK client to check the results independently.

@@ -117,3 +117,20 @@ fn init_log_capture() {
             .try_init();
     });
 }
+
+/// A path-style client for a loopback store with a static key pair (the code under test).
+pub async fn remote(endpoint: &str, key: &str, secret: &str) -> pail_engine::remote::Remote {
+    let credentials = pail_engine::remote::RemoteCredentials::Static {
+        access_key_id: key.into(),
+        secret: pail_engine::secrets::Sensitive::new(secret.to_owned()),
+    };
+    pail_engine::remote::Remote::new(
+        Some(endpoint),
+        "us-east-1",
+        true,
+        credentials,
+        pail_engine::remote::ClientOptions::default(),
+        &Default::default(),
+    )
+    .await
+}

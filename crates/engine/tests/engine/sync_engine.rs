@@ -5,9 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pail_engine::remote::{ClientOptions, Remote, RemoteCredentials, UploadOptions};
+use pail_engine::remote::{Remote, UploadOptions};
 use pail_engine::scan::identity_of;
-use pail_engine::secrets::Sensitive;
 use pail_engine::state::{pairs, StateDb};
 use pail_engine::sync::executor::{execute, ExecContext, Outcome};
 use pail_engine::sync::{Action, ContentHash, LocalFile, Mode, PairSync, RelPath, SyncOptions};
@@ -45,18 +44,7 @@ async fn setup(tag: &str) -> Setup {
         ignore_patterns: vec![],
     };
     pairs::insert(db.pool(), &pair).await.unwrap();
-    let remote = Remote::new(
-        Some(&endpoint),
-        "us-east-1",
-        true,
-        RemoteCredentials::Static {
-            access_key_id: "k".into(),
-            secret: Sensitive::new("s".into()),
-        },
-        ClientOptions::default(),
-        &Default::default(),
-    )
-    .await;
+    let remote = crate::support::remote(&endpoint, "k", "s").await;
     Setup {
         _dir: dir,
         root,

@@ -2,26 +2,9 @@
 //! verified, no multipart upload left open, downloads landing whole.
 
 use pail_devstore::{DevStore, DevStoreConfig};
-use pail_engine::remote::{ClientOptions, Remote, RemoteCredentials, UploadOptions};
-use pail_engine::secrets::Sensitive;
+use pail_engine::remote::UploadOptions;
 
 use crate::support::*;
-
-async fn remote(endpoint: &str, key: &str, secret: &str) -> Remote {
-    let credentials = RemoteCredentials::Static {
-        access_key_id: key.into(),
-        secret: Sensitive::new(secret.to_owned()),
-    };
-    Remote::new(
-        Some(endpoint),
-        "us-east-1",
-        true,
-        credentials,
-        ClientOptions::default(),
-        &Default::default(),
-    )
-    .await
-}
 
 async fn multipart_round_trip(endpoint: &str, key: &str, secret: &str, check_open_uploads: bool) {
     let bucket = bucket_name("parts");
