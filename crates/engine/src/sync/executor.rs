@@ -635,7 +635,7 @@ pub struct PendingCommit {
     /// Bases to record, by path (a later outcome for one path replaces an earlier one).
     pub record: BTreeMap<RelPath, BaseState>,
     /// Bases to forget.
-    pub forget: Vec<RelPath>,
+    pub forget: std::collections::BTreeSet<RelPath>,
     /// Activity lines.
     pub activity: Vec<(String, &'static str, String)>,
 }
@@ -645,10 +645,10 @@ impl PendingCommit {
     pub fn add(&mut self, effect: &mut Effect) {
         for path in effect.forget.drain(..) {
             self.record.remove(&path);
-            self.forget.push(path);
+            self.forget.insert(path);
         }
         for (path, base) in effect.record.drain(..) {
-            self.forget.retain(|p| p != &path);
+            self.forget.remove(&path);
             self.record.insert(path, base);
         }
         if let Some(line) = effect.activity.take() {

@@ -431,7 +431,8 @@ impl PairSync {
         let mut tx = self.db.pool().begin().await?;
         let records: Vec<(RelPath, BaseState)> = std::mem::take(&mut pending.record).into_iter().collect();
         bases::upsert_many(&mut tx, &self.pair.id, &records).await?;
-        bases::delete_many(&mut tx, &self.pair.id, &std::mem::take(&mut pending.forget)).await?;
+        let forget: Vec<RelPath> = std::mem::take(&mut pending.forget).into_iter().collect();
+        bases::delete_many(&mut tx, &self.pair.id, &forget).await?;
         for (path, action, detail) in pending.activity.drain(..) {
             bases::record_activity(&mut *tx, &self.pair.id, &path, action, &detail).await?;
         }
