@@ -1,23 +1,32 @@
-//! What the shell keeps between commands: the engine and the listings in flight.
+//! What the shell keeps between commands: the engine, the sync service and the listings in flight.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use pail_engine::sync::manager::SyncManager;
 use pail_engine::Engine;
 use tokio_util::sync::CancellationToken;
+
+use crate::status_hub::StatusHub;
 
 /// Managed Tauri state.
 pub struct AppState {
     /// The engine.
     pub engine: Engine,
+    /// Runs the synced folders.
+    pub sync: SyncManager,
+    /// Where sync statuses go (window, tray, notifications).
+    pub status: Arc<StatusHub>,
     listings: Mutex<HashMap<u32, CancellationToken>>,
 }
 
 impl AppState {
-    /// Wraps an opened engine.
-    pub fn new(engine: Engine) -> Self {
+    /// Wraps an opened engine and its sync service.
+    pub fn new(engine: Engine, sync: SyncManager, status: Arc<StatusHub>) -> Self {
         Self {
             engine,
+            sync,
+            status,
             listings: Mutex::new(HashMap::new()),
         }
     }

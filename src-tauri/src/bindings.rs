@@ -3,7 +3,7 @@
 
 use tauri_specta::{collect_commands, Builder};
 
-use crate::commands::{browse, connections, demo, objects};
+use crate::commands::{browse, connections, demo, objects, settings, sync};
 
 /// The one list of commands, shared by the invoke handler and the TypeScript export.
 pub fn builder() -> Builder<tauri::Wry> {
@@ -35,6 +35,24 @@ pub fn builder() -> Builder<tauri::Wry> {
             objects::restore_version,
             demo::demo_status,
             demo::start_demo,
+            sync::list_pairs,
+            sync::watch_pairs,
+            sync::check_pair,
+            sync::add_pair,
+            sync::remove_pair,
+            sync::set_pair_paused,
+            sync::set_all_paused,
+            sync::set_ignore_patterns,
+            sync::default_ignore_patterns,
+            sync::confirm_deletions,
+            sync::pair_activity,
+            sync::pair_files,
+            sync::list_conflicts,
+            sync::resolve_conflict,
+            sync::open_in_pair,
+            sync::choose_folder,
+            settings::get_settings,
+            settings::save_settings,
         ])
         // Sizes are u64; files over 2^53 bytes do not exist on S3 (max object 5 TiB), so number is exact.
         .dangerously_cast_bigints_to_number()

@@ -1,7 +1,8 @@
 //! Pail's desktop shell: opens the engine, registers the typed commands, and runs the window.
 //!
 //! Layout: [`commands`] (one module per area), [`bindings`] (the command list and TypeScript
-//! export), [`error`] (the IPC error shape), [`app_state`] (what lives between commands).
+//! export), [`error`] (the IPC error shape), [`app_state`] (what lives between commands),
+//! [`status_hub`] (sync statuses to the window, tray and notifications), [`tray`].
 #![deny(missing_docs)]
 
 pub mod app_state;
@@ -9,31 +10,57 @@ pub mod bindings;
 pub mod commands;
 pub mod error;
 pub mod log_file;
+pub mod status_hub;
+pub mod tray;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use pail_engine::preferences::Preferences;
+use pail_engine::sync::manager::SyncManager;
 use pail_engine::{Engine, EngineConfig};
 use tauri::Manager;
 
 use crate::app_state::AppState;
+use crate::status_hub::StatusHub;
 
 /// Environment variable that moves the data folder (tests and portable installs).
 pub const DATA_DIR_ENV: &str = "PAIL_DATA_DIR";
 /// Environment variable that changes the keyring service name (tests isolate their secrets).
 pub const KEYRING_SERVICE_ENV: &str = "PAIL_KEYRING_SERVICE";
 
-/// Starts the app; returns when the last window closes.
+/// Argument the login item starts Pail with: straight to the tray, no window.
+pub const HIDDEN_ARG: &str = "--hidden";
+
+/// Starts the app; returns when the user quits (closing the window keeps syncing in the tray).
 pub fn run() {
     let log_file = init_logging();
     let specta = bindings::builder();
     let result = tauri::Builder::default()
+        // First, so a second launch hands over before anything else starts.
+        .plugin(single_instance())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg(HIDDEN_ARG)
+                .app_name("Pail")
+                .build(),
+        )
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(specta.invoke_handler())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                // With folders to sync, closing the window keeps Pail running in the tray.
+                if window.state::<AppState>().status.has_pairs() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
         .setup(move |app| {
             specta.mount_events(app);
-            let data_dir = match std::env::var_os(DATA_DIR_ENV) {
-                Some(dir) => PathBuf::from(dir),
-                None => app.path().app_data_dir()?,
-            };
+            let data_dir = data_dir(app.handle())?;
             if let Err(e) = log_file.open_in(&data_dir) {
                 tracing::warn!("could not open the log file: {e}");
             }
@@ -45,21 +72,49 @@ pub fn run() {
                 aws_files: Default::default(),
             }))
             .map_err(|e| format!("{} ({})", e.user_message(), e.detail()))?;
+            let prefs = tauri::async_runtime::block_on(Preferences::load(engine.db())).unwrap_or_default();
+            let hub = Arc::new(StatusHub::new(prefs.notifications));
+            let listener = {
+                let hub = hub.clone();
+                Arc::new(move |s: &pail_engine::sync::manager::PairStatus| hub.on_status(s))
+            };
+            let sync = SyncManager::new(engine.clone(), listener);
+            let tray = match tray::Tray::build(app.handle()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    tracing::warn!("no tray icon (the desktop may have no tray): {e}");
+                    None
+                }
+            };
+            hub.attach(app.handle().clone(), tray, sync.clone());
+            if std::env::args().any(|a| a == HIDDEN_ARG) {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.hide();
+                }
+            }
             let resume = engine.clone();
+            let start = sync.clone();
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = resume.resume_demo_if_configured().await {
                     tracing::warn!(detail = %e.detail(), "demo store did not resume");
                 }
+                if let Err(e) = start.start_all().await {
+                    tracing::warn!(detail = %e.detail(), "synced folders did not start");
+                }
             });
-            app.manage(AppState::new(engine));
+            app.manage(AppState::new(engine, sync, hub));
             Ok(())
         })
         .build(tauri::generate_context!());
     match result {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {
-                let engine = handle.state::<AppState>().engine.clone();
-                tauri::async_runtime::block_on(engine.shutdown());
+                let state = handle.state::<AppState>();
+                let (sync, engine) = (state.sync.clone(), state.engine.clone());
+                tauri::async_runtime::block_on(async move {
+                    sync.stop_all().await;
+                    engine.shutdown().await;
+                });
             }
         }),
         Err(e) => {
@@ -68,6 +123,27 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+fn data_dir(app: &tauri::AppHandle) -> tauri::Result<PathBuf> {
+    Ok(match std::env::var_os(DATA_DIR_ENV) {
+        Some(dir) => PathBuf::from(dir),
+        None => app.path().app_data_dir()?,
+    })
+}
+
+/// One running Pail per data folder: a second launch shows the first one's window and exits.
+/// A moved data folder (tests, portable installs) is a separate profile with its own instance.
+fn single_instance() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let mut builder =
+        tauri_plugin_single_instance::Builder::new().callback(|app, _args, _cwd| tray::show_main_window(app));
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV) {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        dir.hash(&mut h);
+        builder = builder.dbus_id(format!("{}.p{:016x}", pail_engine::APP_IDENTIFIER, h.finish()));
+    }
+    builder.build()
 }
 
 fn init_logging() -> log_file::LogFile {

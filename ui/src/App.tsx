@@ -10,8 +10,11 @@ import { Spinner } from "./components/Spinner";
 import { ConnectionForm } from "./connections/ConnectionForm";
 import { ImportDialog } from "./connections/ImportDialog";
 import { OpenBucketDialog } from "./connections/OpenBucketDialog";
-import { Sidebar } from "./connections/Sidebar";
+import { Sidebar, type View } from "./connections/Sidebar";
 import { call } from "./lib/ipc";
+import { SettingsView } from "./settings/SettingsView";
+import { PairsStore } from "./sync/pairsStore";
+import { SyncView } from "./sync/SyncView";
 import { Welcome } from "./welcome/Welcome";
 
 type Dialog =
@@ -37,6 +40,8 @@ export function App() {
   const [history, setHistory] = useState<hist.History>(hist.emptyHistory);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [bucketsVersion, setBucketsVersion] = useState<Readonly<Record<string, number>>>({});
+  const [view, setView] = useState<View>("browser");
+  const [pairs] = useState(() => new PairsStore());
 
   useEffect(() => {
     let live = true;
@@ -58,7 +63,10 @@ export function App() {
 
   const expand = useCallback((id: string) => setExpanded((s) => new Set(s).add(id)), []);
   const bumpBuckets = useCallback((id: string) => setBucketsVersion((v) => ({ ...v, [id]: (v[id] ?? 0) + 1 })), []);
-  const navigate = useCallback((loc: Location) => setHistory((h) => hist.visit(h, loc)), []);
+  const navigate = useCallback((loc: Location) => {
+    setView("browser");
+    setHistory((h) => hist.visit(h, loc));
+  }, []);
 
   const actions = useMemo(
     () => ({
@@ -156,9 +164,16 @@ export function App() {
           current={location}
           onAdd={onAdd}
           onImport={onImport}
+          view={view}
+          onView={setView}
+          pairs={pairs}
           {...actions}
         />
-        {location ? (
+        {view === "sync" ? (
+          <SyncView store={pairs} connections={list} />
+        ) : view === "settings" ? (
+          <SettingsView />
+        ) : location ? (
           <Browser
             location={location}
             revision={bucketsVersion[location.connectionId] ?? 0}

@@ -59,9 +59,64 @@ export const commands = {
 	demoStatus: () => typedError<DemoStatus, UiError>(__TAURI_INVOKE("demo_status")),
 	/**  Starts the demo store, creating its connection and sample bucket on first use. */
 	startDemo: () => typedError<Connection, UiError>(__TAURI_INVOKE("start_demo")),
+	/**  Every synced folder with its live status. */
+	listPairs: () => typedError<PairInfo[], UiError>(__TAURI_INVOKE("list_pairs")),
+	/**  Sends every status change to `on_status` from now on (one stream per window load). */
+	watchPairs: (onStatus: Channel<PairStatus>) => __TAURI_INVOKE<void>("watch_pairs", { onStatus }),
+	/**  Checks a new pair and says what the first sync will meet; stores nothing. */
+	checkPair: (draft: PairDraft) => typedError<PairCheck, UiError>(__TAURI_INVOKE("check_pair", { draft })),
+	/**  Stores a new pair and starts syncing it. */
+	addPair: (draft: PairDraft) => typedError<PairInfo, UiError>(__TAURI_INVOKE("add_pair", { draft })),
+	/**  Stops syncing a folder; its files stay on both sides. */
+	removePair: (pairId: string) => typedError<null, UiError>(__TAURI_INVOKE("remove_pair", { pairId })),
+	/**  Pauses or resumes one synced folder. */
+	setPairPaused: (pairId: string, paused: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_pair_paused", { pairId, paused })),
+	/**  Pauses or resumes every synced folder. */
+	setAllPaused: (paused: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_all_paused", { paused })),
+	/**  Replaces a pair's own ignore patterns (gitignore syntax, one per line). */
+	setIgnorePatterns: (pairId: string, patterns: string[]) => typedError<null, UiError>(__TAURI_INVOKE("set_ignore_patterns", { pairId, patterns })),
+	/**  The patterns every pair ignores before its own. */
+	defaultIgnorePatterns: () => __TAURI_INVOKE<string[]>("default_ignore_patterns"),
+	/**  The user confirmed the deletions the mass-deletion guard held back. */
+	confirmDeletions: (pairId: string) => typedError<null, UiError>(__TAURI_INVOKE("confirm_deletions", { pairId })),
+	/**  The newest activity of one synced folder, newest first. */
+	pairActivity: (pairId: string, limit: number) => typedError<ActivityEntry[], UiError>(__TAURI_INVOKE("pair_activity", { pairId, limit })),
+	/**  The entries of one folder of a synced folder (`""` = its top), each with where it stands. */
+	pairFiles: (pairId: string, dir: string) => typedError<PairFile[], UiError>(__TAURI_INVOKE("pair_files", { pairId, dir })),
+	/**  Unresolved conflicts of one synced folder. */
+	listConflicts: (pairId: string) => typedError<Conflict[], UiError>(__TAURI_INVOKE("list_conflicts", { pairId })),
+	/**  Keeps one version of a conflict, or both. */
+	resolveConflict: (pairId: string, copyPath: string, choice: Resolution) => typedError<null, UiError>(__TAURI_INVOKE("resolve_conflict", { pairId, copyPath, choice })),
+	/**  Opens a file or folder of a synced folder (`""` = the folder itself) in the default app. */
+	openInPair: (pairId: string, path: string) => typedError<null, UiError>(__TAURI_INVOKE("open_in_pair", { pairId, path })),
+	/**  Asks the user for a folder with the system's folder picker; `None` when cancelled. */
+	chooseFolder: (title: string) => __TAURI_INVOKE<string | null>("choose_folder", { title }),
+	/**  The current settings. */
+	getSettings: () => typedError<Settings, UiError>(__TAURI_INVOKE("get_settings")),
+	/**  Saves the settings; running syncs pick up new limits and intervals at once. */
+	saveSettings: (settings: Settings) => typedError<Settings, UiError>(__TAURI_INVOKE("save_settings", { settings })),
 };
 
 /* Types */
+/**  One line of the activity feed, as the UI shows it. */
+export type ActivityEntry = {
+	/**  Insertion order. */
+	id: number,
+	/**  The pair. */
+	pairId: string,
+	/**  When (RFC 3339, UTC). */
+	at: string,
+	/**  The path or key concerned. */
+	path: string,
+	/**
+	 *  What happened: `upload`, `download`, `delete-remote`, `trash-local`, `move`, `copy`,
+	 *  `conflict`, `warning`, `skip`, ...
+	 */
+	action: string,
+	/**  Human-readable detail; may be empty. */
+	detail: string,
+};
+
 /**  A profile the user can import. */
 export type AwsProfileInfo = {
 	/**  Profile name. */
@@ -107,6 +162,26 @@ export type BucketList = {
 	buckets: BucketInfo[],
 	/**  False when ListBuckets was refused and only pinned buckets are shown. */
 	canListBuckets: boolean,
+};
+
+/**  One conflict copy beside the file it conflicts with. */
+export type Conflict = {
+	/**  The pair. */
+	pairId: string,
+	/**  The conflict copy, relative to the pair's folder. */
+	copyPath: string,
+	/**  The file it is a version of. */
+	originalPath: string,
+	/**  The computer whose edit became the copy. */
+	host: string,
+	/**  When the copy was made, as written in its name (`YYYY-MM-DD HHMM`, that computer's time). */
+	madeAt: string,
+	/**  The copy was made on this computer: it holds the edit made here ("mine"). */
+	copyIsMine: boolean,
+	/**  Size of the copy in bytes. */
+	copySize: number,
+	/**  Size of the original, if it still exists. */
+	originalSize: number | null,
 };
 
 /**  A saved connection. */
@@ -243,6 +318,19 @@ export type ErrorCode =
 /**  A bug or an unexpected local failure. */
 "internal";
 
+/**  Where one entry stands. */
+export type FileSyncState = 
+/**  Same as the last sync on both sides (as far as size and times tell without hashing). */
+"synced" | 
+/**  New or changed here since the last sync, or deleted here: the next pass sends it. */
+"waiting" | 
+/**  Matches an ignore pattern: stays on this computer only. */
+"ignored" | 
+/**  A conflict copy that keeps one version of a file changed on two sides. */
+"conflict" | 
+/**  Not synced: a link, or a name that cannot be synced. */
+"leftOut";
+
 /**  One page of a streamed listing. */
 export type ListPage = {
 	/**  The listing this page belongs to (the UI drops pages of stale listings). */
@@ -270,6 +358,15 @@ export type MetadataEntry = {
 	/**  Its value. */
 	value: string,
 };
+
+/**  Which way a pair syncs. */
+export type Mode = 
+/**  Changes flow both ways. */
+"TwoWay" | 
+/**  Local changes go to the bucket; nothing local is ever changed or deleted. */
+"UploadOnly" | 
+/**  Bucket changes come down; nothing in the bucket is ever changed or deleted. */
+"DownloadOnly";
 
 /**  What a rename, copy or move did. */
 export type MoveOutcome = {
@@ -317,6 +414,118 @@ export type ObjectVersion = {
 	isDeleteMarker: boolean,
 };
 
+/**  What the add-pair flow tells the user before the first sync. */
+export type PairCheck = {
+	/**  The folder holds files already. */
+	folderHasFiles: boolean,
+	/**  The bucket folder holds objects already. */
+	bucketHasObjects: boolean,
+	/**  A sentence about what the first sync will do, when both hold something. */
+	warning: string | null,
+};
+
+/**  What the add-pair flow asks for. */
+export type PairDraft = {
+	/**  The connection. */
+	connectionId: string,
+	/**  The bucket. */
+	bucket: string,
+	/**  The bucket folder (`""` for the whole bucket); a trailing `/` is added. */
+	prefix: string,
+	/**  The local folder, absolute. */
+	localRoot: string,
+	/**  Which way changes flow. */
+	mode: Mode,
+};
+
+/**  One entry of a pair's folder. */
+export type PairFile = {
+	/**  The name. */
+	name: string,
+	/**  Path relative to the pair's folder; folders end with `/`. */
+	path: string,
+	/**  A folder. */
+	isDir: boolean,
+	/**  Size in bytes (files on disk only). */
+	size: number | null,
+	/**  Where it stands. */
+	state: FileSyncState,
+	/**  Gone from this computer since the last sync (the next pass deletes it in the bucket). */
+	deletedHere: boolean,
+};
+
+/**  A pair as the UI lists it. */
+export type PairInfo = {
+	/**  Stable id. */
+	id: string,
+	/**  The connection that reaches the bucket. */
+	connectionId: string,
+	/**  The bucket. */
+	bucket: string,
+	/**  `""` or ending with `/`. */
+	prefix: string,
+	/**  The local folder. */
+	localRoot: string,
+	/**  Which way changes flow. */
+	mode: Mode,
+	/**  Paused by the user. */
+	paused: boolean,
+	/**  The user's own ignore patterns (the defaults apply too). */
+	ignorePatterns: string[],
+	/**  Live status. */
+	status: PairStatus,
+};
+
+/**  What a pair is doing, as the UI shows it. */
+export type PairState = 
+/**  Connecting and taking the first look. */
+"starting" | 
+/**  Transferring. */
+"syncing" | 
+/**  Both sides agree. */
+"upToDate" | 
+/**  Paused by the user. */
+"paused" | 
+/**  The bucket cannot be reached; retrying on its own. */
+"offline" | 
+/**
+ *  Something the user should look at (credentials, a missing folder, held-back deletions);
+ *  still retried on its own where that can help.
+ */
+"needsAttention";
+
+/**  The live status of one pair. */
+export type PairStatus = {
+	/**  The pair. */
+	pairId: string,
+	/**  What it is doing. */
+	state: PairState,
+	/**  Actions finished in the current pass (while syncing). */
+	done: number,
+	/**  Actions in the current pass (while syncing). */
+	total: number,
+	/**  A sentence for the user when offline or needing attention. */
+	message: string | null,
+	/**  Technical detail behind `message`. */
+	detail: string | null,
+	/**  The mass-deletion guard holds back deletions until the user confirms. */
+	deletionsHeld: boolean,
+	/**  Unresolved conflict copies. */
+	conflicts: number,
+	/**  When the pair was last up to date (RFC 3339), if ever since the app started. */
+	lastSynced: string | null,
+};
+
+/**  Settings the engine reads (start at login is the OS's business and lives in the shell). */
+export type Preferences = {
+	/**  Desktop notifications for conflicts, errors and held-back deletions. */
+	notifications?: boolean,
+	/**  Files transferred at once per synced folder. */
+	concurrency?: number,
+	/**  Seconds between two listings of a synced bucket folder. */
+	pollIntervalSecs?: number,
+};
+
 /**  What the delete confirmation shows ("Delete 1,234 items (5.6 GB)?"). */
 export type PrefixSummary = {
 	/**  Keys under the prefix, folder markers included. */
@@ -362,6 +571,23 @@ export type ProviderPreset = {
 	pathStyle: boolean,
 	/**  One sentence of help shown under the picker. */
 	hint: string,
+};
+
+/**  What to keep of a conflict. */
+export type Resolution = 
+/**  Keep the file under its own name; the copy goes to the trash. */
+"keepOriginal" | 
+/**  The copy takes the file's name; the file's current version goes to the trash. */
+"keepCopy" | 
+/**  Keep both files as they are; the conflict leaves the list. */
+"keepBoth";
+
+/**  Everything the Settings screen edits. */
+export type Settings = {
+	/**  Start Pail (in the tray) when the user logs in. */
+	startAtLogin: boolean,
+	/**  What the engine obeys. */
+	preferences: Preferences,
 };
 
 /**  A share link: anyone with the URL can download the file until it expires. */

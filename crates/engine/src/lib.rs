@@ -19,6 +19,7 @@ pub mod connections;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod preferences;
 pub mod providers;
 pub mod remote;
 pub mod scan;

@@ -4,3 +4,5 @@ pub mod browse;
 pub mod connections;
 pub mod demo;
 pub mod objects;
+pub mod settings;
+pub mod sync;

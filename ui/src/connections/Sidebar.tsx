@@ -1,6 +1,12 @@
-import { FolderInput, Plus } from "lucide-react";
+import { useEffect } from "react";
+import { FolderInput, FolderSync, Plus, Settings } from "lucide-react";
 import type { Connection } from "../bindings";
+import { usePairs, type PairsStore } from "../sync/pairsStore";
+import { statusLine, type Tone } from "../sync/status";
 import { ConnectionItem, type ConnectionActions } from "./ConnectionItem";
+
+/** The main area's screens besides the bucket browser. */
+export type View = "browser" | "sync" | "settings";
 
 type Props = ConnectionActions & {
   connections: Connection[];
@@ -9,11 +15,62 @@ type Props = ConnectionActions & {
   current: { connectionId: string; bucket: string } | null;
   onAdd: () => void;
   onImport: () => void;
+  view: View;
+  onView: (view: View) => void;
+  pairs: PairsStore;
 };
 
-export function Sidebar({ connections, expanded, bucketsVersion, current, onAdd, onImport, ...actions }: Props) {
+const TONE_RANK: Tone[] = ["ok", "paused", "busy", "warn", "error"];
+
+export function Sidebar({
+  connections,
+  expanded,
+  bucketsVersion,
+  current,
+  onAdd,
+  onImport,
+  view,
+  onView,
+  pairs,
+  ...actions
+}: Props) {
+  const snapshot = usePairs(pairs);
+  useEffect(() => {
+    void pairs.load();
+  }, [pairs]);
+  // The sidebar shows the most pressing state of all synced folders.
+  const tone = snapshot.pairs
+    .map((p) => statusLine(p.status).tone)
+    .reduce<Tone | null>((worst, t) => (worst === null || TONE_RANK.indexOf(t) > TONE_RANK.indexOf(worst) ? t : worst), null);
   return (
     <nav className="sidebar" data-testid="sidebar" aria-label="Connections">
+      <ul className="sidebar-nav">
+        <li>
+          <button
+            type="button"
+            className={view === "sync" ? "nav-item selected" : "nav-item"}
+            data-testid="nav-sync"
+            aria-current={view === "sync"}
+            onClick={() => onView("sync")}
+          >
+            <FolderSync size={15} aria-hidden />
+            <span className="grow">Synced folders</span>
+            {tone && <span className={`status-dot tone-${tone}`} data-testid="nav-sync-status" data-tone={tone} />}
+          </button>
+        </li>
+        <li>
+          <button
+            type="button"
+            className={view === "settings" ? "nav-item selected" : "nav-item"}
+            data-testid="nav-settings"
+            aria-current={view === "settings"}
+            onClick={() => onView("settings")}
+          >
+            <Settings size={15} aria-hidden />
+            <span className="grow">Settings</span>
+          </button>
+        </li>
+      </ul>
       <div className="sidebar-header">
         <h2>Connections</h2>
         <button
@@ -44,7 +101,7 @@ export function Sidebar({ connections, expanded, bucketsVersion, current, onAdd,
             connection={c}
             expanded={expanded.has(c.id)}
             bucketsVersion={bucketsVersion[c.id] ?? 0}
-            currentBucket={current && current.connectionId === c.id ? current.bucket : null}
+            currentBucket={view === "browser" && current && current.connectionId === c.id ? current.bucket : null}
             {...actions}
           />
         ))}

@@ -59,7 +59,7 @@ fn split_extension(name: &str) -> (&str, &str) {
 }
 
 /// A host name safe inside a file name on every OS.
-fn clean_host(host: &str) -> String {
+pub(crate) fn clean_host(host: &str) -> String {
     let replaced: String = host
         .chars()
         .map(|c| match c {

@@ -21,8 +21,11 @@
 //!   the others just download it, so every computer ends with both files.
 
 pub mod conflict_name;
+pub mod conflicts;
 pub mod executor;
+pub mod manager;
 pub mod model;
+pub mod pair_files;
 pub mod plan;
 pub mod session;
 pub mod views;

@@ -338,6 +338,7 @@ pub struct PathView {
 
 /// Which way a pair syncs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Mode {
     /// Changes flow both ways.
     TwoWay,

@@ -145,13 +145,23 @@ pub enum SyncEvent {
     UpToDate,
     /// The pair is paused.
     Paused,
-    /// The bucket or the folder cannot be reached; retrying on its own.
+    /// The bucket cannot be reached; retrying on its own.
     Offline {
         /// A sentence for the user.
         message: String,
+        /// Technical detail.
+        detail: String,
+    },
+    /// A pass failed for a reason the user may have to fix (credentials, a missing folder, a
+    /// full disk); retried with backoff, so it recovers on its own once the cause is gone.
+    NeedsAttention {
+        /// A sentence for the user.
+        message: String,
+        /// Technical detail.
+        detail: String,
     },
     /// The mass-deletion guard withheld deletions; the user must confirm.
-    NeedsAttention {
+    DeletionsHeld {
         /// A sentence for the user.
         message: String,
     },
@@ -516,7 +526,7 @@ impl PairSync {
                     Ok((report, planned_work)) => {
                         backoff = Duration::from_secs(1);
                         if let Some(g) = &report.guard {
-                            self.emit(SyncEvent::NeedsAttention {
+                            self.emit(SyncEvent::DeletionsHeld {
                                 message: format!(
                                     "Pail held back deleting {} files. Check the folder and confirm to continue.",
                                     g.count
@@ -540,8 +550,11 @@ impl PairSync {
                     }
                     Err(e) => {
                         tracing::warn!(error = %e.detail(), "sync pass failed; retrying in {backoff:?}");
-                        self.emit(SyncEvent::Offline {
-                            message: e.user_message(),
+                        let (message, detail) = (e.user_message(), e.detail());
+                        self.emit(if super::manager::is_offline(&e) {
+                            SyncEvent::Offline { message, detail }
+                        } else {
+                            SyncEvent::NeedsAttention { message, detail }
                         });
                         next_poll = Instant::now() + backoff;
                         backoff = (backoff * 2).min(Duration::from_secs(60));

@@ -30,5 +30,6 @@ mod object_commands;
 mod object_ops;
 mod support;
 mod sync_engine;
+mod sync_manager;
 mod sync_state;
 mod transfers;

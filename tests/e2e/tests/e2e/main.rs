@@ -10,6 +10,8 @@
 //! - `object_ops`: new folder, rename (a file with F2, a folder from the context menu), delete a
 //!   folder after a confirmation that counts it, a share link; each checked in the bucket itself.
 //! - `ipc_security`: crafted IPC calls from the page are refused (capability, input checks).
+//! - `sync_pairs`: pair a folder through the three-step flow; a local file reaches the bucket
+//!   (syncing → up to date), a bucket object reaches the folder, pause/resume, a conflict kept both.
 
 mod browse;
 mod connection_errors;
@@ -17,3 +19,4 @@ mod demo;
 mod ipc_security;
 mod manage_connections;
 mod object_ops;
+mod sync_pairs;

@@ -1,0 +1,749 @@
+//! Runs every pair of the app in the background: one [`PairSync`] per pair, restarted with
+//! backoff after errors, paused and resumed on request, with one live [`PairStatus`] each.
+//!
+//! Headless pairs (`pail sync`, no saved connection) are not the app's: the command line runs
+//! them itself, so the manager never starts them.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::conflicts::{self, Conflict, Resolution};
+use super::model::Mode;
+use super::session::{host_name, PairSync, SyncEvent, SyncOptions};
+use crate::engine::Engine;
+use crate::error::{Error, ErrorCode, Result};
+use crate::preferences::Preferences;
+use crate::remote::ClientOptions;
+use crate::scan::IgnoreRules;
+use crate::state::bases::{self, Activity};
+use crate::state::pairs::{self, SyncPair};
+
+/// What a pair is doing, as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum PairState {
+    /// Connecting and taking the first look.
+    Starting,
+    /// Transferring.
+    Syncing,
+    /// Both sides agree.
+    UpToDate,
+    /// Paused by the user.
+    Paused,
+    /// The bucket cannot be reached; retrying on its own.
+    Offline,
+    /// Something the user should look at (credentials, a missing folder, held-back deletions);
+    /// still retried on its own where that can help.
+    NeedsAttention,
+}
+
+/// The live status of one pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PairStatus {
+    /// The pair.
+    pub pair_id: String,
+    /// What it is doing.
+    pub state: PairState,
+    /// Actions finished in the current pass (while syncing).
+    pub done: u32,
+    /// Actions in the current pass (while syncing).
+    pub total: u32,
+    /// A sentence for the user when offline or needing attention.
+    pub message: Option<String>,
+    /// Technical detail behind `message`.
+    pub detail: Option<String>,
+    /// The mass-deletion guard holds back deletions until the user confirms.
+    pub deletions_held: bool,
+    /// Unresolved conflict copies.
+    pub conflicts: u32,
+    /// When the pair was last up to date (RFC 3339), if ever since the app started.
+    pub last_synced: Option<String>,
+}
+
+impl PairStatus {
+    fn new(pair_id: &str, state: PairState) -> Self {
+        Self {
+            pair_id: pair_id.to_owned(),
+            state,
+            done: 0,
+            total: 0,
+            message: None,
+            detail: None,
+            deletions_held: false,
+            conflicts: 0,
+            last_synced: None,
+        }
+    }
+}
+
+/// A pair as the UI lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PairInfo {
+    /// Stable id.
+    pub id: String,
+    /// The connection that reaches the bucket.
+    pub connection_id: String,
+    /// The bucket.
+    pub bucket: String,
+    /// `""` or ending with `/`.
+    pub prefix: String,
+    /// The local folder.
+    pub local_root: String,
+    /// Which way changes flow.
+    pub mode: Mode,
+    /// Paused by the user.
+    pub paused: bool,
+    /// The user's own ignore patterns (the defaults apply too).
+    pub ignore_patterns: Vec<String>,
+    /// Live status.
+    pub status: PairStatus,
+}
+
+/// What the add-pair flow asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PairDraft {
+    /// The connection.
+    pub connection_id: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The bucket folder (`""` for the whole bucket); a trailing `/` is added.
+    pub prefix: String,
+    /// The local folder, absolute.
+    pub local_root: String,
+    /// Which way changes flow.
+    pub mode: Mode,
+}
+
+/// What the add-pair flow tells the user before the first sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PairCheck {
+    /// The folder holds files already.
+    pub folder_has_files: bool,
+    /// The bucket folder holds objects already.
+    pub bucket_has_objects: bool,
+    /// A sentence about what the first sync will do, when both hold something.
+    pub warning: Option<String>,
+}
+
+/// One line of the activity feed, as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEntry {
+    /// Insertion order.
+    pub id: i64,
+    /// The pair.
+    pub pair_id: String,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// The path or key concerned.
+    pub path: String,
+    /// What happened: `upload`, `download`, `delete-remote`, `trash-local`, `move`, `copy`,
+    /// `conflict`, `warning`, `skip`, ...
+    pub action: String,
+    /// Human-readable detail; may be empty.
+    pub detail: String,
+}
+
+impl From<Activity> for ActivityEntry {
+    fn from(a: Activity) -> Self {
+        Self {
+            id: a.id,
+            pair_id: a.pair_id,
+            at: a.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            path: a.path,
+            action: a.action,
+            detail: a.detail,
+        }
+    }
+}
+
+/// Called with every status change (the shell forwards it to the window, tray and notifications).
+pub type StatusListener = Arc<dyn Fn(&PairStatus) + Send + Sync>;
+
+struct Runner {
+    stop: CancellationToken,
+    paused: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+struct Inner {
+    engine: Engine,
+    listener: StatusListener,
+    runners: tokio::sync::Mutex<HashMap<String, Runner>>,
+    statuses: Mutex<HashMap<String, PairStatus>>,
+}
+
+/// The app's sync service.
+#[derive(Clone)]
+pub struct SyncManager {
+    inner: Arc<Inner>,
+}
+
+impl SyncManager {
+    /// A manager with no pair running yet; `listener` hears every status change.
+    pub fn new(engine: Engine, listener: StatusListener) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                engine,
+                listener,
+                runners: tokio::sync::Mutex::new(HashMap::new()),
+                statuses: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Starts every app pair stored in the state DB (on app start).
+    pub async fn start_all(&self) -> Result<()> {
+        for pair in pairs::list(self.inner.engine.db().pool()).await? {
+            if pair.connection_id.is_some() {
+                self.start(&pair, false).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops every pair and waits for them (on app exit).
+    pub async fn stop_all(&self) {
+        let runners: Vec<Runner> = self.inner.runners.lock().await.drain().map(|(_, r)| r).collect();
+        for r in &runners {
+            r.stop.cancel();
+        }
+        for r in runners {
+            let _ = r.task.await;
+        }
+    }
+
+    async fn start(&self, pair: &SyncPair, allow_mass_delete: bool) {
+        self.stop(&pair.id).await;
+        let initial = if pair.paused {
+            PairState::Paused
+        } else {
+            PairState::Starting
+        };
+        let mut status = PairStatus::new(&pair.id, initial);
+        status.conflicts = self.inner.count_conflicts(pair).await;
+        if let Ok(map) = self.inner.statuses.lock() {
+            if let Some(old) = map.get(&pair.id) {
+                status.last_synced = old.last_synced.clone();
+            }
+        }
+        self.inner.publish(status);
+        let stop = CancellationToken::new();
+        let (paused_tx, paused_rx) = watch::channel(pair.paused);
+        let task = tokio::spawn(run_pair(
+            self.inner.clone(),
+            pair.id.clone(),
+            stop.clone(),
+            paused_rx,
+            allow_mass_delete,
+        ));
+        self.inner.runners.lock().await.insert(
+            pair.id.clone(),
+            Runner {
+                stop,
+                paused: paused_tx,
+                task,
+            },
+        );
+    }
+
+    async fn stop(&self, pair_id: &str) {
+        let runner = self.inner.runners.lock().await.remove(pair_id);
+        if let Some(r) = runner {
+            r.stop.cancel();
+            let _ = r.task.await;
+        }
+    }
+
+    /// Every app pair with its live status.
+    pub async fn list(&self) -> Result<Vec<PairInfo>> {
+        let all = pairs::list(self.inner.engine.db().pool()).await?;
+        Ok(all.into_iter().filter_map(|p| self.inner.info(p)).collect())
+    }
+
+    /// Checks a draft and says what the first sync will meet, without storing anything.
+    pub async fn check(&self, draft: &PairDraft) -> Result<PairCheck> {
+        let (root, prefix) = self.validate(draft).await?;
+        let folder_has_files = folder_has_entries(&root).await?;
+        let mut bucket_has_objects = false;
+        self.inner
+            .engine
+            .list_folder(&draft.connection_id, &draft.bucket, &prefix, |page| {
+                bucket_has_objects |= page.iter().any(|e| e.key != prefix);
+                ControlFlow::Break(())
+            })
+            .await?;
+        let warning = (folder_has_files && bucket_has_objects && draft.mode == Mode::TwoWay).then(|| {
+            "Both the folder and the bucket folder already hold files. The first sync merges them: files only on one side are copied to the other, and where the same name holds different content both versions are kept (one as a conflict copy). Nothing is deleted.".to_owned()
+        });
+        Ok(PairCheck {
+            folder_has_files,
+            bucket_has_objects,
+            warning,
+        })
+    }
+
+    /// Stores a new pair and starts syncing it.
+    pub async fn add(&self, draft: &PairDraft) -> Result<PairInfo> {
+        let (root, prefix) = self.validate(draft).await?;
+        let pair = SyncPair {
+            id: uuid::Uuid::new_v4().to_string(),
+            connection_id: Some(draft.connection_id.clone()),
+            bucket: draft.bucket.clone(),
+            prefix,
+            local_root: root,
+            mode: draft.mode,
+            paused: false,
+            ignore_patterns: Vec::new(),
+        };
+        pairs::insert(self.inner.engine.db().pool(), &pair).await?;
+        tracing::info!(pair = %pair.id, bucket = %pair.bucket, "sync pair added");
+        self.start(&pair, false).await;
+        self.inner
+            .info(pair)
+            .ok_or_else(|| Error::InvalidInput("The new sync could not be read back.".into()))
+    }
+
+    /// Stops syncing a pair and forgets it; its files stay where they are, on both sides.
+    pub async fn remove(&self, pair_id: &str) -> Result<()> {
+        self.stop(pair_id).await;
+        pairs::delete(self.inner.engine.db().pool(), pair_id).await?;
+        if let Ok(mut map) = self.inner.statuses.lock() {
+            map.remove(pair_id);
+        }
+        tracing::info!(pair = pair_id, "sync pair removed; files kept");
+        Ok(())
+    }
+
+    /// Pauses or resumes one pair (remembered across restarts).
+    pub async fn set_paused(&self, pair_id: &str, paused: bool) -> Result<()> {
+        if !pairs::set_paused(self.inner.engine.db().pool(), pair_id, paused).await? {
+            return Err(no_pair(pair_id));
+        }
+        let runners = self.inner.runners.lock().await;
+        match runners.get(pair_id) {
+            Some(r) => {
+                let _ = r.paused.send(paused);
+            }
+            None => {
+                drop(runners);
+                let pair = self.inner.pair(pair_id).await?;
+                self.start(&pair, false).await;
+            }
+        }
+        if paused {
+            self.inner.update(pair_id, |s| {
+                s.state = PairState::Paused;
+                s.message = None;
+            });
+        }
+        Ok(())
+    }
+
+    /// Pauses or resumes every pair.
+    pub async fn set_all_paused(&self, paused: bool) -> Result<()> {
+        for pair in self.list().await? {
+            self.set_paused(&pair.id, paused).await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces a pair's own ignore patterns (checked first) and restarts it with them.
+    pub async fn set_ignore_patterns(&self, pair_id: &str, patterns: &[String]) -> Result<()> {
+        let cleaned: Vec<String> = patterns
+            .iter()
+            .map(|p| p.trim_end().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        IgnoreRules::new(&cleaned)?;
+        if !pairs::set_ignore_patterns(self.inner.engine.db().pool(), pair_id, &cleaned).await? {
+            return Err(no_pair(pair_id));
+        }
+        let pair = self.inner.pair(pair_id).await?;
+        self.start(&pair, false).await;
+        Ok(())
+    }
+
+    /// The user confirmed deletions the mass-deletion guard held back: one pass applies them.
+    pub async fn confirm_deletions(&self, pair_id: &str) -> Result<()> {
+        let pair = self.inner.pair(pair_id).await?;
+        self.start(&pair, true).await;
+        Ok(())
+    }
+
+    /// Restarts every running pair, e.g. after the preferences changed.
+    pub async fn restart_all(&self) -> Result<()> {
+        let running: Vec<String> = self.inner.runners.lock().await.keys().cloned().collect();
+        for id in running {
+            let pair = self.inner.pair(&id).await?;
+            self.start(&pair, false).await;
+        }
+        Ok(())
+    }
+
+    /// The newest activity of one pair, newest first.
+    pub async fn activity(&self, pair_id: &str, limit: u32) -> Result<Vec<ActivityEntry>> {
+        let rows = bases::recent_activity(self.inner.engine.db().pool(), pair_id, limit).await?;
+        Ok(rows.into_iter().map(ActivityEntry::from).collect())
+    }
+
+    /// The newest activity over all pairs, newest first (the tray's "recent activity").
+    pub async fn recent_activity(&self, limit: u32) -> Result<Vec<ActivityEntry>> {
+        let mut all = Vec::new();
+        for pair in self.list().await? {
+            all.extend(self.activity(&pair.id, limit).await?);
+        }
+        // RFC 3339 UTC with fixed precision: text order is time order.
+        all.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+        all.truncate(limit as usize);
+        Ok(all)
+    }
+
+    /// The unresolved conflicts of a pair.
+    pub async fn conflicts(&self, pair_id: &str) -> Result<Vec<Conflict>> {
+        let pair = self.inner.pair(pair_id).await?;
+        conflicts::list(self.inner.engine.db(), pair_id, &pair.local_root, &host_name()).await
+    }
+
+    /// Applies the user's choice to a conflict; the pair syncs the result at once.
+    pub async fn resolve_conflict(&self, pair_id: &str, copy_path: &str, choice: Resolution) -> Result<()> {
+        let pair = self.inner.pair(pair_id).await?;
+        conflicts::resolve(self.inner.engine.db(), pair_id, &pair.local_root, copy_path, choice).await?;
+        let count = self.inner.count_conflicts(&pair).await;
+        self.inner.update(pair_id, |s| s.conflicts = count);
+        Ok(())
+    }
+
+    /// The entries of one folder of a pair (`""` = its top), each with where it stands.
+    pub async fn files(&self, pair_id: &str, dir: &str) -> Result<Vec<super::pair_files::PairFile>> {
+        let pair = self.inner.pair(pair_id).await?;
+        let rules = IgnoreRules::new(&pair.ignore_patterns)?;
+        super::pair_files::list(self.inner.engine.db(), pair_id, &pair.local_root, dir, &rules).await
+    }
+
+    /// The local path of a file of a pair (for "open"), refusing anything outside its folder.
+    pub async fn local_path(&self, pair_id: &str, rel: &str) -> Result<PathBuf> {
+        let pair = self.inner.pair(pair_id).await?;
+        if rel.is_empty() {
+            return Ok(pair.local_root);
+        }
+        let rel = super::model::RelPath::new(rel)
+            .map_err(|e| Error::InvalidInput(format!("“{rel}” is not a file of this folder: {e}")))?;
+        Ok(pair.local_root.join(rel.as_str()))
+    }
+
+    async fn validate(&self, draft: &PairDraft) -> Result<(PathBuf, String)> {
+        crate::connections::validate_bucket_name(&draft.bucket)?;
+        self.inner.engine.connection(&draft.connection_id).await?;
+        let prefix = normalize_prefix(&draft.prefix)?;
+        let root = PathBuf::from(draft.local_root.trim());
+        if !root.is_absolute() {
+            return Err(Error::InvalidInput(
+                "Pick the folder to sync with the folder picker, or type its full path.".into(),
+            ));
+        }
+        let meta = tokio::fs::metadata(&root).await.map_err(|_| {
+            Error::InvalidInput(format!(
+                "The folder {} does not exist. Create it first or pick another one.",
+                root.display()
+            ))
+        })?;
+        if !meta.is_dir() {
+            return Err(Error::InvalidInput(format!(
+                "{} is a file, not a folder.",
+                root.display()
+            )));
+        }
+        let root = tokio::fs::canonicalize(&root).await.map_err(|e| Error::Io {
+            context: format!("open the folder {}", root.display()),
+            source: e,
+        })?;
+        if root.parent().is_none() {
+            return Err(Error::InvalidInput(
+                "Syncing the whole disk is not supported; pick a folder.".into(),
+            ));
+        }
+        for other in pairs::list(self.inner.engine.db().pool()).await? {
+            if root.starts_with(&other.local_root) || other.local_root.starts_with(&root) {
+                return Err(Error::InvalidInput(format!(
+                    "{} overlaps the synced folder {}. One folder can only be in one sync; pick a folder outside it.",
+                    root.display(),
+                    other.local_root.display()
+                )));
+            }
+        }
+        Ok((root, prefix))
+    }
+}
+
+impl Inner {
+    fn publish(&self, status: PairStatus) {
+        if let Ok(mut map) = self.statuses.lock() {
+            if map.get(&status.pair_id) == Some(&status) {
+                return;
+            }
+            map.insert(status.pair_id.clone(), status.clone());
+        }
+        (self.listener)(&status);
+    }
+
+    fn update(&self, pair_id: &str, change: impl FnOnce(&mut PairStatus)) {
+        let current = self
+            .statuses
+            .lock()
+            .ok()
+            .and_then(|m| m.get(pair_id).cloned())
+            .unwrap_or_else(|| PairStatus::new(pair_id, PairState::Starting));
+        let mut next = current;
+        change(&mut next);
+        self.publish(next);
+    }
+
+    fn info(&self, pair: SyncPair) -> Option<PairInfo> {
+        let connection_id = pair.connection_id?;
+        let status = self
+            .statuses
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&pair.id).cloned())
+            .unwrap_or_else(|| PairStatus::new(&pair.id, PairState::Starting));
+        Some(PairInfo {
+            id: pair.id,
+            connection_id,
+            bucket: pair.bucket,
+            prefix: pair.prefix,
+            local_root: pair.local_root.to_string_lossy().into_owned(),
+            mode: pair.mode,
+            paused: pair.paused,
+            ignore_patterns: pair.ignore_patterns,
+            status,
+        })
+    }
+
+    async fn pair(&self, pair_id: &str) -> Result<SyncPair> {
+        pairs::get(self.engine.db().pool(), pair_id)
+            .await?
+            .filter(|p| p.connection_id.is_some())
+            .ok_or_else(|| no_pair(pair_id))
+    }
+
+    async fn count_conflicts(&self, pair: &SyncPair) -> u32 {
+        match conflicts::list(self.engine.db(), &pair.id, &pair.local_root, &host_name()).await {
+            Ok(list) => u32::try_from(list.len()).unwrap_or(u32::MAX),
+            Err(e) => {
+                tracing::warn!(pair = %pair.id, "could not count conflicts: {}", e.detail());
+                0
+            }
+        }
+    }
+
+    /// One run of a pair until stopped or an error; events become statuses.
+    async fn run_pair_session(
+        self: &Arc<Self>,
+        pair_id: &str,
+        stop: &CancellationToken,
+        paused: watch::Receiver<bool>,
+        allow_mass_delete: &mut bool,
+    ) -> Result<()> {
+        let pair = self.pair(pair_id).await?;
+        let connection_id = pair.connection_id.clone().unwrap_or_default();
+        let connection = self.engine.connection(&connection_id).await?;
+        let remote = self.engine.remote(&connection, ClientOptions::default()).await?;
+        let prefs = Preferences::load(self.engine.db()).await?;
+        let mut options = SyncOptions::new(host_name());
+        options.parallel = prefs.concurrency as usize;
+        options.poll_interval = Duration::from_secs(u64::from(prefs.poll_interval_secs));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let forward = tokio::spawn(forward_events(self.clone(), pair.clone(), rx));
+        let result = async {
+            if *allow_mass_delete {
+                let mut once_options = options.clone();
+                once_options.allow_mass_delete = true;
+                let mut once = PairSync::new(remote.clone(), self.engine.db().clone(), pair.clone(), once_options)?
+                    .with_events(tx.clone());
+                once.run_once().await?;
+                *allow_mass_delete = false;
+                self.update(pair_id, |s| s.deletions_held = false);
+            }
+            let mut sync = PairSync::new(remote, self.engine.db().clone(), pair, options)?.with_events(tx);
+            sync.run_continuous(stop.clone(), paused).await
+        }
+        .await;
+        let _ = forward.await;
+        result
+    }
+}
+
+async fn run_pair(
+    inner: Arc<Inner>,
+    pair_id: String,
+    stop: CancellationToken,
+    paused: watch::Receiver<bool>,
+    mut allow_mass_delete: bool,
+) {
+    let mut backoff = Duration::from_secs(2);
+    while !stop.is_cancelled() {
+        match inner
+            .run_pair_session(&pair_id, &stop, paused.clone(), &mut allow_mass_delete)
+            .await
+        {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(pair = %pair_id, detail = %e.detail(), "sync stopped; retrying in {backoff:?}");
+                let state = if is_offline(&e) {
+                    PairState::Offline
+                } else {
+                    PairState::NeedsAttention
+                };
+                inner.update(&pair_id, |s| {
+                    s.state = state;
+                    s.message = Some(e.user_message());
+                    s.detail = Some(e.detail());
+                });
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
+}
+
+/// Turns the session's events into the pair's status.
+async fn forward_events(inner: Arc<Inner>, pair: SyncPair, mut rx: mpsc::UnboundedReceiver<SyncEvent>) {
+    while let Some(event) = rx.recv().await {
+        match event {
+            SyncEvent::Syncing => inner.update(&pair.id, |s| {
+                if s.state != PairState::Syncing {
+                    s.done = 0;
+                    s.total = 0;
+                }
+                s.state = PairState::Syncing;
+                s.message = None;
+                s.detail = None;
+            }),
+            SyncEvent::Progress { done, total } => inner.update(&pair.id, |s| {
+                s.state = PairState::Syncing;
+                s.done = u32::try_from(done).unwrap_or(u32::MAX);
+                s.total = u32::try_from(total).unwrap_or(u32::MAX);
+            }),
+            SyncEvent::UpToDate => {
+                let conflicts = inner.count_conflicts(&pair).await;
+                inner.update(&pair.id, |s| {
+                    s.state = if s.deletions_held {
+                        PairState::NeedsAttention
+                    } else {
+                        PairState::UpToDate
+                    };
+                    if !s.deletions_held {
+                        s.message = None;
+                        s.detail = None;
+                    }
+                    s.done = 0;
+                    s.total = 0;
+                    s.conflicts = conflicts;
+                    s.last_synced = Some(chrono::Utc::now().to_rfc3339());
+                });
+            }
+            SyncEvent::Paused => inner.update(&pair.id, |s| {
+                s.state = PairState::Paused;
+                s.message = None;
+                s.detail = None;
+            }),
+            SyncEvent::Offline { message, detail } => inner.update(&pair.id, |s| {
+                s.state = PairState::Offline;
+                s.message = Some(message);
+                s.detail = Some(detail);
+            }),
+            SyncEvent::NeedsAttention { message, detail } => inner.update(&pair.id, |s| {
+                s.state = PairState::NeedsAttention;
+                s.message = Some(message);
+                s.detail = Some(detail);
+            }),
+            SyncEvent::DeletionsHeld { message } => inner.update(&pair.id, |s| {
+                s.state = PairState::NeedsAttention;
+                s.deletions_held = true;
+                s.message = Some(message);
+                s.detail = None;
+            }),
+        }
+    }
+}
+
+/// Errors that go away on their own when the network or server comes back.
+pub fn is_offline(e: &Error) -> bool {
+    matches!(
+        e.code(),
+        ErrorCode::EndpointUnreachable | ErrorCode::Timeout | ErrorCode::Throttled | ErrorCode::Server
+    )
+}
+
+fn no_pair(pair_id: &str) -> Error {
+    Error::InvalidInput(format!(
+        "This synced folder no longer exists (id {pair_id}). It may have been removed in another window."
+    ))
+}
+
+/// `""` or a clean `a/b/` prefix; leading slashes dropped, empty or dot segments refused.
+fn normalize_prefix(prefix: &str) -> Result<String> {
+    let trimmed = prefix.trim().trim_start_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let body = trimmed.trim_end_matches('/');
+    if body
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == ".." || s.contains('\0'))
+    {
+        return Err(Error::InvalidInput(format!(
+            "The bucket folder “{prefix}” has an empty, “.” or “..” part; pick a folder in the bucket browser."
+        )));
+    }
+    Ok(format!("{body}/"))
+}
+
+async fn folder_has_entries(root: &Path) -> Result<bool> {
+    let mut dir = tokio::fs::read_dir(root).await.map_err(|e| Error::Io {
+        context: format!("read the folder {}", root.display()),
+        source: e,
+    })?;
+    dir.next_entry().await.map(|e| e.is_some()).map_err(|e| Error::Io {
+        context: format!("read the folder {}", root.display()),
+        source: e,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_normalized_or_refused() {
+        assert_eq!(normalize_prefix("").ok(), Some(String::new()));
+        assert_eq!(normalize_prefix("/").ok(), Some(String::new()));
+        assert_eq!(normalize_prefix("photos").ok(), Some("photos/".into()));
+        assert_eq!(normalize_prefix("/a/b/").ok(), Some("a/b/".into()));
+        for bad in ["a//b", "a/../b", "./a", "a/."] {
+            assert!(normalize_prefix(bad).is_err(), "{bad}");
+        }
+    }
+}

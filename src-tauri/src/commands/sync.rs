@@ -1,0 +1,151 @@
+//! Synced folders: add, check, pause, remove, ignore patterns, activity, conflicts, and the live
+//! status stream. The engine's [`SyncManager`](pail_engine::sync::manager::SyncManager) does the
+//! work and validates every input (IPC input is untrusted).
+
+use pail_engine::sync::conflicts::{Conflict, Resolution};
+use pail_engine::sync::manager::{ActivityEntry, PairCheck, PairDraft, PairInfo, PairStatus};
+use pail_engine::sync::pair_files::PairFile;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::app_state::AppState;
+use crate::error::{CmdResult, UiError};
+
+/// Every synced folder with its live status.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_pairs(state: State<'_, AppState>) -> CmdResult<Vec<PairInfo>> {
+    Ok(state.sync.list().await?)
+}
+
+/// Sends every status change to `on_status` from now on (one stream per window load).
+#[tauri::command]
+#[specta::specta]
+pub fn watch_pairs(state: State<'_, AppState>, on_status: Channel<PairStatus>) {
+    state.status.add_channel(on_status);
+}
+
+/// Checks a new pair and says what the first sync will meet; stores nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_pair(state: State<'_, AppState>, draft: PairDraft) -> CmdResult<PairCheck> {
+    Ok(state.sync.check(&draft).await?)
+}
+
+/// Stores a new pair and starts syncing it.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_pair(state: State<'_, AppState>, draft: PairDraft) -> CmdResult<PairInfo> {
+    Ok(state.sync.add(&draft).await?)
+}
+
+/// Stops syncing a folder; its files stay on both sides.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_pair(state: State<'_, AppState>, pair_id: String) -> CmdResult<()> {
+    state.sync.remove(&pair_id).await?;
+    state.status.forget(&pair_id);
+    Ok(())
+}
+
+/// Pauses or resumes one synced folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_pair_paused(state: State<'_, AppState>, pair_id: String, paused: bool) -> CmdResult<()> {
+    Ok(state.sync.set_paused(&pair_id, paused).await?)
+}
+
+/// Pauses or resumes every synced folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_all_paused(state: State<'_, AppState>, paused: bool) -> CmdResult<()> {
+    Ok(state.sync.set_all_paused(paused).await?)
+}
+
+/// Replaces a pair's own ignore patterns (gitignore syntax, one per line).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_ignore_patterns(state: State<'_, AppState>, pair_id: String, patterns: Vec<String>) -> CmdResult<()> {
+    Ok(state.sync.set_ignore_patterns(&pair_id, &patterns).await?)
+}
+
+/// The patterns every pair ignores before its own.
+#[tauri::command]
+#[specta::specta]
+pub fn default_ignore_patterns() -> Vec<String> {
+    pail_engine::scan::DEFAULT_IGNORES
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect()
+}
+
+/// The user confirmed the deletions the mass-deletion guard held back.
+#[tauri::command]
+#[specta::specta]
+pub async fn confirm_deletions(state: State<'_, AppState>, pair_id: String) -> CmdResult<()> {
+    Ok(state.sync.confirm_deletions(&pair_id).await?)
+}
+
+/// The newest activity of one synced folder, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn pair_activity(state: State<'_, AppState>, pair_id: String, limit: u32) -> CmdResult<Vec<ActivityEntry>> {
+    Ok(state.sync.activity(&pair_id, limit.min(1000)).await?)
+}
+
+/// The entries of one folder of a synced folder (`""` = its top), each with where it stands.
+#[tauri::command]
+#[specta::specta]
+pub async fn pair_files(state: State<'_, AppState>, pair_id: String, dir: String) -> CmdResult<Vec<PairFile>> {
+    Ok(state.sync.files(&pair_id, &dir).await?)
+}
+
+/// Unresolved conflicts of one synced folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_conflicts(state: State<'_, AppState>, pair_id: String) -> CmdResult<Vec<Conflict>> {
+    Ok(state.sync.conflicts(&pair_id).await?)
+}
+
+/// Keeps one version of a conflict, or both.
+#[tauri::command]
+#[specta::specta]
+pub async fn resolve_conflict(
+    state: State<'_, AppState>,
+    pair_id: String,
+    copy_path: String,
+    choice: Resolution,
+) -> CmdResult<()> {
+    Ok(state.sync.resolve_conflict(&pair_id, &copy_path, choice).await?)
+}
+
+/// Opens a file or folder of a synced folder (`""` = the folder itself) in the default app.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_in_pair(app: AppHandle, state: State<'_, AppState>, pair_id: String, path: String) -> CmdResult<()> {
+    let local = state.sync.local_path(&pair_id, &path).await?;
+    app.opener()
+        .open_path(local.to_string_lossy(), None::<&str>)
+        .map_err(|e| {
+            UiError::internal(
+                format!(
+                    "Pail could not open {}. Open it from your file manager instead.",
+                    local.display()
+                ),
+                e.to_string(),
+            )
+        })
+}
+
+/// Asks the user for a folder with the system's folder picker; `None` when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_folder(app: AppHandle, title: String) -> Option<String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().set_title(title).pick_folder(move |picked| {
+        let _ = tx.send(picked.and_then(|p| p.into_path().ok()));
+    });
+    rx.await.ok().flatten().map(|p| p.to_string_lossy().into_owned())
+}

@@ -1,0 +1,145 @@
+//! The tray icon: a picture of the overall sync state and a menu (open, pause/resume all, recent
+//! activity, quit).
+
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Manager, Wry};
+
+use crate::app_state::AppState;
+
+/// The overall state the icon shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayState {
+    /// Everything up to date (or nothing to sync).
+    Idle,
+    /// At least one folder is transferring.
+    Syncing,
+    /// Every folder is paused.
+    Paused,
+    /// At least one folder is offline or needs attention.
+    Error,
+}
+
+impl TrayState {
+    fn icon(self) -> &'static [u8] {
+        match self {
+            TrayState::Idle => include_bytes!("../../icons/tray/idle.png"),
+            TrayState::Syncing => include_bytes!("../../icons/tray/syncing.png"),
+            TrayState::Paused => include_bytes!("../../icons/tray/paused.png"),
+            TrayState::Error => include_bytes!("../../icons/tray/error.png"),
+        }
+    }
+
+    fn tooltip(self) -> &'static str {
+        match self {
+            TrayState::Idle => "Pail — up to date",
+            TrayState::Syncing => "Pail — syncing",
+            TrayState::Paused => "Pail — paused",
+            TrayState::Error => "Pail — needs your attention",
+        }
+    }
+}
+
+/// The tray icon and the menu items that change.
+pub struct Tray {
+    icon: TrayIcon,
+    pause: MenuItem<Wry>,
+    activity: Submenu<Wry>,
+}
+
+const MAX_ACTIVITY: usize = 6;
+
+impl Tray {
+    /// Puts the icon in the tray.
+    pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
+        let open = MenuItem::with_id(app, "open", "Open Pail", true, None::<&str>)?;
+        let pause = MenuItem::with_id(app, "pause-all", "Pause all syncing", true, None::<&str>)?;
+        let none = MenuItem::with_id(app, "activity-none", "Nothing synced yet", false, None::<&str>)?;
+        let activity = Submenu::with_id_and_items(app, "activity", "Recent activity", true, &[&none])?;
+        let quit = MenuItem::with_id(app, "quit", "Quit Pail", true, None::<&str>)?;
+        let menu = Menu::with_items(
+            app,
+            &[
+                &open,
+                &pause,
+                &PredefinedMenuItem::separator(app)?,
+                &activity,
+                &PredefinedMenuItem::separator(app)?,
+                &quit,
+            ],
+        )?;
+        let icon = TrayIconBuilder::with_id("pail")
+            .icon(Image::from_bytes(TrayState::Idle.icon())?)
+            .tooltip(TrayState::Idle.tooltip())
+            .menu(&menu)
+            .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+            .build(app)?;
+        Ok(Tray { icon, pause, activity })
+    }
+
+    /// Shows `state` and offers "resume" instead of "pause" when everything is paused.
+    pub fn show(&self, state: TrayState, all_paused: bool) {
+        let result = Image::from_bytes(state.icon())
+            .and_then(|img| self.icon.set_icon(Some(img)))
+            .and_then(|()| self.icon.set_tooltip(Some(state.tooltip())))
+            .and_then(|()| {
+                self.pause.set_text(if all_paused {
+                    "Resume all syncing"
+                } else {
+                    "Pause all syncing"
+                })
+            });
+        if let Err(e) = result {
+            tracing::warn!("could not update the tray icon: {e}");
+        }
+    }
+
+    /// Replaces the "Recent activity" lines.
+    pub fn set_activity(&self, app: &AppHandle, lines: &[String]) {
+        let result = (|| -> tauri::Result<()> {
+            for item in self.activity.items()? {
+                self.activity.remove(&item)?;
+            }
+            if lines.is_empty() {
+                let none = MenuItem::with_id(app, "activity-none", "Nothing synced yet", false, None::<&str>)?;
+                return self.activity.append(&none);
+            }
+            for (i, line) in lines.iter().take(MAX_ACTIVITY).enumerate() {
+                let item = MenuItem::with_id(app, format!("activity-{i}"), line, true, None::<&str>)?;
+                self.activity.append(&item)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            tracing::warn!("could not update the tray's recent activity: {e}");
+        }
+    }
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    match id {
+        "quit" => app.exit(0),
+        "pause-all" => {
+            let state = app.state::<AppState>();
+            let sync = state.sync.clone();
+            let pause = !state.status.all_paused();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = sync.set_all_paused(pause).await {
+                    tracing::warn!(detail = %e.detail(), "pause/resume all from the tray failed");
+                }
+            });
+        }
+        // "open" and every activity line bring the window up.
+        _ => show_main_window(app),
+    }
+}
+
+/// Shows, un-minimizes and focuses the main window.
+pub fn show_main_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}

@@ -1,0 +1,208 @@
+use std::time::{Duration, Instant};
+
+use pail_e2e::*;
+
+const SECRET: &str = "e2e-sync-secret-Distinctive-5521";
+
+async fn object(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Option<Vec<u8>> {
+    let out = client.get_object().bucket(bucket).key(key).send().await.ok()?;
+    Some(out.body.collect().await.ok()?.into_bytes().to_vec())
+}
+
+async fn put(client: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &[u8]) {
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body.to_vec().into())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
+}
+
+/// The state the first pair row shows now.
+async fn row_state(app: &App) -> Option<String> {
+    let row = app.wait_tid("pair-row").await;
+    tokio::time::timeout(Duration::from_secs(30), row.attr("data-state"))
+        .await
+        .ok()?
+        .ok()?
+}
+
+/// Waits (up to `secs`) until `check` holds, polling without WebDriver.
+async fn until(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
+    let endpoint = moto_endpoint();
+    let client = sdk_client(&endpoint, "SYNCKEY", SECRET);
+    let bucket = bucket_name("e2e-sync");
+    make_bucket(&client, &bucket, &["archive/old.txt".to_owned()]).await;
+    let home = tempfile::tempdir().expect("temp dir");
+    let folder = home.path().join("Team Docs");
+    std::fs::create_dir_all(&folder).expect("make the folder");
+    let folder = folder.canonicalize().expect("canonical folder");
+
+    let app = App::launch("sync-pairs").await;
+    app.wait_tid("welcome").await;
+    app.add_connection(
+        "welcome-add-connection",
+        "other",
+        "Sync store",
+        &endpoint,
+        "SYNCKEY",
+        SECRET,
+    )
+    .await;
+
+    // Settings: check the bucket every 5 seconds, so the test sees remote changes soon.
+    app.click_tid("nav-settings").await;
+    app.type_into("setting-poll", "5").await;
+    app.screenshot("settings").await;
+    app.click_tid("save-settings").await;
+    app.eventually("the settings saved", || async {
+        app.page_source().await.contains("Saved.").then_some(())
+    })
+    .await;
+
+    // The add-pair flow: folder, then a new folder in the bucket, then the mode.
+    app.click_tid("nav-sync").await;
+    app.wait_tid("no-pairs").await;
+    app.screenshot("no-pairs").await;
+    app.click_tid("add-pair").await;
+    app.type_into("pair-folder-input", &folder.to_string_lossy()).await;
+    app.screenshot("add-pair-folder").await;
+    app.click_tid("pair-next").await;
+    app.wait_tid("prefix-picker").await;
+    app.click_tid("prefix-new-folder").await;
+    app.type_into("prefix-new-name", "shared").await;
+    app.click_tid("prefix-create").await;
+    app.eventually("the new bucket folder chosen", || async {
+        let el = app.wait_tid("prefix-current").await;
+        (app.attr(&el, "data-prefix").await.as_deref() == Some("shared/")).then_some(())
+    })
+    .await;
+    app.screenshot("add-pair-prefix").await;
+    app.click_tid("pair-next").await;
+    app.wait_tid("mode-TwoWay").await;
+    app.screenshot("add-pair-mode").await;
+    app.click_tid("pair-add-confirm").await;
+    app.wait_tid("pair-row").await;
+    app.eventually("the new pair up to date", || async {
+        (row_state(&app).await.as_deref() == Some("upToDate")).then_some(())
+    })
+    .await;
+    app.screenshot("pair-up-to-date").await;
+
+    // A file written into the folder reaches the bucket; the status goes syncing → up to date.
+    let big = vec![7u8; 24 * 1024 * 1024];
+    std::fs::write(folder.join("report.bin"), &big).expect("write a file");
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(s) = row_state(&app).await {
+            if seen.last() != Some(&s) {
+                if s == "syncing" {
+                    app.screenshot("pair-syncing").await;
+                }
+                seen.push(s.clone());
+            }
+            if s == "upToDate" && seen.iter().any(|x| x == "syncing") {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no syncing → up to date; states seen {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    assert_eq!(
+        object(&client, &bucket, "shared/report.bin").await.map(|b| b.len()),
+        Some(big.len())
+    );
+    app.screenshot("pair-synced").await;
+
+    // An object written into the bucket by another client appears in the folder.
+    put(&client, &bucket, "shared/from-colleague.txt", b"hello from elsewhere").await;
+    until("the colleague's file in the folder", 30, || {
+        std::fs::read(folder.join("from-colleague.txt")).ok().as_deref() == Some(&b"hello from elsewhere"[..])
+    })
+    .await;
+    app.click_tid("tab-activity").await;
+    app.wait_tid("activity-item").await;
+    app.screenshot("activity").await;
+
+    // Pause stops transfers; resume continues.
+    app.click_tid("pair-pause").await;
+    app.eventually("the pair paused", || async {
+        (row_state(&app).await.as_deref() == Some("paused")).then_some(())
+    })
+    .await;
+    std::fs::write(folder.join("while-paused.txt"), b"later").expect("write");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        object(&client, &bucket, "shared/while-paused.txt").await,
+        None,
+        "a paused pair uploaded"
+    );
+    app.screenshot("pair-paused").await;
+
+    // An edit on both sides while paused: a conflict once resumed.
+    std::fs::write(folder.join("from-colleague.txt"), b"my edit here").expect("edit");
+    put(
+        &client,
+        &bucket,
+        "shared/from-colleague.txt",
+        b"their edit in the bucket",
+    )
+    .await;
+    app.click_tid("pair-pause").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while object(&client, &bucket, "shared/while-paused.txt").await.is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the file written while paused never arrived after resume"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let conflicts = app.eventually("the conflict in the tab", || async {
+        let tab = app.wait_tid("tab-conflicts").await;
+        app.text(&tab).await.contains("(1)").then_some(tab)
+    });
+    let tab = conflicts.await;
+    app.step("open the conflicts tab", tab.click()).await;
+    let item = app.wait_tid("conflict-item").await;
+    let copy = app.attr(&item, "data-copy").await.expect("the copy's path");
+    assert!(copy.contains("conflict") && copy.ends_with(".txt"), "{copy}");
+    app.screenshot("conflict").await;
+    app.click_tid("keep-both").await;
+    app.wait_tid("no-conflicts").await;
+    app.screenshot("conflict-kept-both").await;
+    assert_eq!(
+        std::fs::read(folder.join(&copy)).expect("my version kept"),
+        b"my edit here"
+    );
+    assert_eq!(
+        std::fs::read(folder.join("from-colleague.txt")).expect("their version kept"),
+        b"their edit in the bucket"
+    );
+    let copy_key = format!("shared/{copy}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while object(&client, &bucket, &copy_key).await.is_none() {
+        assert!(Instant::now() < deadline, "the conflict copy never reached the bucket");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Nothing outside the prefix was touched.
+    assert_eq!(
+        object(&client, &bucket, "archive/old.txt").await.as_deref(),
+        Some(&b"archive/old.txt"[..])
+    );
+    app.close().await;
+}

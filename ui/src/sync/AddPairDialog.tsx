@@ -1,0 +1,226 @@
+import { useState } from "react";
+import { commands, type BucketInfo, type Connection, type Mode, type PairCheck, type PairDraft, type PairInfo, type UiError } from "../bindings";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { Modal } from "../components/Modal";
+import { Spinner } from "../components/Spinner";
+import { bucketsToShow, loadBuckets } from "../connections/loadBuckets";
+import { call } from "../lib/ipc";
+import { useResult } from "../lib/useResult";
+import { PrefixPicker } from "./PrefixPicker";
+import { MODES } from "./status";
+
+type Props = {
+  connections: Connection[];
+  onAdded: (pair: PairInfo) => void;
+  onCancel: () => void;
+};
+
+type Step = 1 | 2 | 3;
+
+/** The add-pair flow: folder, then bucket and bucket folder, then mode (with what the first sync will do). */
+export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
+  const [step, setStep] = useState<Step>(1);
+  const [folder, setFolder] = useState("");
+  const [connectionId, setConnectionId] = useState(connections[0]?.id ?? "");
+  const [pickedBucket, setBucket] = useState("");
+  const [prefix, setPrefix] = useState("");
+  const [mode, setMode] = useState<Mode>("TwoWay");
+  const [check, setCheck] = useState<PairCheck | null>(null);
+  const [error, setError] = useState<UiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const connection = connections.find((c) => c.id === connectionId) ?? null;
+
+  const [bucketsState] = useResult<BucketInfo[]>(step >= 2 && connection ? connection.id : null, async () => {
+    if (!connection) return { status: "ok", data: [] };
+    const r = await loadBuckets(connection);
+    return r.status === "ok" ? { status: "ok", data: bucketsToShow(r.data, connection) } : r;
+  });
+  const buckets = bucketsState.status === "ok" ? bucketsState.data : null;
+  // Until the user picks one, the first bucket is the choice.
+  const bucket =
+    buckets === null ? "" : buckets.some((b) => b.name === pickedBucket) ? pickedBucket : (buckets[0]?.name ?? "");
+
+  const draft: PairDraft = { connectionId, bucket, prefix, localRoot: folder.trim(), mode };
+
+  async function choose() {
+    const picked = await commands.chooseFolder("Choose the folder to sync").catch(() => null);
+    if (picked) setFolder(picked);
+  }
+
+  async function toStep3() {
+    setBusy(true);
+    setError(null);
+    const r = await call(commands.checkPair(draft));
+    setBusy(false);
+    if (r.status === "error") {
+      setError(r.error);
+      return;
+    }
+    setCheck(r.data);
+    setStep(3);
+  }
+
+  async function add() {
+    setBusy(true);
+    setError(null);
+    const r = await call(commands.addPair(draft));
+    setBusy(false);
+    if (r.status === "error") setError(r.error);
+    else onAdded(r.data);
+  }
+
+  const footer = (
+    <>
+      <button type="button" className="button" onClick={onCancel}>
+        Cancel
+      </button>
+      {step > 1 && (
+        <button
+          type="button"
+          className="button"
+          data-testid="pair-back"
+          onClick={() => {
+            setError(null);
+            setStep((s) => (s === 3 ? 2 : 1));
+          }}
+        >
+          Back
+        </button>
+      )}
+      {step === 1 && (
+        <button
+          type="button"
+          className="button primary"
+          data-testid="pair-next"
+          disabled={folder.trim() === ""}
+          onClick={() => {
+            setError(null);
+            setStep(2);
+          }}
+        >
+          Next
+        </button>
+      )}
+      {step === 2 && (
+        <button
+          type="button"
+          className="button primary"
+          data-testid="pair-next"
+          disabled={bucket === "" || busy}
+          onClick={() => void toStep3()}
+        >
+          Next
+        </button>
+      )}
+      {step === 3 && (
+        <button type="button" className="button primary" data-testid="pair-add-confirm" disabled={busy} onClick={() => void add()}>
+          Start syncing
+        </button>
+      )}
+    </>
+  );
+
+  return (
+    <Modal title={`Sync a folder — step ${step} of 3`} testId="add-pair-dialog" onClose={onCancel} footer={footer} width={560}>
+      {step === 1 && (
+        <div>
+          <p className="muted">Which folder on this computer should stay in sync?</p>
+          <div className="inline-actions">
+            <input
+              data-testid="pair-folder-input"
+              data-autofocus
+              className="grow"
+              aria-label="Folder on this computer"
+              placeholder="/home/you/Documents/Shared"
+              spellCheck={false}
+              value={folder}
+              onChange={(e) => setFolder(e.target.value)}
+            />
+            <button type="button" className="button" data-testid="pair-choose-folder" onClick={() => void choose()}>
+              Choose…
+            </button>
+          </div>
+        </div>
+      )}
+      {step === 2 && (
+        <div>
+          <p className="muted">Which folder in which bucket should it match?</p>
+          {connections.length > 1 && (
+            <label className="field">
+              <span className="field-label">Connection</span>
+              <select data-testid="pair-connection" value={connectionId} onChange={(e) => setConnectionId(e.target.value)}>
+                {connections.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {bucketsState.status === "error" && <ErrorNotice error={bucketsState.error} compact />}
+          {buckets === null ? (
+            bucketsState.status !== "error" && <Spinner label="Loading buckets…" />
+          ) : (
+            <label className="field">
+              <span className="field-label">Bucket</span>
+              <select
+                data-testid="pair-bucket"
+                value={bucket}
+                onChange={(e) => {
+                  setBucket(e.target.value);
+                  setPrefix("");
+                }}
+              >
+                {buckets.map((b) => (
+                  <option key={b.name} value={b.name}>
+                    {b.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {bucket !== "" && <PrefixPicker connectionId={connectionId} bucket={bucket} prefix={prefix} onChange={setPrefix} />}
+        </div>
+      )}
+      {step === 3 && (
+        <div>
+          <p className="muted">
+            <strong>{folder}</strong> ⇄ <strong>
+              {bucket}/{prefix}
+            </strong>
+          </p>
+          <fieldset className="mode-choice">
+            <legend className="field-label">How should changes flow?</legend>
+            {MODES.map((m) => (
+              <label key={m.mode} className="radio">
+                <input
+                  type="radio"
+                  name="mode"
+                  data-testid={`mode-${m.mode}`}
+                  checked={mode === m.mode}
+                  onChange={() => setMode(m.mode)}
+                />
+                <span>
+                  <strong>{m.label}</strong> — {m.help}
+                </span>
+              </label>
+            ))}
+          </fieldset>
+          {check?.warning && mode === "TwoWay" && (
+            <p className="notice warn" data-testid="pair-merge-warning">
+              {check.warning}
+            </p>
+          )}
+          {check && !check.folderHasFiles && check.bucketHasObjects && (
+            <p className="muted">The folder is empty: the files of the bucket folder will be downloaded into it.</p>
+          )}
+          {check && check.folderHasFiles && !check.bucketHasObjects && (
+            <p className="muted">The bucket folder is empty: the files of your folder will be uploaded to it.</p>
+          )}
+        </div>
+      )}
+      {busy && step !== 3 && <Spinner label="Checking…" />}
+      {error && <ErrorNotice error={error} compact />}
+    </Modal>
+  );
+}

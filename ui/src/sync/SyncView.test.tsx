@@ -1,0 +1,200 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { App } from "../App";
+import type { Conflict, PairInfo, PairStatus } from "../bindings";
+import { installBackend, staticListing } from "../test/backend";
+import { connection, folder } from "../test/fixtures";
+
+const conn = connection({ id: "c1", name: "Work" });
+
+function status(over: Partial<PairStatus> = {}): PairStatus {
+  return {
+    pairId: "p1",
+    state: "upToDate",
+    done: 0,
+    total: 0,
+    message: null,
+    detail: null,
+    deletionsHeld: false,
+    conflicts: 0,
+    lastSynced: null,
+    ...over,
+  };
+}
+
+function pair(over: Partial<PairInfo> = {}): PairInfo {
+  return {
+    id: "p1",
+    connectionId: "c1",
+    bucket: "media",
+    prefix: "team/",
+    localRoot: "/home/ann/Shared",
+    mode: "TwoWay",
+    paused: false,
+    ignorePatterns: [],
+    status: status(),
+    ...over,
+  };
+}
+
+type StatusChannel = { onmessage: (s: PairStatus) => void };
+
+function backend(pairs: PairInfo[], extra: Record<string, (args: Record<string, unknown>) => unknown> = {}) {
+  const channels: StatusChannel[] = [];
+  const calls = installBackend({
+    list_connections: () => [conn],
+    list_buckets: () => ({ buckets: [{ name: "media", createdAt: null, pinned: false }], canListBuckets: true }),
+    list_folder: staticListing({ "": [folder("team/"), folder("photos/")], "team/": [] }),
+    cancel_listing: () => null,
+    list_pairs: () => pairs,
+    watch_pairs: (args) => {
+      channels.push(args.onStatus as StatusChannel);
+      return null;
+    },
+    pair_activity: () => [],
+    list_conflicts: () => [],
+    default_ignore_patterns: () => [".DS_Store"],
+    ...extra,
+  });
+  return { calls, send: (s: PairStatus) => channels.forEach((c) => c.onmessage(s)) };
+}
+
+describe("synced folders", () => {
+  it("adds a pair in three steps and warns before merging two full sides", async () => {
+    const user = userEvent.setup();
+    const added = pair({ status: status({ state: "starting" }) });
+    const { calls } = backend([], {
+      choose_folder: () => "/home/ann/Shared",
+      check_pair: () => ({ folderHasFiles: true, bucketHasObjects: true, warning: "The first sync merges them." }),
+      add_pair: () => added,
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    await user.click(await screen.findByTestId("add-pair"));
+    const dialog = await screen.findByTestId("add-pair-dialog");
+    expect(within(dialog).getByTestId("pair-next")).toBeDisabled();
+    await user.click(within(dialog).getByTestId("pair-choose-folder"));
+    await waitFor(() => expect(within(dialog).getByTestId("pair-folder-input")).toHaveValue("/home/ann/Shared"));
+    await user.click(within(dialog).getByTestId("pair-next"));
+    // Step 2: the bucket's folders, pick one.
+    const team = await within(dialog).findByText("team");
+    await user.click(team);
+    await waitFor(() => expect(within(dialog).getByTestId("prefix-current")).toHaveTextContent("media/team/"));
+    await user.click(within(dialog).getByTestId("pair-next"));
+    // Step 3: mode and the merge warning.
+    expect(await within(dialog).findByTestId("pair-merge-warning")).toHaveTextContent("merges");
+    await user.click(within(dialog).getByTestId("mode-UploadOnly"));
+    expect(within(dialog).queryByTestId("pair-merge-warning")).toBeNull();
+    await user.click(within(dialog).getByTestId("mode-TwoWay"));
+    await user.click(within(dialog).getByTestId("pair-add-confirm"));
+    await waitFor(() => expect(screen.queryByTestId("add-pair-dialog")).toBeNull());
+    const add = calls.find((c) => c.cmd === "add_pair");
+    expect(add?.args.draft).toEqual({
+      connectionId: "c1",
+      bucket: "media",
+      prefix: "team/",
+      localRoot: "/home/ann/Shared",
+      mode: "TwoWay",
+    });
+    expect(await screen.findByTestId("pair-row")).toHaveTextContent("Shared");
+  });
+
+  it("follows live statuses: syncing with progress, then up to date", async () => {
+    const user = userEvent.setup();
+    const { send } = backend([pair()]);
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    const row = await screen.findByTestId("pair-row");
+    expect(row).toHaveAttribute("data-state", "upToDate");
+    send(status({ state: "syncing", done: 2, total: 5 }));
+    await waitFor(() => expect(within(row).getByTestId("pair-status")).toHaveTextContent("Syncing 3 files…"));
+    expect(screen.getByTestId("nav-sync-status")).toHaveAttribute("data-tone", "busy");
+    send(status({ state: "offline", message: "Pail cannot reach the bucket.", detail: "dispatch failure" }));
+    expect(await screen.findByText("Pail cannot reach the bucket.")).toBeInTheDocument();
+    send(status({ state: "upToDate" }));
+    await waitFor(() => expect(row).toHaveAttribute("data-state", "upToDate"));
+    expect(screen.queryByText("Pail cannot reach the bucket.")).toBeNull();
+  });
+
+  it("pauses and resumes a pair and asks before removing it, keeping files", async () => {
+    const user = userEvent.setup();
+    const { calls, send } = backend([pair()], { set_pair_paused: () => null, remove_pair: () => null });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    await user.click(await screen.findByTestId("pair-pause"));
+    expect(calls.find((c) => c.cmd === "set_pair_paused")?.args).toEqual({ pairId: "p1", paused: true });
+    send(status({ state: "paused" }));
+    await waitFor(() => expect(screen.getByTestId("pair-pause")).toHaveTextContent("Resume"));
+    await user.click(screen.getByTestId("pair-remove"));
+    expect(screen.getByText(/No file is deleted/)).toBeInTheDocument();
+    await user.click(screen.getByTestId("confirm-remove-pair"));
+    await waitFor(() => expect(screen.queryByTestId("pair-row")).toBeNull());
+    expect(calls.some((c) => c.cmd === "remove_pair")).toBe(true);
+  });
+
+  it("lists conflicts with mine and theirs and resolves one", async () => {
+    const user = userEvent.setup();
+    const conflict: Conflict = {
+      pairId: "p1",
+      copyPath: "notes (conflict from laptop 2026-11-25 2313).txt",
+      originalPath: "notes.txt",
+      host: "laptop",
+      madeAt: "2026-11-25 2313",
+      copyIsMine: false,
+      copySize: 10,
+      originalSize: 12,
+    };
+    let open: Conflict[] = [conflict];
+    const { calls } = backend([pair({ status: status({ conflicts: 1 }) })], {
+      list_conflicts: () => open,
+      resolve_conflict: () => {
+        open = [];
+        return null;
+      },
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    const item = await screen.findByTestId("conflict-item");
+    expect(item).toHaveTextContent("from laptop");
+    // The copy came from another computer: "mine" is the file under its own name.
+    await user.click(within(item).getByTestId("keep-mine"));
+    expect(calls.find((c) => c.cmd === "resolve_conflict")?.args).toEqual({
+      pairId: "p1",
+      copyPath: conflict.copyPath,
+      choice: "keepOriginal",
+    });
+    expect(await screen.findByTestId("no-conflicts")).toBeInTheDocument();
+  });
+
+  it("shows where each file stands, folder by folder", async () => {
+    const user = userEvent.setup();
+    const { calls } = backend([pair()], {
+      pair_files: (args) =>
+        args.dir === ""
+          ? [
+              { name: "docs", path: "docs/", isDir: true, size: null, state: "synced", deletedHere: false },
+              { name: "a.txt", path: "a.txt", isDir: false, size: 10, state: "waiting", deletedHere: false },
+              { name: "x.tmp", path: "x.tmp", isDir: false, size: 1, state: "ignored", deletedHere: false },
+              { name: "gone.txt", path: "gone.txt", isDir: false, size: null, state: "waiting", deletedHere: true },
+            ]
+          : [{ name: "b.md", path: "docs/b.md", isDir: false, size: 5, state: "synced", deletedHere: false }],
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    await user.click(await screen.findByTestId("tab-files"));
+    const files = await screen.findAllByTestId("pair-file");
+    expect(files.map((f) => f.textContent)).toEqual([
+      expect.stringContaining("Synced"),
+      expect.stringContaining("Waiting to sync"),
+      expect.stringContaining("Ignored"),
+      expect.stringContaining("Deleted here"),
+    ]);
+    await user.click(within(files[0]!).getByText("docs"));
+    await waitFor(() => expect(screen.getByTestId("files-dir")).toHaveAttribute("data-dir", "docs/"));
+    expect(await screen.findByText("b.md")).toBeInTheDocument();
+    expect(calls.filter((c) => c.cmd === "pair_files").map((c) => c.args.dir)).toEqual(["", "docs/"]);
+    await user.click(screen.getByTestId("files-up"));
+    await waitFor(() => expect(screen.getByTestId("files-dir")).toHaveAttribute("data-dir", ""));
+  });
+});

@@ -1,0 +1,116 @@
+// Words for a pair's state, mode and activity: one place, so the list, the detail view and the
+// tests agree. Pure functions only.
+import type { ActivityEntry, Mode, PairFile, PairInfo, PairStatus } from "../bindings";
+import { plural } from "../lib/format";
+
+export type Tone = "ok" | "busy" | "paused" | "warn" | "error";
+
+/** A short status line and its tone (icon and colour). */
+export function statusLine(s: PairStatus): { text: string; tone: Tone } {
+  switch (s.state) {
+    case "starting":
+      return { text: "Starting…", tone: "busy" };
+    case "syncing":
+      if (s.total > 0) {
+        const left = Math.max(0, s.total - s.done);
+        return { text: `Syncing ${plural(left, "file")}…`, tone: "busy" };
+      }
+      return { text: "Looking for changes…", tone: "busy" };
+    case "upToDate":
+      return {
+        text: s.conflicts > 0 ? `Up to date · ${plural(s.conflicts, "conflict")}` : "Up to date",
+        tone: s.conflicts > 0 ? "warn" : "ok",
+      };
+    case "paused":
+      return { text: "Paused", tone: "paused" };
+    case "offline":
+      return { text: "Offline — retrying", tone: "warn" };
+    case "needsAttention":
+      return { text: s.deletionsHeld ? "Deletions held back" : "Needs attention", tone: "error" };
+  }
+}
+
+/** Progress of the current pass as a fraction, or null when unknown. */
+export function progressFraction(s: PairStatus): number | null {
+  if (s.state !== "syncing" || s.total === 0) return null;
+  return Math.min(1, s.done / s.total);
+}
+
+export const MODES: { mode: Mode; label: string; help: string }[] = [
+  {
+    mode: "TwoWay",
+    label: "Two-way",
+    help: "Changes on either side appear on the other, like Dropbox.",
+  },
+  {
+    mode: "UploadOnly",
+    label: "Upload only",
+    help: "Files from this computer go to the bucket. Nothing on this computer is ever changed or deleted.",
+  },
+  {
+    mode: "DownloadOnly",
+    label: "Download only",
+    help: "Files from the bucket come to this computer. Nothing in the bucket is ever changed or deleted.",
+  },
+];
+
+export function modeLabel(mode: Mode): string {
+  return MODES.find((m) => m.mode === mode)?.label ?? mode;
+}
+
+/** The last part of a local path: what the user calls the folder. */
+export function folderName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p !== "");
+  return parts[parts.length - 1] ?? path;
+}
+
+/** `bucket/prefix` as the user sees it. */
+export function remoteLabel(pair: Pick<PairInfo, "bucket" | "prefix">): string {
+  return pair.prefix === "" ? pair.bucket : `${pair.bucket}/${pair.prefix.replace(/\/$/, "")}`;
+}
+
+const ACTIONS: Record<string, string> = {
+  upload: "Uploaded",
+  download: "Downloaded",
+  "delete-remote": "Deleted from the bucket",
+  "trash-local": "Moved to the trash (deleted in the bucket)",
+  move: "Moved",
+  copy: "Copied",
+  conflict: "Conflict — both versions kept",
+  warning: "Skipped",
+  skip: "Skipped",
+  "mkdir-remote": "Folder created in the bucket",
+  "mkdir-local": "Folder created here",
+  "rmdir-local": "Folder removed here",
+};
+
+/** A sentence for one activity line. */
+export function activityText(a: ActivityEntry): string {
+  return ACTIONS[a.action] ?? a.action;
+}
+
+/** Whether the bucket check interval and concurrency are in range (mirrors the engine). */
+export function preferenceProblem(concurrency: number, pollSeconds: number): string | null {
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+    return "Transfers at once must be between 1 and 64.";
+  if (!Number.isInteger(pollSeconds) || pollSeconds < 5 || pollSeconds > 3600)
+    return "The bucket check interval must be between 5 seconds and 60 minutes.";
+  return null;
+}
+
+/** Where one file of a pair stands, in words. */
+export function fileStateText(f: Pick<PairFile, "state" | "deletedHere">): string {
+  if (f.deletedHere) return "Deleted here — removing from the bucket";
+  switch (f.state) {
+    case "synced":
+      return "Synced";
+    case "waiting":
+      return "Waiting to sync";
+    case "ignored":
+      return "Ignored — stays on this computer";
+    case "conflict":
+      return "Conflict copy";
+    case "leftOut":
+      return "Not synced (a link or an unusable name)";
+  }
+}
