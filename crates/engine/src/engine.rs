@@ -372,6 +372,16 @@ impl Engine {
         remote.object_properties(bucket, key).await
     }
 
+    /// A quick preview of a text file or an image (bounded; see [`crate::remote::Preview`]).
+    pub async fn preview(&self, connection_id: &str, bucket: &str, key: &str) -> Result<crate::remote::Preview> {
+        crate::connections::validate_bucket_name(bucket)?;
+        if key.is_empty() || key.ends_with('/') {
+            return Err(Error::InvalidInput("Choose a file to preview.".into()));
+        }
+        let remote = self.remote_for(connection_id, ClientOptions::interactive()).await?;
+        remote.preview(bucket, key).await
+    }
+
     /// An S3 client for the connection with this id.
     async fn remote_for(&self, connection_id: &str, options: ClientOptions) -> Result<Remote> {
         let connection = self.connection(connection_id).await?;
