@@ -31,6 +31,16 @@ const COMMANDS: &[&str] = &[
     "restore_version",
     "demo_status",
     "start_demo",
+    "check_upload",
+    "upload_paths",
+    "download_items",
+    "default_download_dir",
+    "list_transfers",
+    "pause_transfers",
+    "resume_transfers",
+    "cancel_transfers",
+    "clear_finished_transfers",
+    "preview_object",
 ];
 
 fn main() {

@@ -1,8 +1,9 @@
-//! What the shell keeps between commands: the engine and the listings in flight.
+//! What the shell keeps between commands: the engine, the transfer queue and the listings in flight.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use pail_engine::transfers::TransferQueue;
 use pail_engine::Engine;
 use tokio_util::sync::CancellationToken;
 
@@ -10,14 +11,17 @@ use tokio_util::sync::CancellationToken;
 pub struct AppState {
     /// The engine.
     pub engine: Engine,
+    /// The transfer queue (uploads and downloads).
+    pub transfers: TransferQueue,
     listings: Mutex<HashMap<u32, CancellationToken>>,
 }
 
 impl AppState {
     /// Wraps an opened engine.
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(engine: Engine, transfers: TransferQueue) -> Self {
         Self {
             engine,
+            transfers,
             listings: Mutex::new(HashMap::new()),
         }
     }

@@ -12,8 +12,10 @@ pub mod log_file;
 
 use std::path::PathBuf;
 
+use pail_engine::transfers::{QueueSettings, TransferQueue};
 use pail_engine::{Engine, EngineConfig};
 use tauri::Manager;
+use tauri_specta::Event;
 
 use crate::app_state::AppState;
 
@@ -27,6 +29,7 @@ pub fn run() {
     let log_file = init_logging();
     let specta = bindings::builder();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
@@ -51,14 +54,20 @@ pub fn run() {
                     tracing::warn!(detail = %e.detail(), "demo store did not resume");
                 }
             });
-            app.manage(AppState::new(engine));
+            let queue = tauri::async_runtime::block_on(TransferQueue::open(engine.clone(), QueueSettings::default()))
+                .map_err(|e| format!("{} ({})", e.user_message(), e.detail()))?;
+            forward_transfer_updates(app.handle().clone(), queue.clone());
+            app.manage(AppState::new(engine, queue));
             Ok(())
         })
         .build(tauri::generate_context!());
     match result {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {
-                let engine = handle.state::<AppState>().engine.clone();
+                let state = handle.state::<AppState>();
+                // Running transfers stop where they are; the journal resumes them on the next start.
+                state.transfers.halt();
+                let engine = state.engine.clone();
                 tauri::async_runtime::block_on(engine.shutdown());
             }
         }),
@@ -68,6 +77,24 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// Sends the queue's updates to the window as `TransfersChanged` events; a window that fell
+/// behind gets the whole list.
+fn forward_transfer_updates(app: tauri::AppHandle, queue: TransferQueue) {
+    let mut updates = queue.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let update = match updates.recv().await {
+                Ok(update) => update,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => queue.snapshot(),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            if let Err(e) = commands::transfers::TransfersChanged(update).emit(&app) {
+                tracing::debug!("could not send a transfer update: {e}");
+            }
+        }
+    });
 }
 
 fn init_logging() -> log_file::LogFile {

@@ -13,6 +13,8 @@ import { OpenBucketDialog } from "./connections/OpenBucketDialog";
 import { Sidebar } from "./connections/Sidebar";
 import { call } from "./lib/ipc";
 import { Welcome } from "./welcome/Welcome";
+import { TransfersView } from "./transfers/TransfersView";
+import { useTransfers } from "./transfers/useTransfers";
 
 type Dialog =
   | { kind: "form"; connection: Connection | null }
@@ -37,6 +39,8 @@ export function App() {
   const [history, setHistory] = useState<hist.History>(hist.emptyHistory);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [bucketsVersion, setBucketsVersion] = useState<Readonly<Record<string, number>>>({});
+  const [showTransfers, setShowTransfers] = useState(false);
+  const transfers = useTransfers();
 
   useEffect(() => {
     let live = true;
@@ -58,7 +62,10 @@ export function App() {
 
   const expand = useCallback((id: string) => setExpanded((s) => new Set(s).add(id)), []);
   const bumpBuckets = useCallback((id: string) => setBucketsVersion((v) => ({ ...v, [id]: (v[id] ?? 0) + 1 })), []);
-  const navigate = useCallback((loc: Location) => setHistory((h) => hist.visit(h, loc)), []);
+  const navigate = useCallback((loc: Location) => {
+    setShowTransfers(false);
+    setHistory((h) => hist.visit(h, loc));
+  }, []);
 
   const actions = useMemo(
     () => ({
@@ -153,12 +160,17 @@ export function App() {
           connections={list}
           expanded={expanded}
           bucketsVersion={bucketsVersion}
-          current={location}
+          current={showTransfers ? null : location}
           onAdd={onAdd}
           onImport={onImport}
+          transfers={transfers.list.totals}
+          transfersOpen={showTransfers}
+          onOpenTransfers={() => setShowTransfers(true)}
           {...actions}
         />
-        {location ? (
+        {showTransfers ? (
+          <TransfersView list={transfers.list} />
+        ) : location ? (
           <Browser
             location={location}
             revision={bucketsVersion[location.connectionId] ?? 0}
@@ -169,6 +181,7 @@ export function App() {
             onNavigate={navigate}
             onEditConnection={editConnectionById}
             onLeaveBucket={() => setHistory(hist.emptyHistory)}
+            transfersDone={transfers.list.totals.done}
           />
         ) : (
           <main className="center-screen" data-testid="no-location">

@@ -4,3 +4,4 @@ pub mod browse;
 pub mod connections;
 pub mod demo;
 pub mod objects;
+pub mod transfers;

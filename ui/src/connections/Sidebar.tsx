@@ -1,5 +1,5 @@
-import { FolderInput, Plus } from "lucide-react";
-import type { Connection } from "../bindings";
+import { ArrowDownUp, FolderInput, Plus } from "lucide-react";
+import type { Connection, TransferTotals } from "../bindings";
 import { ConnectionItem, type ConnectionActions } from "./ConnectionItem";
 
 type Props = ConnectionActions & {
@@ -9,9 +9,33 @@ type Props = ConnectionActions & {
   current: { connectionId: string; bucket: string } | null;
   onAdd: () => void;
   onImport: () => void;
+  transfers: TransferTotals;
+  transfersOpen: boolean;
+  onOpenTransfers: () => void;
 };
 
-export function Sidebar({ connections, expanded, bucketsVersion, current, onAdd, onImport, ...actions }: Props) {
+/** "3 running · 1 failed": what the Transfers entry shows next to its name. */
+export function transfersBadge(t: TransferTotals): string {
+  const parts: string[] = [];
+  if (t.active > 0) parts.push(`${t.active} running`);
+  if (t.paused > 0) parts.push(`${t.paused} paused`);
+  if (t.failed > 0) parts.push(`${t.failed} failed`);
+  return parts.join(" · ");
+}
+
+export function Sidebar({
+  connections,
+  expanded,
+  bucketsVersion,
+  current,
+  onAdd,
+  onImport,
+  transfers,
+  transfersOpen,
+  onOpenTransfers,
+  ...actions
+}: Props) {
+  const badge = transfersBadge(transfers);
   return (
     <nav className="sidebar" data-testid="sidebar" aria-label="Connections">
       <div className="sidebar-header">
@@ -49,6 +73,23 @@ export function Sidebar({ connections, expanded, bucketsVersion, current, onAdd,
           />
         ))}
       </ul>
+      <div className="sidebar-footer">
+        <button
+          type="button"
+          className={transfersOpen ? "sidebar-entry current" : "sidebar-entry"}
+          data-testid="sidebar-transfers"
+          aria-current={transfersOpen ? "page" : undefined}
+          onClick={onOpenTransfers}
+        >
+          <ArrowDownUp size={16} aria-hidden />
+          <span>Transfers</span>
+          {badge && (
+            <span className={transfers.failed > 0 ? "sidebar-badge failed" : "sidebar-badge"} data-testid="transfers-badge">
+              {badge}
+            </span>
+          )}
+        </button>
+      </div>
     </nav>
   );
 }
