@@ -49,6 +49,16 @@ const COMMANDS: &[&str] = &[
     "choose_folder",
     "get_settings",
     "save_settings",
+    "check_upload",
+    "upload_paths",
+    "download_items",
+    "default_download_dir",
+    "list_transfers",
+    "pause_transfers",
+    "resume_transfers",
+    "cancel_transfers",
+    "clear_finished_transfers",
+    "preview_object",
 ];
 
 fn main() {

@@ -1,9 +1,11 @@
-//! What the shell keeps between commands: the engine, the sync service and the listings in flight.
+//! What the shell keeps between commands: the engine, the sync service, the transfer queue and
+//! the listings in flight.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use pail_engine::sync::manager::SyncManager;
+use pail_engine::transfers::TransferQueue;
 use pail_engine::Engine;
 use tokio_util::sync::CancellationToken;
 
@@ -17,16 +19,19 @@ pub struct AppState {
     pub sync: SyncManager,
     /// Where sync statuses go (window, tray, notifications).
     pub status: Arc<StatusHub>,
+    /// The transfer queue (uploads and downloads).
+    pub transfers: TransferQueue,
     listings: Mutex<HashMap<u32, CancellationToken>>,
 }
 
 impl AppState {
-    /// Wraps an opened engine and its sync service.
-    pub fn new(engine: Engine, sync: SyncManager, status: Arc<StatusHub>) -> Self {
+    /// Wraps an opened engine, its sync service and its transfer queue.
+    pub fn new(engine: Engine, sync: SyncManager, status: Arc<StatusHub>, transfers: TransferQueue) -> Self {
         Self {
             engine,
             sync,
             status,
+            transfers,
             listings: Mutex::new(HashMap::new()),
         }
     }

@@ -18,8 +18,10 @@ use std::sync::Arc;
 
 use pail_engine::preferences::Preferences;
 use pail_engine::sync::manager::SyncManager;
+use pail_engine::transfers::{QueueSettings, TransferQueue};
 use pail_engine::{Engine, EngineConfig};
 use tauri::Manager;
+use tauri_specta::Event;
 
 use crate::app_state::AppState;
 use crate::status_hub::StatusHub;
@@ -102,7 +104,10 @@ pub fn run() {
                     tracing::warn!(detail = %e.detail(), "synced folders did not start");
                 }
             });
-            app.manage(AppState::new(engine, sync, hub));
+            let queue = tauri::async_runtime::block_on(TransferQueue::open(engine.clone(), QueueSettings::default()))
+                .map_err(|e| format!("{} ({})", e.user_message(), e.detail()))?;
+            forward_transfer_updates(app.handle().clone(), queue.clone());
+            app.manage(AppState::new(engine, sync, hub, queue));
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -110,6 +115,8 @@ pub fn run() {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {
                 let state = handle.state::<AppState>();
+                // Running transfers stop where they are; the journal resumes them on the next start.
+                state.transfers.halt();
                 let (sync, engine) = (state.sync.clone(), state.engine.clone());
                 tauri::async_runtime::block_on(async move {
                     sync.stop_all().await;
@@ -123,6 +130,24 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// Sends the queue's updates to the window as `TransfersChanged` events; a window that fell
+/// behind gets the whole list.
+fn forward_transfer_updates(app: tauri::AppHandle, queue: TransferQueue) {
+    let mut updates = queue.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let update = match updates.recv().await {
+                Ok(update) => update,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => queue.snapshot(),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            if let Err(e) = commands::transfers::TransfersChanged(update).emit(&app) {
+                tracing::debug!("could not send a transfer update: {e}");
+            }
+        }
+    });
 }
 
 fn data_dir(app: &tauri::AppHandle) -> tauri::Result<PathBuf> {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pail_engine::sync::manager::{ActivityEntry, PairState, PairStatus, SyncManager};
 use tauri::ipc::Channel;
@@ -19,7 +19,7 @@ const TRAY_ACTIVITY: u32 = 6;
 #[derive(Default)]
 pub struct StatusHub {
     app: OnceLock<AppHandle>,
-    tray: OnceLock<Tray>,
+    tray: OnceLock<Arc<Tray>>,
     sync: OnceLock<SyncManager>,
     channels: Mutex<Vec<Channel<PairStatus>>>,
     latest: Mutex<HashMap<String, PairStatus>>,
@@ -38,7 +38,7 @@ impl StatusHub {
     pub fn attach(&self, app: AppHandle, tray: Option<Tray>, sync: SyncManager) {
         let _ = self.app.set(app);
         if let Some(t) = tray {
-            let _ = self.tray.set(t);
+            let _ = self.tray.set(Arc::new(t));
         }
         let _ = self.sync.set(sync);
         self.refresh_tray();
@@ -117,17 +117,18 @@ impl StatusHub {
     }
 
     fn refresh_activity(&self) {
-        let (Some(app), Some(sync)) = (self.app.get().cloned(), self.sync.get().cloned()) else {
+        let (Some(app), Some(sync), Some(tray)) = (
+            self.app.get().cloned(),
+            self.sync.get().cloned(),
+            self.tray.get().cloned(),
+        ) else {
             return;
         };
         tauri::async_runtime::spawn(async move {
             match sync.recent_activity(TRAY_ACTIVITY).await {
                 Ok(entries) => {
                     let lines: Vec<String> = entries.iter().map(activity_line).collect();
-                    let hub = tauri::Manager::state::<crate::app_state::AppState>(&app);
-                    if let Some(tray) = hub.status.tray.get() {
-                        tray.set_activity(&app, &lines);
-                    }
+                    tray.set_activity(&app, &lines);
                 }
                 Err(e) => tracing::warn!(detail = %e.detail(), "could not read recent activity for the tray"),
             }

@@ -15,6 +15,8 @@ import { call } from "./lib/ipc";
 import { SettingsView } from "./settings/SettingsView";
 import { PairsStore } from "./sync/pairsStore";
 import { SyncView } from "./sync/SyncView";
+import { TransfersView } from "./transfers/TransfersView";
+import { useTransfers } from "./transfers/useTransfers";
 import { Welcome } from "./welcome/Welcome";
 
 type Dialog =
@@ -42,6 +44,7 @@ export function App() {
   const [bucketsVersion, setBucketsVersion] = useState<Readonly<Record<string, number>>>({});
   const [view, setView] = useState<View>("browser");
   const [pairs] = useState(() => new PairsStore());
+  const transfers = useTransfers();
 
   useEffect(() => {
     let live = true;
@@ -161,15 +164,18 @@ export function App() {
           connections={list}
           expanded={expanded}
           bucketsVersion={bucketsVersion}
-          current={location}
+          current={view === "browser" ? location : null}
           onAdd={onAdd}
           onImport={onImport}
           view={view}
           onView={setView}
           pairs={pairs}
+          transfers={transfers.list.totals}
           {...actions}
         />
-        {view === "sync" ? (
+        {view === "transfers" ? (
+          <TransfersView list={transfers.list} />
+        ) : view === "sync" ? (
           <SyncView store={pairs} connections={list} />
         ) : view === "settings" ? (
           <SettingsView />
@@ -184,6 +190,7 @@ export function App() {
             onNavigate={navigate}
             onEditConnection={editConnectionById}
             onLeaveBucket={() => setHistory(hist.emptyHistory)}
+            transfersDone={transfers.list.totals.done}
           />
         ) : (
           <main className="center-screen" data-testid="no-location">

@@ -238,6 +238,7 @@ async fn journaled_upload(
                         journal: Some(journal_row),
                         resume: resume.as_ref(),
                         cancel: Some(&journal.cancel),
+                        pause: None,
                     },
                 )
                 .await

@@ -98,6 +98,7 @@ pub struct Engine {
     db: StateDb,
     secrets: SecretStore,
     demo: Arc<DemoRunner>,
+    bandwidth: Arc<crate::remote::bandwidth::Bandwidth>,
 }
 
 impl Engine {
@@ -106,17 +107,27 @@ impl Engine {
         let db = StateDb::open(&config.data_dir.join("state.sqlite3")).await?;
         let secrets = SecretStore::new(config.keyring_service.clone());
         let demo = Arc::new(DemoRunner::new(config.data_dir.join("demo-store")));
+        let bandwidth = Arc::new(crate::remote::bandwidth::Bandwidth::default());
+        let prefs = crate::preferences::Preferences::load(&db).await?;
+        bandwidth.set_limits_kib(prefs.upload_limit_kib, prefs.download_limit_kib);
         Ok(Engine {
             config: Arc::new(config),
             db,
             secrets,
             demo,
+            bandwidth,
         })
     }
 
     /// The state DB.
     pub fn db(&self) -> &StateDb {
         &self.db
+    }
+
+    /// Applies the bandwidth limits of `prefs` to every client, running transfers included.
+    pub fn apply_preferences(&self, prefs: &crate::preferences::Preferences) {
+        self.bandwidth
+            .set_limits_kib(prefs.upload_limit_kib, prefs.download_limit_kib);
     }
 
     /// The keyring.
@@ -202,7 +213,10 @@ impl Engine {
     }
 
     /// An S3 client for a saved connection.
-    pub async fn remote(&self, connection: &Connection, options: ClientOptions) -> Result<Remote> {
+    pub async fn remote(&self, connection: &Connection, mut options: ClientOptions) -> Result<Remote> {
+        if options.bandwidth.is_none() {
+            options.bandwidth = Some(self.bandwidth.clone());
+        }
         // The demo store runs inside the app; a browse after it stopped (or before it resumed) restarts it.
         let restarted;
         let connection = if connection.provider == Provider::Demo && !self.demo.is_running().await {
@@ -370,6 +384,16 @@ impl Engine {
         let connection = self.connection(connection_id).await?;
         let remote = self.remote(&connection, ClientOptions::interactive()).await?;
         remote.object_properties(bucket, key).await
+    }
+
+    /// A quick preview of a text file or an image (bounded; see [`crate::remote::Preview`]).
+    pub async fn preview(&self, connection_id: &str, bucket: &str, key: &str) -> Result<crate::remote::Preview> {
+        crate::connections::validate_bucket_name(bucket)?;
+        if key.is_empty() || key.ends_with('/') {
+            return Err(Error::InvalidInput("Choose a file to preview.".into()));
+        }
+        let remote = self.remote_for(connection_id, ClientOptions::interactive()).await?;
+        remote.preview(bucket, key).await
     }
 
     /// An S3 client for the connection with this id.

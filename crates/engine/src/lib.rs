@@ -8,6 +8,7 @@
 //! - [`state`]: the SQLite state DB (migrations in `migrations/`).
 //! - [`remote`]: S3 clients, error classification, paged folder listing.
 //! - [`scan`]: walking a sync folder — ignore rules, symlinks reported not followed, hashing gated on identity.
+//! - [`transfers`]: the restart-safe queue of uploads and downloads the app shows.
 //! - [`sync`]: two-way sync — the pure reconcile planner, its state model and conflict-copy names.
 //! - [`aws_profiles`]: importing `~/.aws` profiles through the SDK's parser.
 //! - [`demo`]: the built-in loopback demo store.
@@ -26,6 +27,7 @@ pub mod scan;
 pub mod secrets;
 pub mod state;
 pub mod sync;
+pub mod transfers;
 
 pub use engine::{BucketList, Engine, EngineConfig, TestReport};
 

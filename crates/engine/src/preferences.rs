@@ -18,6 +18,10 @@ pub struct Preferences {
     pub concurrency: u32,
     /// Seconds between two listings of a synced bucket folder.
     pub poll_interval_secs: u32,
+    /// Upload limit for the whole app in KiB/s; 0 = no limit.
+    pub upload_limit_kib: u32,
+    /// Download limit for the whole app in KiB/s; 0 = no limit.
+    pub download_limit_kib: u32,
 }
 
 impl Default for Preferences {
@@ -26,6 +30,8 @@ impl Default for Preferences {
             notifications: true,
             concurrency: 8,
             poll_interval_secs: 30,
+            upload_limit_kib: 0,
+            download_limit_kib: 0,
         }
     }
 }
@@ -34,6 +40,8 @@ impl Default for Preferences {
 pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<u32> = 1..=64;
 /// Accepted poll intervals in seconds.
 pub const POLL_RANGE: std::ops::RangeInclusive<u32> = 5..=3600;
+/// Slowest accepted limit in KiB/s (below it S3 requests time out); 0 means no limit.
+pub const MIN_LIMIT_KIB: u32 = 16;
 
 impl Preferences {
     /// Refuses values outside what Pail supports, in words.
@@ -51,6 +59,13 @@ impl Preferences {
                 POLL_RANGE.start(),
                 POLL_RANGE.end() / 60
             )));
+        }
+        for (limit, what) in [(self.upload_limit_kib, "upload"), (self.download_limit_kib, "download")] {
+            if limit != 0 && limit < MIN_LIMIT_KIB {
+                return Err(Error::InvalidInput(format!(
+                    "The {what} limit must be 0 (no limit) or at least {MIN_LIMIT_KIB} KB/s."
+                )));
+            }
         }
         Ok(())
     }

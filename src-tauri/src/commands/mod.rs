@@ -6,3 +6,4 @@ pub mod demo;
 pub mod objects;
 pub mod settings;
 pub mod sync;
+pub mod transfers;

@@ -37,6 +37,7 @@ pub async fn get_settings(app: AppHandle, state: State<'_, AppState>) -> CmdResu
 pub async fn save_settings(app: AppHandle, state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
     let before = Preferences::load(state.engine.db()).await?;
     settings.preferences.save(state.engine.db()).await?;
+    state.engine.apply_preferences(&settings.preferences);
     state.status.set_notifications(settings.preferences.notifications);
     let autolaunch = app.autolaunch();
     let now_enabled = autolaunch.is_enabled().unwrap_or(false);

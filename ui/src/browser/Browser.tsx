@@ -1,5 +1,5 @@
-import { useCallback, useState } from "react";
-import { FolderView } from "./FolderView";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { FolderView, type Clip } from "./FolderView";
 import type { Location } from "./location";
 import { defaultSort, toggleSort, type SortKey, type SortSpec } from "./sort";
 
@@ -14,6 +14,8 @@ type Props = {
   onNavigate: (location: Location) => void;
   onEditConnection: (connectionId: string) => void;
   onLeaveBucket: () => void;
+  /** Transfers finished so far: when it grows, the folder is listed again (new uploads show). */
+  transfersDone: number;
 };
 
 /**
@@ -29,10 +31,25 @@ export function childOnPath(from: Location | null, to: Location): string | null 
 }
 
 /** The main area for an open bucket. Sort order and the properties panel persist across folders. */
-export function Browser({ location, revision, onNavigate, onEditConnection, ...nav }: Props) {
+export function Browser({ location, revision, onNavigate, onEditConnection, transfersDone, ...nav }: Props) {
   const [sort, setSort] = useState<SortSpec>(defaultSort);
+  const [clipboard, setClipboard] = useState<Clip | null>(null);
   const [propertiesOpen, setPropertiesOpen] = useState(false);
   const [reloadToken, setReloadToken] = useState(0);
+  const seenDone = useRef(transfersDone);
+
+  // Finished transfers may have added files here: list again, at most about once a second.
+  useEffect(() => {
+    if (transfersDone <= seenDone.current) {
+      seenDone.current = transfersDone;
+      return;
+    }
+    const t = setTimeout(() => {
+      seenDone.current = transfersDone;
+      setReloadToken((n) => n + 1);
+    }, 800);
+    return () => clearTimeout(t);
+  }, [transfersDone]);
   const [track, setTrack] = useState<{ at: Location; from: Location | null }>({ at: location, from: null });
 
   // Remember where we came from (derived state, updated during render as React recommends).
@@ -67,6 +84,8 @@ export function Browser({ location, revision, onNavigate, onEditConnection, ...n
       initialFocusKey={childOnPath(from, location)}
       onEditConnection={() => onEditConnection(location.connectionId)}
       onLeaveBucket={nav.onLeaveBucket}
+      clipboard={clipboard}
+      onClipboard={setClipboard}
     />
   );
 }

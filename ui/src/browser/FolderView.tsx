@@ -27,6 +27,8 @@ import {
   type Selection,
 } from "./selection";
 import { ShareDialog } from "./ShareDialog";
+import { PreviewDialog } from "./PreviewDialog";
+import { useUploads } from "../transfers/useUploads";
 import { SortedView, type SortKey, type SortSpec } from "./sort";
 import { StatusBar } from "./StatusBar";
 import { Toolbar } from "./Toolbar";
@@ -52,7 +54,13 @@ export type FolderViewProps = {
   onEditConnection: () => void;
   /** Leave a bucket that no longer exists. */
   onLeaveBucket: () => void;
+  /** Items cut or copied for pasting (kept across folders). */
+  clipboard: Clip | null;
+  onClipboard: (clip: Clip | null) => void;
 };
+
+/** Files and folders cut or copied, to paste into another folder of the same connection. */
+export type Clip = { connectionId: string; bucket: string; keys: string[]; names: string[]; cut: boolean };
 
 /** A context menu at a point, for a row (its index) or for the folder itself (-1). */
 type Menu = { x: number; y: number; index: number };
@@ -60,7 +68,7 @@ type Menu = { x: number; y: number; index: number };
 /** A name being typed inline: a new folder's, or a new name for an entry. */
 type Editing = { kind: "newFolder"; initial: string } | { kind: "rename"; entry: Entry };
 
-type OpDialog = { kind: "delete"; entries: Entry[] } | { kind: "share"; key: string };
+type OpDialog = { kind: "delete"; entries: Entry[] } | { kind: "share"; key: string } | { kind: "preview"; key: string };
 
 /** Select this key once a listing newer than `after` shows it. */
 type PendingFocus = { key: string; after: number };
@@ -133,6 +141,38 @@ export function FolderView(p: FolderViewProps) {
   }, [message]);
 
   const flash = useCallback((text: string) => setMessage({ text }), []);
+  const noop = useCallback(() => {}, []);
+  const uploads = useUploads({ location, onMessage: flash, onError: setOpError, onQueued: noop });
+
+  function clip(entries: Entry[], cut: boolean) {
+    if (entries.length === 0) return;
+    p.onClipboard({
+      connectionId: location.connectionId,
+      bucket: location.bucket,
+      keys: entries.map((e) => e.key),
+      names: entries.map((e) => e.name),
+      cut,
+    });
+    flash(`${cut ? "Cut" : "Copied"} ${entries.length === 1 ? `“${entries[0]?.name ?? ""}”` : `${entries.length} items`} — paste in another folder`);
+  }
+
+  const clipboard = p.clipboard;
+  const canPaste = clipboard !== null && clipboard.connectionId === location.connectionId;
+
+  async function paste() {
+    if (!clipboard || !canPaste) return;
+    const verb = clipboard.cut ? "Moving" : "Copying";
+    setBusy(`${verb} ${clipboard.keys.length === 1 ? `“${clipboard.names[0] ?? ""}”` : `${clipboard.keys.length} items`}…`);
+    const args = [location.connectionId, clipboard.bucket, clipboard.keys, location.bucket, location.prefix] as const;
+    const result = await call(clipboard.cut ? commands.moveItems(...args) : commands.copyItems(...args));
+    setBusy(null);
+    if (result.status === "error") {
+      setOpError(result.error);
+      return;
+    }
+    if (clipboard.cut) p.onClipboard(null);
+    changed(`${clipboard.cut ? "Moved" : "Copied"} ${result.data.objects} ${result.data.objects === 1 ? "object" : "objects"}`, result.data.keys[0] ?? null);
+  }
 
   const copyPaths = useCallback(
     async (paths: string[]) => {
@@ -320,8 +360,10 @@ export function FolderView(p: FolderViewProps) {
   if (menu && menu.index < 0) {
     menuItems.push(
       { id: "new-folder", label: "New folder", testId: "ctx-new-folder", onSelect: () => startNewFolder() },
+      { id: "upload", label: "Upload files…", testId: "ctx-upload", onSelect: () => void uploads.pickAndUpload(false) },
       { id: "refresh", label: "Refresh", testId: "ctx-refresh", onSelect: p.onRefresh },
     );
+    if (canPaste) menuItems.push({ id: "paste", label: "Paste", testId: "ctx-paste", onSelect: () => void paste() });
   }
   if (menuEntry) {
     if (menuEntry.kind === "folder") {
@@ -348,6 +390,30 @@ export function FolderView(p: FolderViewProps) {
         label: "Copy link…",
         testId: "ctx-copy-link",
         onSelect: () => askShare(menuEntry),
+      });
+    }
+    if (!many && menuEntry.kind === "file") {
+      menuItems.push({
+        id: "preview",
+        label: "Quick look",
+        testId: "ctx-preview",
+        onSelect: () => setDialog({ kind: "preview", key: menuEntry.key }),
+      });
+    }
+    menuItems.push({
+      id: "download",
+      label: many ? `Download ${targets.length} items…` : "Download…",
+      testId: "ctx-download",
+      onSelect: () => void uploads.download(targets.map((e) => e.key)),
+    });
+    menuItems.push({ id: "cut", label: "Cut", testId: "ctx-cut", onSelect: () => clip(targets, true) });
+    menuItems.push({ id: "copy-items", label: "Copy", testId: "ctx-copy", onSelect: () => clip(targets, false) });
+    if (canPaste && !many && menuEntry.kind === "folder") {
+      menuItems.push({
+        id: "paste-into",
+        label: "Paste into folder",
+        testId: "ctx-paste-into",
+        onSelect: () => p.onNavigate(menuEntry.key),
       });
     }
     menuItems.push({
@@ -468,6 +534,11 @@ export function FolderView(p: FolderViewProps) {
                 onRename: only ? () => startRename(only) : null,
                 onDelete: selectedEntries.length > 0 ? () => askDelete(selectedEntries) : null,
                 onCopyLink: only?.kind === "file" ? () => askShare(only) : null,
+                onUploadFiles: () => void uploads.pickAndUpload(false),
+                onUploadFolder: () => void uploads.pickAndUpload(true),
+                onDownload:
+                  selectedEntries.length > 0 ? () => void uploads.download(selectedEntries.map((e) => e.key)) : null,
+                onPaste: canPaste ? () => void paste() : null,
               }
         }
         onLeaveFilter={() => {
@@ -546,6 +617,22 @@ export function FolderView(p: FolderViewProps) {
             changed(deletedMessage(count));
           }}
         />
+      )}
+      {dialog?.kind === "preview" && (
+        <PreviewDialog
+          connectionId={location.connectionId}
+          bucket={location.bucket}
+          fileKey={dialog.key}
+          onClose={closeDialog}
+        />
+      )}
+      {uploads.dialog}
+      {uploads.dropping && (
+        <div className="drop-overlay" data-testid="drop-overlay">
+          <p>
+            Drop to upload to <strong>{location.bucket}/{location.prefix}</strong>
+          </p>
+        </div>
       )}
       {dialog?.kind === "share" && (
         <ShareDialog

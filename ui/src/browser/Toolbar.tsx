@@ -3,13 +3,17 @@ import {
   ArrowLeft,
   ArrowRight,
   ArrowUp,
+  ClipboardPaste,
+  Download,
   FolderPlus,
+  FolderUp,
   Info,
   Link,
   PencilLine,
   RotateCw,
   Search,
   Trash2,
+  Upload,
   X,
 } from "lucide-react";
 import { Breadcrumbs } from "./Breadcrumbs";
@@ -40,6 +44,10 @@ export type ToolbarActions = {
   onRename: (() => void) | null;
   onDelete: (() => void) | null;
   onCopyLink: (() => void) | null;
+  onUploadFiles: () => void;
+  onUploadFolder: () => void;
+  onDownload: (() => void) | null;
+  onPaste: (() => void) | null;
 };
 
 const isMac = typeof navigator !== "undefined" && /Mac/.test(navigator.platform);
@@ -192,6 +200,48 @@ function ActionButtons(a: ToolbarActions) {
         onClick={a.onDelete ?? undefined}
       >
         <Trash2 size={16} aria-hidden />
+      </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-upload-files"
+        title="Upload files…"
+        aria-label="Upload files"
+        onClick={a.onUploadFiles}
+      >
+        <Upload size={16} aria-hidden />
+      </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-upload-folder"
+        title="Upload a folder…"
+        aria-label="Upload a folder"
+        onClick={a.onUploadFolder}
+      >
+        <FolderUp size={16} aria-hidden />
+      </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-download"
+        title="Download…"
+        aria-label="Download"
+        disabled={a.onDownload === null}
+        onClick={a.onDownload ?? undefined}
+      >
+        <Download size={16} aria-hidden />
+      </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-paste"
+        title={`Paste here (${MOD}V)`}
+        aria-label="Paste"
+        disabled={a.onPaste === null}
+        onClick={a.onPaste ?? undefined}
+      >
+        <ClipboardPaste size={16} aria-hidden />
       </button>
     </div>
   );

@@ -1,12 +1,12 @@
 import { useEffect } from "react";
-import { FolderInput, FolderSync, Plus, Settings } from "lucide-react";
-import type { Connection } from "../bindings";
+import { ArrowDownUp, FolderInput, FolderSync, Plus, Settings } from "lucide-react";
+import type { Connection, TransferTotals } from "../bindings";
 import { usePairs, type PairsStore } from "../sync/pairsStore";
 import { statusLine, type Tone } from "../sync/status";
 import { ConnectionItem, type ConnectionActions } from "./ConnectionItem";
 
 /** The main area's screens besides the bucket browser. */
-export type View = "browser" | "sync" | "settings";
+export type View = "browser" | "sync" | "settings" | "transfers";
 
 type Props = ConnectionActions & {
   connections: Connection[];
@@ -18,7 +18,17 @@ type Props = ConnectionActions & {
   view: View;
   onView: (view: View) => void;
   pairs: PairsStore;
+  transfers: TransferTotals;
 };
+
+/** "3 running · 1 failed": what the Transfers entry shows next to its name. */
+export function transfersBadge(t: TransferTotals): string {
+  const parts: string[] = [];
+  if (t.active > 0) parts.push(`${t.active} running`);
+  if (t.paused > 0) parts.push(`${t.paused} paused`);
+  if (t.failed > 0) parts.push(`${t.failed} failed`);
+  return parts.join(" · ");
+}
 
 const TONE_RANK: Tone[] = ["ok", "paused", "busy", "warn", "error"];
 
@@ -32,8 +42,10 @@ export function Sidebar({
   view,
   onView,
   pairs,
+  transfers,
   ...actions
 }: Props) {
+  const badge = transfersBadge(transfers);
   const snapshot = usePairs(pairs);
   useEffect(() => {
     void pairs.load();
@@ -101,11 +113,28 @@ export function Sidebar({
             connection={c}
             expanded={expanded.has(c.id)}
             bucketsVersion={bucketsVersion[c.id] ?? 0}
-            currentBucket={view === "browser" && current && current.connectionId === c.id ? current.bucket : null}
+            currentBucket={current && current.connectionId === c.id ? current.bucket : null}
             {...actions}
           />
         ))}
       </ul>
+      <div className="sidebar-footer">
+        <button
+          type="button"
+          className={view === "transfers" ? "sidebar-entry current" : "sidebar-entry"}
+          data-testid="sidebar-transfers"
+          aria-current={view === "transfers" ? "page" : undefined}
+          onClick={() => onView("transfers")}
+        >
+          <ArrowDownUp size={16} aria-hidden />
+          <span>Transfers</span>
+          {badge && (
+            <span className={transfers.failed > 0 ? "sidebar-badge failed" : "sidebar-badge"} data-testid="transfers-badge">
+              {badge}
+            </span>
+          )}
+        </button>
+      </div>
     </nav>
   );
 }

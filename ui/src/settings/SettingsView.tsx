@@ -4,7 +4,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Spinner } from "../components/Spinner";
 import { call } from "../lib/ipc";
 import { useResult } from "../lib/useResult";
-import { preferenceProblem } from "../sync/status";
+import { limitProblem, preferenceProblem } from "../sync/status";
 
 /** Screen 5: start at login, notifications, transfers at once, bucket check interval. */
 export function SettingsView() {
@@ -28,10 +28,13 @@ function SettingsForm({ initial }: { initial: Settings }) {
   const [settings, setSettings] = useState(initial);
   const [concurrency, setConcurrency] = useState(String(initial.preferences.concurrency));
   const [poll, setPoll] = useState(String(initial.preferences.pollIntervalSecs));
+  const [upLimit, setUpLimit] = useState(String(initial.preferences.uploadLimitKib));
+  const [downLimit, setDownLimit] = useState(String(initial.preferences.downloadLimitKib));
   const [error, setError] = useState<UiError | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
-  const problem = preferenceProblem(Number(concurrency), Number(poll));
+  const problem =
+    preferenceProblem(Number(concurrency), Number(poll)) ?? limitProblem(Number(upLimit), Number(downLimit));
 
   async function save() {
     if (problem) return;
@@ -40,7 +43,13 @@ function SettingsForm({ initial }: { initial: Settings }) {
     setSaved(false);
     const next: Settings = {
       ...settings,
-      preferences: { ...settings.preferences, concurrency: Number(concurrency), pollIntervalSecs: Number(poll) },
+      preferences: {
+        ...settings.preferences,
+        concurrency: Number(concurrency),
+        pollIntervalSecs: Number(poll),
+        uploadLimitKib: Number(upLimit),
+        downloadLimitKib: Number(downLimit),
+      },
     };
     const r = await call(commands.saveSettings(next));
     setBusy(false);
@@ -105,6 +114,29 @@ function SettingsForm({ initial }: { initial: Settings }) {
             Changes on this computer are sent within seconds; changes made elsewhere are seen at the next check.
           </span>
         </label>
+        <fieldset className="limits">
+          <legend className="field-label">Bandwidth (KB/s for all of Pail; 0 means no limit)</legend>
+          <label className="field narrow">
+            <span className="field-label">Upload limit</span>
+            <input
+              type="number"
+              min={0}
+              data-testid="setting-upload-limit"
+              value={upLimit}
+              onChange={(e) => setUpLimit(e.target.value)}
+            />
+          </label>
+          <label className="field narrow">
+            <span className="field-label">Download limit</span>
+            <input
+              type="number"
+              min={0}
+              data-testid="setting-download-limit"
+              value={downLimit}
+              onChange={(e) => setDownLimit(e.target.value)}
+            />
+          </label>
+        </fieldset>
         <p className="muted small-print">Light or dark follows your system’s appearance.</p>
         {problem && (
           <p className="field-error" data-testid="field-error">

@@ -50,7 +50,7 @@ export function PrefixPicker({ connectionId, bucket, prefix, onChange }: Props) 
         >
           <ChevronUp size={16} aria-hidden />
         </button>
-        <span data-testid="prefix-current" data-prefix={prefix} className="prefix-path">
+        <span data-testid="prefix-current" data-bucket={bucket} data-prefix={prefix} className="prefix-path">
           {bucket}/{prefix}
         </span>
         <button

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PairStatus } from "../bindings";
-import { activityText, folderName, preferenceProblem, progressFraction, remoteLabel, statusLine } from "./status";
+import { activityText, folderName, limitProblem, preferenceProblem, progressFraction, remoteLabel, statusLine } from "./status";
 
 function status(over: Partial<PairStatus> = {}): PairStatus {
   return {
@@ -60,5 +60,12 @@ describe("status words", () => {
     expect(preferenceProblem(0, 30)).toContain("between 1 and 64");
     expect(preferenceProblem(8, 2)).toContain("5 seconds");
     expect(preferenceProblem(2.5, 30)).not.toBeNull();
+  });
+
+  it("checks bandwidth limits like the engine", () => {
+    expect(limitProblem(0, 0)).toBeNull();
+    expect(limitProblem(16, 1024)).toBeNull();
+    expect(limitProblem(8, 0)).toContain("upload limit");
+    expect(limitProblem(0, -1)).toContain("download limit");
   });
 });

@@ -114,3 +114,15 @@ export function fileStateText(f: Pick<PairFile, "state" | "deletedHere">): strin
       return "Not synced (a link or an unusable name)";
   }
 }
+
+/** Bandwidth limits in KiB/s: 0 (none) or at least 16 (mirrors the engine). */
+export function limitProblem(uploadKib: number, downloadKib: number): string | null {
+  for (const [v, what] of [
+    [uploadKib, "upload"],
+    [downloadKib, "download"],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0 || (v > 0 && v < 16))
+      return `The ${what} limit must be 0 (no limit) or at least 16 KB/s.`;
+  }
+  return null;
+}

@@ -38,6 +38,8 @@ pub struct ClientOptions {
     pub max_attempts: u32,
     /// Overrides the clock used for signing (tests simulate a skewed computer clock with it).
     pub time_source: Option<SharedTimeSource>,
+    /// The app's shared bandwidth limits; None = unlimited (the command line).
+    pub bandwidth: Option<std::sync::Arc<super::bandwidth::Bandwidth>>,
 }
 
 impl Default for ClientOptions {
@@ -47,6 +49,7 @@ impl Default for ClientOptions {
             attempt_timeout: Duration::from_secs(60),
             max_attempts: 3,
             time_source: None,
+            bandwidth: None,
         }
     }
 }
@@ -59,6 +62,7 @@ impl ClientOptions {
             attempt_timeout: Duration::from_secs(15),
             max_attempts: 2,
             time_source: None,
+            bandwidth: None,
         }
     }
 }
@@ -92,6 +96,9 @@ impl Remote {
             .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts.max(1)));
         if let Some(ts) = options.time_source {
             builder = builder.time_source(ts);
+        }
+        if let Some(limits) = options.bandwidth {
+            builder = builder.interceptor(super::bandwidth::BandwidthInterceptor(limits));
         }
         builder = match credentials {
             RemoteCredentials::Static { access_key_id, secret } => builder.credentials_provider(Credentials::new(

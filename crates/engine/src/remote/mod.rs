@@ -2,24 +2,28 @@
 //! and folders (paged, streamed), reading object properties, and file-manager operations on
 //! objects and folders (copy, move, delete, share links, versions).
 
+pub mod bandwidth;
 mod classify;
 mod client;
 mod listing;
 mod object_ops;
 mod objects;
+mod preview;
 mod sync_ops;
-mod transfer;
+pub(crate) mod transfer;
 
 pub use classify::classify;
 pub use client::{ClientOptions, Remote, RemoteCredentials};
 pub use listing::{folder_entries_from_page, BucketInfo, Entry, EntryKind, ListControl, ListSummary};
 pub use object_ops::{
-    CopyOptions, ObjectVersion, PrefixOutcome, PrefixSummary, DELETE_BATCH, MAX_SINGLE_COPY, PREFIX_PARALLELISM,
-    PRESIGN_MAX, PRESIGN_MIN,
+    CopyOptions, ObjectVersion, PrefixOutcome, PrefixSummary, SourcesDeleted, DELETE_BATCH, MAX_SINGLE_COPY,
+    PREFIX_PARALLELISM, PRESIGN_MAX, PRESIGN_MIN,
 };
 pub use objects::{MetadataEntry, ObjectProperties};
+pub use preview::{preview_kind, Preview, IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES};
 pub use sync_ops::{ListedObject, ObjectIdentity};
 pub use transfer::{
-    bare_etag, hash_text, parse_hash, DonePart, DownloadedTemp, JournalFuture, PutControl, PutSpec, ResumeFrom,
-    UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY, RANGED_DOWNLOAD_THRESHOLD, TEMP_PREFIX,
+    bare_etag, hash_text, parse_hash, part_size_for, DonePart, DownloadedTemp, JournalFuture, PutControl, PutSpec,
+    ResumeFrom, UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY, RANGED_DOWNLOAD_THRESHOLD,
+    TEMP_PREFIX,
 };

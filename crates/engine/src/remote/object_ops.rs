@@ -66,6 +66,15 @@ impl Default for CopyOptions {
     }
 }
 
+/// What the last step of a prefix move removed and what it kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourcesDeleted {
+    /// Sources deleted.
+    pub deleted: u64,
+    /// Sources kept because they changed after they were copied.
+    pub kept: Vec<String>,
+}
+
 /// What the delete confirmation shows ("Delete 1,234 items (5.6 GB)?").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -257,7 +266,8 @@ impl Remote {
         if bucket == to_bucket {
             check_no_overlap(&plan, from_prefix, to_prefix, verb)?;
         }
-        let source_keys: Vec<String> = plan.iter().map(|(s, _)| s.key.clone()).collect();
+        // Each source's ETag as copied: a move deletes only sources that still have it.
+        let copied_sources: Vec<(String, String)> = plan.iter().map(|(s, _)| (s.key.clone(), s.etag.clone())).collect();
 
         let mut outcome = PrefixOutcome::default();
         let mut first_error: Option<Error> = None;
@@ -296,11 +306,57 @@ impl Remote {
             return Err(e);
         }
         if remove_sources {
-            for batch in source_keys.chunks(DELETE_BATCH) {
-                outcome.deleted += self.delete_batch(bucket, batch).await?;
+            let removed = self
+                .delete_unchanged_sources(bucket, from_prefix, &copied_sources)
+                .await?;
+            outcome.deleted += removed.deleted;
+            if !removed.kept.is_empty() {
+                return Err(Error::Remote {
+                    code: ErrorCode::PreconditionFailed,
+                    operation: Operation::DeleteObject,
+                    endpoint: self.endpoint_label().to_owned(),
+                    bucket: Some(bucket.to_owned()),
+                    detail: format!(
+                        "{} of {} files changed while they were being moved and were left in place (their earlier content was copied): {}",
+                        removed.kept.len(),
+                        copied_sources.len(),
+                        removed.kept.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                });
             }
         }
         Ok(outcome)
+    }
+
+    /// The last step of a prefix move: deletes each copied source under `prefix` only if it still
+    /// has the ETag it was copied with (`sources` pairs key and ETag). A source rewritten since
+    /// its copy is kept, so the newer content is never lost; a source already gone is fine. One
+    /// fresh listing gives the current ETags, then batched deletes remove the unchanged keys.
+    pub async fn delete_unchanged_sources(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        sources: &[(String, String)],
+    ) -> Result<SourcesDeleted> {
+        let now: std::collections::HashMap<String, String> = self
+            .list_copy_sources(bucket, prefix)
+            .await?
+            .into_iter()
+            .map(|s| (s.key, s.etag))
+            .collect();
+        let mut out = SourcesDeleted::default();
+        let mut unchanged = Vec::new();
+        for (key, etag) in sources {
+            match now.get(key) {
+                Some(current) if current == etag => unchanged.push(key.clone()),
+                Some(_) => out.kept.push(key.clone()),
+                None => {}
+            }
+        }
+        for batch in unchanged.chunks(DELETE_BATCH) {
+            out.deleted += self.delete_batch(bucket, batch).await?;
+        }
+        Ok(out)
     }
 
     /// How many keys (folder markers included) and bytes lie under `prefix` ("" for the whole bucket).

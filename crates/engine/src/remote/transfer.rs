@@ -133,6 +133,9 @@ pub struct PutControl<'a> {
     pub resume: Option<&'a ResumeFrom>,
     /// Cancels the upload; its parts are aborted so none stay billed.
     pub cancel: Option<&'a CancellationToken>,
+    /// Pauses the upload: it stops with [`Error::Cancelled`] but its parts are kept (not
+    /// aborted), so a later attempt can resume from the journal.
+    pub pause: Option<&'a CancellationToken>,
 }
 
 impl std::fmt::Debug for PutControl<'_> {
@@ -141,6 +144,7 @@ impl std::fmt::Debug for PutControl<'_> {
             .field("journal", &self.journal.is_some())
             .field("resume", &self.resume.map(|r| &r.upload_id))
             .field("cancel", &self.cancel.map(|c| c.is_cancelled()))
+            .field("pause", &self.pause.map(|c| c.is_cancelled()))
             .finish()
     }
 }
@@ -179,6 +183,11 @@ fn quoted(etag: &str) -> String {
 const MIB: u64 = 1024 * 1024;
 /// S3 allows at most 10,000 parts; the part size grows for files that would need more.
 const MAX_PARTS: u64 = 10_000;
+
+/// The part size a multipart upload of `size` bytes uses under `options`.
+pub fn part_size_for(options: UploadOptions, size: u64) -> u64 {
+    options.part_size.max(5 * MIB).max(size.div_ceil(MAX_PARTS))
+}
 
 impl Remote {
     /// Uploads `local` to `bucket/key`: one checksummed PUT, or parts in parallel above the
@@ -279,7 +288,7 @@ impl Remote {
         options: UploadOptions,
         control: PutControl<'_>,
     ) -> Result<Written> {
-        let part_size = options.part_size.max(5 * MIB).max(size.div_ceil(MAX_PARTS));
+        let part_size = part_size_for(options, size);
         // The journal's parts are reused when they fit this file's layout; if the store has
         // forgotten the upload meanwhile, completing fails, the upload is aborted, and the next
         // attempt starts afresh. (ListParts is not used: not every store implements it well.)
@@ -317,6 +326,10 @@ impl Remote {
                 local, bucket, key, &upload_id, size, part_size, spec, options, control, done,
             )
             .await;
+        if control.pause.is_some_and(CancellationToken::is_cancelled) && result.is_err() {
+            // A paused upload keeps its id and parts for the resume.
+            return result;
+        }
         if let Some(journal) = control.journal {
             // Failing to clear the note only means a harmless abort of a finished upload later.
             if let Err(e) = journal.ended(&upload_id).await {
@@ -396,6 +409,7 @@ impl Remote {
                     }
                 }
             }
+            Err(e) if control.pause.is_some_and(CancellationToken::is_cancelled) => Err(e),
             Err(e) => {
                 // Parts of an abandoned upload stay billed and hidden until aborted.
                 self.abort_upload(bucket, key, &upload_id).await;
@@ -467,10 +481,16 @@ impl Remote {
         let mut parts = done;
         let never = CancellationToken::new();
         let cancel = control.cancel.unwrap_or(&never);
+        let pause = control.pause.unwrap_or(&never);
         loop {
             let next = tokio::select! {
                 next = set.join_next() => next,
                 _ = cancel.cancelled() => {
+                    permits.close();
+                    set.abort_all();
+                    return Err(Error::Cancelled);
+                }
+                _ = pause.cancelled() => {
                     permits.close();
                     set.abort_all();
                     return Err(Error::Cancelled);
@@ -790,7 +810,7 @@ impl Remote {
 }
 
 /// BLAKE3 of a file, read in large blocks off the async executor.
-async fn hash_file(path: std::path::PathBuf) -> Result<ContentHash> {
+pub(crate) async fn hash_file(path: std::path::PathBuf) -> Result<ContentHash> {
     let shown = path.display().to_string();
     tokio::task::spawn_blocking(move || -> std::io::Result<ContentHash> {
         let mut hasher = blake3::Hasher::new();

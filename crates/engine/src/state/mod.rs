@@ -4,6 +4,7 @@
 pub mod bases;
 pub mod connections;
 pub mod pairs;
+pub mod queue;
 pub mod settings;
 pub mod transfers;
 pub mod uploads;

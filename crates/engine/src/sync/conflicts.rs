@@ -61,11 +61,23 @@ pub fn parse_conflict_name(name: &str) -> Option<(String, String, String)> {
     // A host name may itself hold `)`: the right `)` is the first one after a valid stamp.
     rest.match_indices(')').find_map(|(close, _)| {
         let (host, made_at) = parse_host_and_stamp(&rest[..close])?;
-        Some((format!("{stem}{}", &rest[close + 1..]), host, made_at))
+        // A second copy of the same minute carries ` N` after the parenthesis, before the extension.
+        let after = &rest[close + 1..];
+        let ext = match after.strip_prefix(' ') {
+            Some(numbered) => {
+                let digits = numbered.bytes().take_while(u8::is_ascii_digit).count();
+                if digits == 0 {
+                    return None;
+                }
+                &numbered[digits..]
+            }
+            None => after,
+        };
+        Some((format!("{stem}{ext}"), host, made_at))
     })
 }
 
-/// `HOST YYYY-MM-DD HHMM` or `HOST YYYY-MM-DD HHMM N` → (host, `YYYY-MM-DD HHMM`).
+/// `HOST YYYY-MM-DD HHMM` → (host, `YYYY-MM-DD HHMM`).
 fn parse_host_and_stamp(inside: &str) -> Option<(String, String)> {
     let tokens: Vec<&str> = inside.split(' ').collect();
     let is_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
@@ -79,11 +91,9 @@ fn parse_host_and_stamp(inside: &str) -> Option<(String, String)> {
                 }
             })
     };
-    let date_at = (2..=3)
-        .filter(|back| tokens.len() > *back)
-        .map(|back| tokens.len() - back)
-        .find(|&i| is_date(tokens[i]) && tokens.get(i + 1).is_some_and(|t| t.len() == 4 && is_digits(t)))?;
-    if date_at == 0 || tokens[date_at + 2..].iter().any(|t| !is_digits(t)) {
+    let date_at = tokens.len().checked_sub(2).filter(|&i| i > 0)?;
+    let time = tokens[date_at + 1];
+    if !is_date(tokens[date_at]) || time.len() != 4 || !is_digits(time) {
         return None;
     }
     Some((
@@ -231,6 +241,7 @@ mod tests {
             "x (conflict from host 2026-11-25).txt",
             "x (conflict from 2026-11-25 2313).txt",
             "x (conflict from h 2026-11-25 2313 two).txt",
+            "x (conflict from h 2026-11-25 2313) two.txt",
         ] {
             assert_eq!(parse_conflict_name(name), None, "{name}");
         }

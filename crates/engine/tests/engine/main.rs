@@ -9,6 +9,7 @@
 //! - `connection_errors`: each connection problem gets its own plain-words message.
 //! - `local_scan`: walking a real folder — hashing gated on identity, symlinks, ignores.
 //! - `listing`: paged, streamed folder listing, folders vs files, properties.
+//! - `transfer_queue`: the app's queue: folders up and down, pause, cancel, restart-resume, name clashes.
 //! - `transfers`: multipart uploads in parallel parts, verified downloads, nothing left behind.
 //! - `object_ops`: folder renames, moves and recursive deletes (batched), multipart copies, share
 //!   links over plain HTTP, content types and versions.
@@ -21,6 +22,7 @@
 //!   pause).
 
 mod aws_import;
+mod bandwidth;
 mod connection_errors;
 mod demo_store;
 mod keyring_secrets;
@@ -32,4 +34,5 @@ mod support;
 mod sync_engine;
 mod sync_manager;
 mod sync_state;
+mod transfer_queue;
 mod transfers;

@@ -674,3 +674,51 @@ async fn keys_the_store_refuses_to_delete_are_named_in_the_error() {
         vec!["logs/keep/1.log", "logs/keep/2.log"]
     );
 }
+
+#[tokio::test]
+async fn a_prefix_move_keeps_a_source_rewritten_after_it_was_copied() {
+    let endpoint = moto_endpoint();
+    let client = sdk_client(&endpoint, "k", "s");
+    let bucket = bucket_name("movekeep");
+    make_bucket(&client, &bucket, &[]).await;
+    let mut copied = Vec::new();
+    for key in ["from/a.txt", "from/b.txt"] {
+        let out = client
+            .put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(b"first".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+        copied.push((key.to_string(), out.e_tag().unwrap().trim_matches('"').to_string()));
+    }
+    // Someone rewrites b.txt after the move copied it.
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key("from/b.txt")
+        .body(b"newer".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let r = remote(&endpoint, "k", "s").await;
+    let out = r.delete_unchanged_sources(&bucket, "from/", &copied).await.unwrap();
+    assert_eq!(out.deleted, 1);
+    assert_eq!(out.kept, vec!["from/b.txt".to_string()]);
+    assert!(client
+        .head_object()
+        .bucket(&bucket)
+        .key("from/a.txt")
+        .send()
+        .await
+        .is_err());
+    let kept = client
+        .get_object()
+        .bucket(&bucket)
+        .key("from/b.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.body.collect().await.unwrap().into_bytes().as_ref(), b"newer");
+}

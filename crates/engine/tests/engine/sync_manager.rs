@@ -37,6 +37,7 @@ async fn world(tag: &str, endpoint: &str) -> World {
         notifications: false,
         concurrency: 4,
         poll_interval_secs: 5,
+        ..Preferences::default()
     }
     .save(te.engine.db())
     .await

@@ -9,6 +9,8 @@
 //! - `connection_errors`: a wrong secret is explained in the form, with details one click away.
 //! - `object_ops`: new folder, rename (a file with F2, a folder from the context menu), delete a
 //!   folder after a confirmation that counts it, a share link; each checked in the bucket itself.
+//! - `transfers`: a folder tree uploaded the way a drop does, shown in the list and the Transfers
+//!   view, then renamed and deleted through the UI.
 //! - `ipc_security`: crafted IPC calls from the page are refused (capability, input checks).
 //! - `sync_pairs`: pair a folder through the three-step flow; a local file reaches the bucket
 //!   (syncing → up to date), a bucket object reaches the folder, pause/resume, a conflict kept both.
@@ -20,3 +22,4 @@ mod ipc_security;
 mod manage_connections;
 mod object_ops;
 mod sync_pairs;
+mod transfers;

@@ -79,6 +79,14 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     app.type_into("pair-folder-input", &folder.to_string_lossy()).await;
     app.screenshot("add-pair-folder").await;
     app.click_tid("pair-next").await;
+    // The test server holds other tests' buckets too: pick ours.
+    let select = app.wait_tid("pair-bucket").await;
+    app.step("choose the bucket", select.select_by_value(&bucket)).await;
+    app.eventually("the bucket chosen", || async {
+        let el = app.wait_tid("prefix-current").await;
+        (app.attr(&el, "data-bucket").await.as_deref() == Some(bucket.as_str())).then_some(())
+    })
+    .await;
     app.wait_tid("prefix-picker").await;
     app.click_tid("prefix-new-folder").await;
     app.type_into("prefix-new-name", "shared").await;
@@ -113,7 +121,12 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
                 }
                 seen.push(s.clone());
             }
-            if s == "upToDate" && seen.iter().any(|x| x == "syncing") {
+            // A pass may start (and end) before the file is complete: done means up to date
+            // after syncing *and* the object in the bucket.
+            if s == "upToDate"
+                && seen.iter().any(|x| x == "syncing")
+                && object(&client, &bucket, "shared/report.bin").await.map(|b| b.len()) == Some(big.len())
+            {
                 break;
             }
         }

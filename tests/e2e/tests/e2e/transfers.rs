@@ -1,0 +1,178 @@
+//! Uploading a folder tree the way a drop on the window does (the drop handler calls
+//! check_upload, then upload_paths with the dropped paths; this test makes the same two calls
+//! from the page), seeing it in the browser and the Transfers view, then renaming and deleting
+//! through the UI. Every result is checked in the bucket itself.
+
+use pail_e2e::*;
+use serde_json::json;
+
+const SECRET: &str = "e2e-transfers-secret-Distinctive-9931";
+const DELETE: &str = "\u{E017}";
+const SHIFT_F10: &str = "\u{E008}\u{E03A}";
+const ENTER: &str = "\u{E007}";
+
+async fn bucket_keys(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    let page = client.list_objects_v2().bucket(bucket).send().await.expect("list");
+    let mut keys: Vec<String> = page
+        .contents()
+        .iter()
+        .filter_map(|o| o.key())
+        .map(str::to_owned)
+        .collect();
+    keys.sort();
+    keys
+}
+
+async fn keys_on_row(app: &App, name: &str, keys: &str) {
+    let row = app
+        .wait_for(&format!("{}[data-name=\"{name}\"]", App::tid("row")))
+        .await;
+    app.step(&format!("click row {name}"), row.click()).await;
+    let active = app.step("find the focused element", app.client.active_element()).await;
+    app.step(&format!("press keys on {name}"), active.send_keys(keys)).await;
+}
+
+#[tokio::test]
+async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and_deleted() {
+    let endpoint = moto_endpoint();
+    let client = sdk_client(&endpoint, "XFERKEY", SECRET);
+    let bucket = bucket_name("e2e-xfer");
+    make_bucket(&client, &bucket, &["keep.txt".to_string()]).await;
+
+    // What a user drops: a folder with a nested folder and a file large enough for parts.
+    let local = tempfile::tempdir().expect("temp dir");
+    let album = local.path().join("album");
+    std::fs::create_dir_all(album.join("raw")).expect("mkdir");
+    std::fs::write(album.join("cover.txt"), b"cover").expect("write");
+    std::fs::write(album.join("raw/take1.txt"), b"take one").expect("write");
+    let big: Vec<u8> = (0..20 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    std::fs::write(album.join("raw/master.bin"), &big).expect("write");
+
+    let app = App::launch("transfers").await;
+    app.wait_tid("welcome").await;
+    app.add_connection(
+        "welcome-add-connection",
+        "other",
+        "Transfer store",
+        &endpoint,
+        "XFERKEY",
+        SECRET,
+    )
+    .await;
+    let toggle = app
+        .wait_for("[data-testid=\"connection-item\"][data-connection-name=\"Transfer store\"] [data-testid=\"connection-toggle\"]")
+        .await;
+    if app.attr(&toggle, "aria-expanded").await.as_deref() != Some("true") {
+        app.step("expand the connection", toggle.click()).await;
+    }
+    app.click_css(&format!("[data-testid=\"bucket-item\"][data-bucket=\"{bucket}\"]"))
+        .await;
+    app.wait_rows(&[("file", "keep.txt")]).await;
+
+    let connections = app
+        .invoke_raw("list_connections", json!({}))
+        .await
+        .expect("list connections");
+    let connection_id = connections["data"]
+        .as_array()
+        .or_else(|| connections.as_array())
+        .and_then(|list| list.iter().find(|c| c["name"] == "Transfer store"))
+        .and_then(|c| c["id"].as_str())
+        .expect("the connection's id")
+        .to_owned();
+    let paths = json!([album.to_string_lossy()]);
+    let check = app
+        .invoke_raw(
+            "check_upload",
+            json!({ "connectionId": connection_id, "bucket": bucket, "prefix": "", "paths": paths }),
+        )
+        .await
+        .expect("check_upload");
+    assert_eq!(check["files"], 3, "{check}");
+    assert_eq!(check["existing"], json!([]), "{check}");
+    let queued = app
+        .invoke_raw(
+            "upload_paths",
+            json!({ "connectionId": connection_id, "bucket": bucket, "prefix": "", "paths": paths, "policy": "replace", "perKey": {} }),
+        )
+        .await
+        .expect("upload_paths");
+    assert_eq!(queued["queued"], 3, "{queued}");
+
+    // The folder shows up in the list once its files are uploaded (the list refreshes itself).
+    app.wait_rows(&[("file", "keep.txt"), ("folder", "album")]).await;
+    app.screenshot("uploaded-folder").await;
+
+    // The Transfers view lists each file, done, with the totals on top.
+    app.click_tid("sidebar-transfers").await;
+    app.wait_tid("transfers-view").await;
+    app.eventually("three finished uploads", || async {
+        let rows = app
+            .client
+            .find_all(fantoccini::Locator::Css(
+                "[data-testid=\"transfer-row\"][data-state=\"done\"]",
+            ))
+            .await
+            .ok()?;
+        (rows.len() == 3).then_some(())
+    })
+    .await;
+    app.screenshot("transfers-view").await;
+    assert_eq!(
+        bucket_keys(&client, &bucket).await,
+        vec![
+            "album/cover.txt",
+            "album/raw/master.bin",
+            "album/raw/take1.txt",
+            "keep.txt"
+        ]
+    );
+    let master = client
+        .get_object()
+        .bucket(&bucket)
+        .key("album/raw/master.bin")
+        .send()
+        .await
+        .expect("get");
+    assert!(
+        master.e_tag().unwrap_or_default().contains('-'),
+        "uploaded in parts: {:?}",
+        master.e_tag()
+    );
+    let got = master.body.collect().await.expect("body").into_bytes();
+    assert!(got.as_ref() == big.as_slice(), "content identical");
+
+    // Clear finished empties the list.
+    app.click_tid("transfers-clear").await;
+    app.wait_tid("transfers-empty").await;
+
+    // Back to the bucket: rename the uploaded folder from its context menu, then delete a file.
+    app.click_css(&format!("[data-testid=\"bucket-item\"][data-bucket=\"{bucket}\"]"))
+        .await;
+    app.wait_rows(&[("file", "keep.txt"), ("folder", "album")]).await;
+    keys_on_row(&app, "album", SHIFT_F10).await;
+    app.click_tid("ctx-rename").await;
+    app.type_into("rename-input", &format!("photos{ENTER}")).await;
+    app.wait_rows(&[("file", "keep.txt"), ("folder", "photos")]).await;
+    assert_eq!(
+        bucket_keys(&client, &bucket).await,
+        vec![
+            "keep.txt",
+            "photos/cover.txt",
+            "photos/raw/master.bin",
+            "photos/raw/take1.txt"
+        ]
+    );
+    keys_on_row(&app, "keep.txt", DELETE).await;
+    app.wait_tid("confirm-dialog").await;
+    app.click_tid("confirm-delete").await;
+    app.wait_rows(&[("folder", "photos")]).await;
+    app.screenshot("renamed-and-deleted").await;
+    assert_eq!(
+        bucket_keys(&client, &bucket).await,
+        vec!["photos/cover.txt", "photos/raw/master.bin", "photos/raw/take1.txt"]
+    );
+    app.close().await;
+}
