@@ -53,14 +53,11 @@ enum Found {
 /// Lists the bucket stored in `bucket_dir`. Blocking: run it off the async executor.
 pub(crate) fn list(bucket_dir: &Path, query: &ListQuery<'_>) -> io::Result<ListPage> {
     let mut found = Vec::new();
-    walk(bucket_dir, "", query, &mut found)?;
-    // Without a delimiter every key is its own row, so only the first max_keys + 1 matter (one
-    // more tells whether the page is truncated): a page of a huge bucket costs a selection, not
-    // a full sort.
-    if query.delimiter.is_none() && query.max_keys > 0 && found.len() > query.max_keys + 1 {
-        found.select_nth_unstable_by(query.max_keys, |a, b| a.0.cmp(&b.0));
-        found.truncate(query.max_keys + 1);
-    }
+    // Without a delimiter every key is its own row and the walk yields keys in order, so it can
+    // stop after max_keys + 1 (one more tells whether the page is truncated): a page of a huge
+    // bucket reads the folders it returns, not the whole bucket, like S3's indexed listing.
+    let limit = (query.delimiter.is_none() && query.max_keys > 0).then_some(query.max_keys + 1);
+    walk(bucket_dir, "", query, limit, &mut found)?;
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(paginate(found, query))
 }
@@ -79,15 +76,28 @@ fn folder_is_behind(dir_key: &str, floor: Option<&str>) -> bool {
     floor.is_some_and(|f| f > dir_key && !f.starts_with(dir_key))
 }
 
-fn walk(dir: &Path, dir_key: &str, query: &ListQuery<'_>, out: &mut Vec<(String, Found)>) -> io::Result<()> {
+/// Walks `dir` (the folder of keys starting with `dir_key`) in key order: siblings sorted by
+/// their key text (a folder's name with its `/`), a folder's own marker first. Stops once `limit`
+/// entries are found; returns whether it did.
+fn walk(
+    dir: &Path,
+    dir_key: &str,
+    query: &ListQuery<'_>,
+    limit: Option<usize>,
+    out: &mut Vec<(String, Found)>,
+) -> io::Result<bool> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         // A folder pruned by a concurrent delete simply has no keys any more.
-        Err(err) if err.kind() == io::ErrorKind::NotFound && !dir_key.is_empty() => return Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound && !dir_key.is_empty() => return Ok(false),
         Err(err) => return Err(err),
     };
     let prefix = query.prefix;
     let floor = floor(query);
+    let full = |out: &Vec<(String, Found)>| limit.is_some_and(|l| out.len() >= l);
+    // (key, is_dir, path); keys under a folder all start with "name/", which no sibling's key
+    // sorts between, so sorting siblings by key gives every key in order.
+    let mut children: Vec<(String, bool, PathBuf)> = Vec::new();
     for entry in entries {
         let entry = entry?;
         // Keys are UTF-8; anything else on disk was not written through S3.
@@ -96,7 +106,22 @@ fn walk(dir: &Path, dir_key: &str, query: &ListQuery<'_>, out: &mut Vec<(String,
         };
         let path = entry.path();
         if is_dir(&entry, &path) {
-            let key = format!("{dir_key}{name}/");
+            children.push((format!("{dir_key}{name}/"), true, path));
+        } else if name == FOLDER_MARKER {
+            // The marker is the key `dir_key` itself, before everything inside it.
+            if !dir_key.is_empty() && dir_key.starts_with(prefix) && floor.is_none_or(|f| dir_key > f) {
+                out.push((dir_key.to_owned(), Found::Marker(path)));
+                if full(out) {
+                    return Ok(true);
+                }
+            }
+        } else {
+            children.push((format!("{dir_key}{name}"), false, path));
+        }
+    }
+    children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (key, is_dir, path) in children {
+        if is_dir {
             if folder_is_behind(&key, floor) {
                 continue;
             }
@@ -109,24 +134,20 @@ fn walk(dir: &Path, dir_key: &str, query: &ListQuery<'_>, out: &mut Vec<(String,
                     if has_keys(&path)? {
                         out.push((key, Found::RolledUp));
                     }
-                } else {
-                    walk(&path, &key, query, out)?;
+                } else if walk(&path, &key, query, limit, out)? {
+                    return Ok(true);
                 }
-            } else if prefix.starts_with(&key) {
-                walk(&path, &key, query, out)?;
+            } else if prefix.starts_with(&key) && walk(&path, &key, query, limit, out)? {
+                return Ok(true);
             }
-        } else if name == FOLDER_MARKER {
-            if !dir_key.is_empty() && dir_key.starts_with(prefix) {
-                out.push((dir_key.to_owned(), Found::Marker(path)));
-            }
-        } else {
-            let key = format!("{dir_key}{name}");
-            if key.starts_with(prefix) && floor.is_none_or(|f| key.as_str() > f) {
-                out.push((key, Found::File(path)));
-            }
+        } else if key.starts_with(prefix) && floor.is_none_or(|f| key.as_str() > f) {
+            out.push((key, Found::File(path)));
+        }
+        if full(out) {
+            return Ok(true);
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 fn is_dir(entry: &std::fs::DirEntry, path: &Path) -> bool {
@@ -257,17 +278,25 @@ mod tests {
         let mut paths: Vec<String> = (0..700).map(|i| format!("flat/f{i:04}")).collect();
         paths.extend((0..300).map(|i| format!("d{}/x/{i}", i % 7)));
         paths.extend(["a-marker/".to_owned(), "z".to_owned(), "d3/x/".to_owned()]);
+        // Siblings whose names sort around a folder's `/`: "a-" < "a.b" < "a/" < "a/c" < "a0".
+        paths.extend(["sib/a.b", "sib/a/c", "sib/a-", "sib/a/", "sib/a0", "sib/a/b/"].map(str::to_owned));
         let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
         let dir = tree(&refs);
         let mut want: Vec<String> = paths.clone();
         want.sort();
-        for (prefix, delimiter) in [("", None), ("flat/", None), ("d3/", None)] {
+        for (prefix, delimiter) in [
+            ("", None),
+            ("flat/", None),
+            ("d3/", None),
+            ("sib/", None),
+            ("sib/a", None),
+        ] {
             let mut got = Vec::new();
             let mut after: Option<String> = None;
             loop {
                 let q = ListQuery {
                     resume_after: after.as_deref(),
-                    max_keys: 97,
+                    max_keys: if prefix.starts_with("sib") { 1 } else { 97 },
                     ..query(prefix, delimiter)
                 };
                 let page = list(dir.path(), &q).unwrap();

@@ -34,27 +34,137 @@ pub struct ObjectIdentity {
 }
 
 impl Remote {
-    /// Every object under `prefix` with its ETag, in key order: one paged listing.
+    /// Every object under `prefix` with its ETag, in key order, without duplicates.
+    ///
+    /// A large prefix is listed as several key ranges at once: one page with the `/` delimiter
+    /// names the sub-prefixes, which split the key space into consecutive ranges, each listed
+    /// (paged, no delimiter) by its own task. Completeness does not depend on the store's
+    /// delimiter handling: the ranges overlap slightly and together cover every possible key (the
+    /// first starts at the beginning, the last runs to the end), so a missing sub-prefix only
+    /// makes one range longer — it can never hide a key (which would look like a remote delete).
+    /// A prefix with no sub-prefixes costs the same requests as one sequential listing.
     pub async fn list_prefix_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<ListedObject>> {
-        let mut out = Vec::new();
+        let started = std::time::Instant::now();
+        let first = self.list_page(bucket, prefix, Some("/"), 1000, None).await?;
+        let truncated = super::listing::next_token(&first).is_some();
+        let mut bounds: Vec<String> = first
+            .common_prefixes()
+            .iter()
+            .filter_map(|p| p.prefix())
+            // Only boundaries strictly inside the prefix split anything; the trailing `/` makes
+            // "boundary minus its last byte" a start-after that sorts before all its keys.
+            .filter(|p| p.len() > prefix.len() && p.starts_with(prefix) && p.ends_with('/'))
+            .map(str::to_owned)
+            .collect();
+        bounds.sort_unstable();
+        bounds.dedup();
+        let out = if bounds.is_empty() && !first.common_prefixes().is_empty() {
+            // Sub-prefixes this code cannot use as boundaries (a store answering oddly): list
+            // everything in one plain pass rather than trust the page's objects to be all.
+            let mut out = Vec::new();
+            self.list_range(bucket, prefix, None, None, &mut out).await?;
+            out
+        } else if bounds.is_empty() {
+            let mut out = Vec::new();
+            push_objects(&first, None, &mut out);
+            if truncated {
+                // No sub-prefix among the first 1,000 names, so those are the first 1,000 keys:
+                // go on from the last one with a plain listing.
+                let after = out.last().map(|o| o.key.clone());
+                self.list_range(bucket, prefix, after, None, &mut out).await?;
+            }
+            out
+        } else {
+            self.list_ranges(bucket, prefix, &bounds).await?
+        };
+        tracing::debug!(
+            prefix,
+            objects = out.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "listed the prefix"
+        );
+        Ok(out)
+    }
+
+    /// Lists the key ranges split at `bounds` (sorted sub-prefixes) concurrently and joins them
+    /// in key order.
+    async fn list_ranges(&self, bucket: &str, prefix: &str, bounds: &[String]) -> Result<Vec<ListedObject>> {
+        // Each range may fetch up to one page past its end, so more ranges cost more requests;
+        // 16 keeps that small while spreading a large listing over many connections.
+        const RANGES: usize = 16;
+        let groups = bounds.len().min(RANGES);
+        // Range g runs from the start of group g to the first boundary of group g + 1.
+        let starts: Vec<&str> = (0..groups)
+            .map(|g| bounds[g * bounds.len() / groups].as_str())
+            .collect();
+        let mut set = tokio::task::JoinSet::new();
+        for g in 0..groups {
+            // Exclusive start-after: the boundary without its trailing delimiter sorts before
+            // every key under it (and the first range starts at the very beginning).
+            let after = (g > 0).then(|| starts[g][..starts[g].len() - 1].to_owned());
+            let end = starts.get(g + 1).map(|s| (*s).to_owned());
+            let (remote, bucket, prefix) = (self.clone(), bucket.to_owned(), prefix.to_owned());
+            set.spawn(async move {
+                let mut part = Vec::new();
+                remote
+                    .list_range(&bucket, &prefix, after, end.as_deref(), &mut part)
+                    .await?;
+                Ok::<_, crate::error::Error>((g, part))
+            });
+        }
+        let mut parts: Vec<Vec<ListedObject>> = (0..groups).map(|_| Vec::new()).collect();
+        while let Some(joined) = set.join_next().await {
+            let (g, part) = joined.map_err(|e| crate::error::Error::Io {
+                context: "list the prefix".into(),
+                source: std::io::Error::other(e),
+            })??;
+            parts[g] = part;
+        }
+        let mut out: Vec<ListedObject> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        for part in parts {
+            out.extend(part);
+        }
+        // Ranges overlap a little (and a store may not sort as S3 does): make the result sorted
+        // and unique whatever came back.
+        if !out.is_sorted_by(|a, b| a.key < b.key) {
+            out.sort_by(|a, b| a.key.cmp(&b.key));
+            out.dedup_by(|a, b| a.key == b.key);
+        }
+        Ok(out)
+    }
+
+    /// Appends the keys under `prefix` after `after` (exclusive) and before `end` (exclusive, or
+    /// to the last key), paging with continuation tokens.
+    async fn list_range(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        after: Option<String>,
+        end: Option<&str>,
+        out: &mut Vec<ListedObject>,
+    ) -> Result<()> {
         let mut token: Option<String> = None;
+        let mut after = after;
         loop {
-            let resp = self.list_page(bucket, prefix, None, 1000, token.take()).await?;
-            for o in resp.contents() {
-                if let Some(k) = o.key() {
-                    out.push(ListedObject {
-                        key: k.to_owned(),
-                        etag: bare_etag(o.e_tag()),
-                        size: o.size().unwrap_or(0).max(0) as u64,
-                    });
-                }
+            let resp = self
+                .client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .max_keys(1000)
+                .set_start_after(after.take())
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))?;
+            if push_objects(&resp, end, out) {
+                return Ok(());
             }
             match super::listing::next_token(&resp) {
                 Some(t) => token = Some(t),
-                None => break,
+                None => return Ok(()),
             }
         }
-        Ok(out)
     }
 
     /// The identity of `bucket/key`, or `None` if it does not exist.
@@ -165,5 +275,122 @@ impl Remote {
             bucket: Some(bucket.to_owned()),
             detail: format!("{key} changed since it was last listed"),
         }
+    }
+}
+
+/// Appends the objects of a page that sort before `end`; returns whether one reached `end`
+/// (the range is complete).
+fn push_objects(
+    page: &aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output,
+    end: Option<&str>,
+    out: &mut Vec<ListedObject>,
+) -> bool {
+    for o in page.contents() {
+        let Some(k) = o.key() else { continue };
+        if end.is_some_and(|end| k >= end) {
+            return true;
+        }
+        out.push(ListedObject {
+            key: k.to_owned(),
+            etag: bare_etag(o.e_tag()),
+            size: o.size().unwrap_or(0).max(0) as u64,
+        });
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::{ClientOptions, RemoteCredentials};
+
+    /// Every key of the prefix, one sequential page after another: what the ranges must equal.
+    async fn sequential(remote: &Remote, bucket: &str, prefix: &str) -> Vec<ListedObject> {
+        let mut out = Vec::new();
+        remote.list_range(bucket, prefix, None, None, &mut out).await.unwrap();
+        out
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ranged_listing_returns_every_key_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = pail_devstore::DevStoreConfig::new(dir.path().to_path_buf(), "listkey", "listsecret");
+        let store = pail_devstore::DevStore::start(config).await.unwrap();
+        let remote = Remote::new(
+            Some(&store.endpoint()),
+            "us-east-1",
+            true,
+            RemoteCredentials::Static {
+                access_key_id: "listkey".into(),
+                secret: crate::secrets::Sensitive::new("listsecret".to_owned()),
+            },
+            ClientOptions::default(),
+            &Default::default(),
+        )
+        .await;
+        let bucket = "ranges";
+        remote.client.create_bucket().bucket(bucket).send().await.unwrap();
+        // More sub-prefixes than ranges, one of them past a page, names that sort around a `/`
+        // ("d05-x/" and "d05.txt" before "d05/", "d050" after), folder markers, top-level files,
+        // and keys outside the prefix. (A key that is a boundary minus its `/` cannot exist in this
+        // store, which keeps objects as files.)
+        let mut keys: Vec<String> = (0..40).map(|i| format!("p/d{i:02}/f")).collect();
+        keys.extend((0..1100).map(|i| format!("p/d07/many/{i:04}")));
+        keys.extend(
+            [
+                "p/",
+                "p/a.txt",
+                "p/d05-x/y",
+                "p/d05.txt",
+                "p/d05/",
+                "p/d050",
+                "p/d10/",
+                "p/zz",
+                "q/outside",
+                "o/outside",
+                "p/d39/deeper/still/k",
+            ]
+            .map(str::to_owned),
+        );
+        let mut set = tokio::task::JoinSet::new();
+        for chunk in keys.chunks(64) {
+            let (remote, chunk) = (remote.clone(), chunk.to_vec());
+            set.spawn(async move {
+                for key in chunk {
+                    let body = if key.ends_with('/') {
+                        Vec::new()
+                    } else {
+                        key.clone().into_bytes()
+                    };
+                    remote
+                        .client
+                        .put_object()
+                        .bucket(bucket)
+                        .key(&key)
+                        .body(body.into())
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            r.unwrap();
+        }
+
+        for prefix in ["p/", "", "p/d07/", "p/d05"] {
+            let want = sequential(&remote, bucket, prefix).await;
+            let mut expected: Vec<&str> = keys
+                .iter()
+                .map(String::as_str)
+                .filter(|k| k.starts_with(prefix))
+                .collect();
+            expected.sort_unstable();
+            let want_keys: Vec<&str> = want.iter().map(|o| o.key.as_str()).collect();
+            assert_eq!(want_keys, expected, "sequential listing of {prefix:?}");
+            let got = remote.list_prefix_objects(bucket, prefix).await.unwrap();
+            assert_eq!(got, want, "ranged listing of {prefix:?}");
+        }
+        store.shutdown().await;
     }
 }

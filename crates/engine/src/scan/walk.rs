@@ -112,6 +112,7 @@ pub fn scan(root: &Path, options: ScanOptions<'_>) -> Result<ScanReport> {
             })
         }
     }
+    let started = std::time::Instant::now();
     let mut report = ScanReport::default();
     let walker = WalkDir::new(root)
         .follow_links(false)
@@ -192,6 +193,12 @@ pub fn scan(root: &Path, options: ScanOptions<'_>) -> Result<ScanReport> {
     }
     drop(walker);
     report.stale_temp_files = temps;
+    tracing::debug!(
+        entries = report.entries.len(),
+        hashed = report.hashed_files,
+        ms = started.elapsed().as_millis() as u64,
+        "walked the folder"
+    );
     Ok(report)
 }
 

@@ -15,6 +15,7 @@ use crate::sync::{BaseFile, BaseState, ContentHash, RelPath};
 /// Every base of a pair. Unreadable rows are skipped with a warning: a missing base makes the
 /// planner treat the path as never synced, which keeps both sides and never deletes.
 pub async fn load_all(db: impl SqliteExecutor<'_>, pair_id: &str) -> Result<BTreeMap<RelPath, BaseState>> {
+    let started = std::time::Instant::now();
     let rows = sqlx::query(
         "SELECT path, kind, hash, size, local_mtime_ns, local_inode, remote_etag, remote_version_id
          FROM sync_base WHERE pair_id = ?",
@@ -41,6 +42,11 @@ pub async fn load_all(db: impl SqliteExecutor<'_>, pair_id: &str) -> Result<BTre
             }
         }
     }
+    tracing::debug!(
+        bases = out.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "loaded the bases"
+    );
     Ok(out)
 }
 

@@ -830,7 +830,12 @@ fn fold(case_insensitive: bool, s: &str) -> String {
 }
 
 fn nfc(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    // Most names (all ASCII ones) are already NFC: a quick check instead of re-composing every
+    // path of a large tree char by char, same result.
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        return s.to_owned();
+    }
     s.nfc().collect()
 }
 

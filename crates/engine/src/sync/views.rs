@@ -215,20 +215,28 @@ pub fn merge_views(
     local: &LocalSnapshot,
     remote: &RemoteSnapshot,
 ) -> BTreeMap<RelPath, PathView> {
-    let mut views: BTreeMap<RelPath, PathView> = BTreeMap::new();
-    for (path, base) in bases {
-        views.entry(path.clone()).or_default().base = Some(base.clone());
+    // The three maps are sorted by path: one merge walk builds every view in order, and a
+    // BTreeMap collected from sorted input is built in bulk (no search per insert).
+    let mut b = bases.iter().peekable();
+    let mut l = local.states.iter().peekable();
+    let mut r = remote.states.iter().peekable();
+    let mut merged: Vec<(RelPath, PathView)> = Vec::with_capacity(bases.len().max(local.states.len()));
+    loop {
+        let next = [b.peek().map(|e| e.0), l.peek().map(|e| e.0), r.peek().map(|e| e.0)]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(path) = next else { break };
+        let view = PathView {
+            base: b.next_if(|(p, _)| *p == path).map(|(_, v)| v.clone()),
+            local: l.next_if(|(p, _)| *p == path).map(|(_, v)| v.clone()),
+            remote: r.next_if(|(p, _)| *p == path).map(|(_, v)| v.clone()),
+        };
+        if !local.unstable.contains(path) {
+            merged.push((path.clone(), view));
+        }
     }
-    for (path, state) in &local.states {
-        views.entry(path.clone()).or_default().local = Some(state.clone());
-    }
-    for (path, state) in &remote.states {
-        views.entry(path.clone()).or_default().remote = Some(state.clone());
-    }
-    for path in &local.unstable {
-        views.remove(path);
-    }
-    views
+    merged.into_iter().collect()
 }
 
 /// Hash cache entries for a scan: the stamps recorded in the bases, so an unchanged tree is not
@@ -248,5 +256,56 @@ pub fn scan_cache_from_bases(
                 b.hash,
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_views_join_every_side_and_leave_out_unstable_paths() {
+        let p = |s: &str| RelPath::new(s).unwrap();
+        let file = LocalState::File(LocalFile {
+            size: 1,
+            mtime_ns: 2,
+            inode: Some(3),
+            hash: ContentHash([7; 32]),
+        });
+        let remote_state = RemoteState {
+            etag: "e".into(),
+            size: 1,
+            version_id: None,
+            hash: None,
+        };
+        let bases: BTreeMap<RelPath, BaseState> = ["a", "b/", "c", "e"]
+            .into_iter()
+            .map(|s| (p(s), BaseState::Dir))
+            .collect();
+        let mut local = LocalSnapshot::default();
+        for s in ["a", "a.b", "d", "e", "z/y"] {
+            local.states.insert(p(s), file.clone());
+        }
+        local.unstable.insert(p("e"));
+        let mut remote = RemoteSnapshot::default();
+        for s in ["0", "a", "c", "e", "z/y", "zz"] {
+            remote.states.insert(p(s), remote_state.clone());
+        }
+        let views = merge_views(&bases, &local, &remote);
+
+        // What a lookup per entry gives.
+        let mut want: BTreeMap<RelPath, PathView> = BTreeMap::new();
+        for (path, base) in &bases {
+            want.entry(path.clone()).or_default().base = Some(base.clone());
+        }
+        for (path, state) in &local.states {
+            want.entry(path.clone()).or_default().local = Some(state.clone());
+        }
+        for (path, state) in &remote.states {
+            want.entry(path.clone()).or_default().remote = Some(state.clone());
+        }
+        want.remove(&p("e"));
+        assert_eq!(views, want);
+        assert_eq!(views.len(), 8);
     }
 }
