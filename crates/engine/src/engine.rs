@@ -130,6 +130,11 @@ impl Engine {
             .set_limits_kib(prefs.upload_limit_kib, prefs.download_limit_kib);
     }
 
+    /// Pail's own data folder (state DB, logs, demo store).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.config.data_dir
+    }
+
     /// The keyring.
     pub fn secrets(&self) -> &SecretStore {
         &self.secrets

@@ -1,4 +1,3 @@
-import { useEffect, useRef } from "react";
 import { commands, type ActivityEntry, type PairInfo } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Spinner } from "../components/Spinner";
@@ -6,6 +5,7 @@ import { call } from "../lib/ipc";
 import { formatDateLong } from "../lib/format";
 import { useResult } from "../lib/useResult";
 import { activityText } from "./status";
+import { useReloadOnChange } from "./useReloadOnChange";
 
 const LIMIT = 200;
 
@@ -13,13 +13,7 @@ const LIMIT = 200;
 export function ActivityFeed({ pair }: { pair: PairInfo }) {
   const [state, reload] = useResult<ActivityEntry[]>(pair.id, () => call(commands.pairActivity(pair.id, LIMIT)));
   // Each finished pass may have added lines.
-  const lastSynced = useRef(pair.status.lastSynced);
-  useEffect(() => {
-    if (pair.status.lastSynced !== lastSynced.current) {
-      lastSynced.current = pair.status.lastSynced;
-      reload();
-    }
-  }, [pair.status.lastSynced, reload]);
+  useReloadOnChange(pair.status.lastSynced, reload);
 
   if (state.status === "loading" || state.status === "idle") return <Spinner label="Loading activity…" />;
   if (state.status === "error") return <ErrorNotice error={state.error} onRetry={reload} compact />;

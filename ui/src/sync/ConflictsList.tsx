@@ -1,23 +1,18 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { commands, type Conflict, type PairInfo, type Resolution, type UiError } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Spinner } from "../components/Spinner";
 import { call } from "../lib/ipc";
 import { formatBytes } from "../lib/format";
 import { useResult } from "../lib/useResult";
+import { useReloadOnChange } from "./useReloadOnChange";
 
 /** Each conflict copy beside its file, with open / keep mine / keep theirs / keep both. */
 export function ConflictsList({ pair }: { pair: PairInfo }) {
   const [state, reload] = useResult<Conflict[]>(pair.id, () => call(commands.listConflicts(pair.id)));
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<UiError | null>(null);
-  const seen = useRef(pair.status.conflicts);
-  useEffect(() => {
-    if (pair.status.conflicts !== seen.current) {
-      seen.current = pair.status.conflicts;
-      reload();
-    }
-  }, [pair.status.conflicts, reload]);
+  useReloadOnChange(pair.status.conflicts, reload);
 
   async function resolve(c: Conflict, choice: Resolution) {
     setBusy(c.copyPath);

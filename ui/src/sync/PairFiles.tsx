@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { ChevronUp, Folder } from "lucide-react";
 import { commands, type FileSyncState, type PairFile, type PairInfo } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -8,19 +8,14 @@ import { call } from "../lib/ipc";
 import { formatBytes } from "../lib/format";
 import { useResult } from "../lib/useResult";
 import { fileStateText } from "./status";
+import { useReloadOnChange } from "./useReloadOnChange";
 
 /** The pair's folder, one level at a time, with where each file stands. */
 export function PairFiles({ pair }: { pair: PairInfo }) {
   const [dir, setDir] = useState("");
   const [state, reload] = useResult<PairFile[]>(`${pair.id}\n${dir}`, () => call(commands.pairFiles(pair.id, dir)));
   // A finished pass changes what is synced.
-  const lastSynced = useRef(pair.status.lastSynced);
-  useEffect(() => {
-    if (pair.status.lastSynced !== lastSynced.current) {
-      lastSynced.current = pair.status.lastSynced;
-      reload();
-    }
-  }, [pair.status.lastSynced, reload]);
+  useReloadOnChange(pair.status.lastSynced, reload);
   const up = dir === "" ? null : dir.replace(/[^/]*\/$/, "");
 
   return (

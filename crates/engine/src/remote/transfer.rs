@@ -630,7 +630,8 @@ impl Remote {
             .and_then(|m| m.get(HASH_METADATA_KEY))
             .and_then(|h| parse_hash(h));
         let expected = resp.content_length.filter(|n| *n >= 0).map(|n| n as u64);
-        let (written, hash) = match write_body(resp.body, &temp).await {
+        let md5_check = needs_md5_check(&resp, metadata_hash.is_some(), &etag);
+        let (written, hash, md5) = match write_body(resp.body, &temp, md5_check).await {
             Ok(done) => done,
             Err(e) => {
                 let _ = tokio::fs::remove_file(&temp).await;
@@ -641,6 +642,9 @@ impl Remote {
             (Some(n), _) if n != written => Some(format!("download of {key} ended after {written} of {n} bytes")),
             // The hash Pail recorded at upload is a second, end-to-end check of the bytes.
             (_, Some(h)) if h != hash => Some(format!("the content of {key} does not match the hash recorded with it")),
+            _ if md5.as_ref().is_some_and(|m| !m.eq_ignore_ascii_case(&etag)) => Some(format!(
+                "the content of {key} does not match its ETag (the MD5 of a single-part object)"
+            )),
             _ => None,
         };
         if let Some(detail) = mismatch {
@@ -860,7 +864,27 @@ pub fn hash_text(hash: &ContentHash) -> String {
     hex::encode(hash.0)
 }
 
-async fn write_body(mut body: ByteStream, temp: &Path) -> Result<(u64, ContentHash)> {
+/// Whether a GET's bytes still need the MD5 = ETag check: nothing stronger covers them (no S3
+/// checksum came back for the SDK to validate, no Pail hash), and the ETag is an MD5 — a
+/// single-part upload, not encrypted with SSE-KMS or a customer key (their ETags are not MD5s).
+fn needs_md5_check(resp: &aws_sdk_s3::operation::get_object::GetObjectOutput, has_pail_hash: bool, etag: &str) -> bool {
+    use aws_sdk_s3::types::ServerSideEncryption;
+    let checksummed = resp.checksum_crc32().is_some()
+        || resp.checksum_crc32_c().is_some()
+        || resp.checksum_crc64_nvme().is_some()
+        || resp.checksum_sha1().is_some()
+        || resp.checksum_sha256().is_some();
+    let kms_or_customer_key = matches!(
+        resp.server_side_encryption(),
+        Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
+    ) || resp.sse_customer_algorithm().is_some();
+    !has_pail_hash && !checksummed && !kms_or_customer_key && crate::sync::views::etag_is_md5(etag)
+}
+
+/// Writes a body to `temp`, hashing it (and, when asked, taking its MD5 as hex).
+async fn write_body(mut body: ByteStream, temp: &Path, with_md5: bool) -> Result<(u64, ContentHash, Option<String>)> {
+    use md5::Digest;
+    let mut md5 = with_md5.then(md5::Md5::new);
     let io = |context: String| move |source: std::io::Error| Error::Io { context, source };
     let mut file = tokio::fs::File::create(temp)
         .await
@@ -873,11 +897,18 @@ async fn write_body(mut body: ByteStream, temp: &Path) -> Result<(u64, ContentHa
         source: std::io::Error::other(e),
     })? {
         hasher.update(&chunk);
+        if let Some(m) = md5.as_mut() {
+            m.update(&chunk);
+        }
         file.write_all(&chunk)
             .await
             .map_err(io(format!("write {}", temp.display())))?;
         written += chunk.len() as u64;
     }
     file.sync_all().await.map_err(io(format!("flush {}", temp.display())))?;
-    Ok((written, ContentHash(*hasher.finalize().as_bytes())))
+    Ok((
+        written,
+        ContentHash(*hasher.finalize().as_bytes()),
+        md5.map(|m| hex::encode(m.finalize())),
+    ))
 }

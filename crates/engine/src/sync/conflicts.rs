@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::executor::move_to_trash;
 use super::model::RelPath;
 use crate::error::{Error, Result};
 use crate::state::StateDb;
@@ -163,10 +164,10 @@ pub async fn resolve(db: &StateDb, pair_id: &str, root: &Path, copy_path: &str, 
             .execute(db.pool())
             .await?;
         }
-        Resolution::KeepOriginal => trash(copy_file).await?,
+        Resolution::KeepOriginal => move_to_trash(copy_file).await?,
         Resolution::KeepCopy => {
             if tokio::fs::symlink_metadata(&original_file).await.is_ok() {
-                trash(original_file.clone()).await?;
+                move_to_trash(original_file.clone()).await?;
             }
             // A link refuses to replace a file that appeared meanwhile; rename would clobber it.
             tokio::fs::hard_link(&copy_file, &original_file)
@@ -187,20 +188,6 @@ pub async fn resolve(db: &StateDb, pair_id: &str, root: &Path, copy_path: &str, 
 
 fn local(root: &Path, rel: &RelPath) -> PathBuf {
     root.join(rel.as_str())
-}
-
-async fn trash(path: PathBuf) -> Result<()> {
-    let shown = path.display().to_string();
-    tokio::task::spawn_blocking(move || trash::delete(&path))
-        .await
-        .map_err(|e| Error::Io {
-            context: format!("move {shown} to the trash"),
-            source: std::io::Error::other(e),
-        })?
-        .map_err(|e| Error::Io {
-            context: format!("move {shown} to the trash"),
-            source: std::io::Error::other(e.to_string()),
-        })
 }
 
 #[cfg(test)]

@@ -386,7 +386,8 @@ async fn delete_remote(ctx: &ExecContext, path: &RelPath, if_match: &str) -> Res
     }))
 }
 
-async fn move_to_trash(path: PathBuf) -> Result<()> {
+/// Moves a local file or folder to the OS trash (never a plain delete).
+pub(crate) async fn move_to_trash(path: PathBuf) -> Result<()> {
     let shown = path.display().to_string();
     tokio::task::spawn_blocking(move || trash::delete(&path))
         .await

@@ -481,6 +481,16 @@ impl SyncManager {
                 "Syncing the whole disk is not supported; pick a folder.".into(),
             ));
         }
+        // Syncing Pail's own folder would upload its live database and logs, and rewrite them.
+        let data_dir = tokio::fs::canonicalize(self.inner.engine.data_dir())
+            .await
+            .unwrap_or_else(|_| self.inner.engine.data_dir().to_path_buf());
+        if root.starts_with(&data_dir) || data_dir.starts_with(&root) {
+            return Err(Error::InvalidInput(format!(
+                "{} holds Pail's own settings and cannot be synced. Pick another folder.",
+                root.display()
+            )));
+        }
         for other in pairs::list(self.inner.engine.db().pool()).await? {
             if root.starts_with(&other.local_root) || other.local_root.starts_with(&root) {
                 return Err(Error::InvalidInput(format!(

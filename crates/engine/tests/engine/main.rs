@@ -25,6 +25,7 @@ mod aws_import;
 mod bandwidth;
 mod connection_errors;
 mod demo_store;
+mod download_integrity;
 mod keyring_secrets;
 mod listing;
 mod local_scan;

@@ -230,6 +230,16 @@ async fn a_pair_added_through_the_manager_syncs_both_ways_pauses_and_resolves_co
         "{}",
         refused.user_message()
     );
+    // Nor Pail's own data folder, or a folder holding it.
+    let own = w.te.data_dir.path().canonicalize().unwrap();
+    for folder in [own.as_path(), own.parent().unwrap()] {
+        let refused = w.manager.check(&w.draft(folder, "elsewhere")).await.unwrap_err();
+        assert!(
+            refused.user_message().contains("Pail's own"),
+            "{}",
+            refused.user_message()
+        );
+    }
 
     // Edit vs edit: a conflict copy, listed, then "keep both".
     make_conflict(
@@ -241,7 +251,7 @@ async fn a_pair_added_through_the_manager_syncs_both_ways_pauses_and_resolves_co
         b"theirs, edited elsewhere",
     )
     .await;
-    let conflicts = w.manager.conflicts(&pair.id).await.unwrap();
+    let conflicts = wait_conflicts(&w, &pair.id, 1).await;
     assert_eq!(conflicts.len(), 1, "{conflicts:?}");
     let c = &conflicts[0];
     assert_eq!(c.original_path, "notes.txt");
@@ -271,7 +281,7 @@ async fn a_pair_added_through_the_manager_syncs_both_ways_pauses_and_resolves_co
 
     // "Keep mine": the copy (this computer's edit) takes the name; the bucket follows.
     make_conflict(&w, &pair.id, &root, "plan.md", b"my plan", b"their plan").await;
-    let c = w.manager.conflicts(&pair.id).await.unwrap().pop().unwrap();
+    let c = wait_conflicts(&w, &pair.id, 1).await.pop().unwrap();
     assert_eq!(c.original_path, "plan.md");
     w.manager
         .resolve_conflict(&pair.id, &c.copy_path, Resolution::KeepCopy)
@@ -292,6 +302,19 @@ async fn a_pair_added_through_the_manager_syncs_both_ways_pauses_and_resolves_co
     assert_eq!(w.object("team/after-removal.txt").await, None);
     assert!(root.join("notes.txt").exists() && w.object("team/notes.txt").await.is_some());
     drop(w.te);
+}
+
+/// The pair's conflicts once `n` are listed (the copy is on disk a moment before its base row).
+async fn wait_conflicts(w: &World, pair_id: &str, n: usize) -> Vec<pail_engine::sync::conflicts::Conflict> {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let list = w.manager.conflicts(pair_id).await.unwrap();
+        if list.len() >= n {
+            return list;
+        }
+        assert!(Instant::now() < deadline, "{n} conflicts never listed; have {list:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Pauses the pair, edits `name` on both sides, resumes, and waits for the conflict copy.
