@@ -13,7 +13,8 @@
 //!   view, then renamed and deleted through the UI.
 //! - `ipc_security`: crafted IPC calls from the page are refused (capability, input checks).
 //! - `sync_pairs`: pair a folder through the three-step flow; a local file reaches the bucket
-//!   (syncing → up to date), a bucket object reaches the folder, pause/resume, a conflict kept both.
+//!   (syncing → up to date), a bucket object reaches the folder, pause/resume, a conflict kept both;
+//!   start at login writes the autostart entry; a second launch hands over and exits.
 
 mod browse;
 mod connection_errors;

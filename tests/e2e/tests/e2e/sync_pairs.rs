@@ -71,6 +71,21 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     })
     .await;
 
+    // Start at login writes the desktop's autostart entry (Pail then starts hidden, in the tray)
+    // and removes it again. Skipped where the user already has it, so a test never removes it.
+    let autostart =
+        std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/autostart/Pail.desktop");
+    if !autostart.exists() {
+        app.click_tid("setting-start-at-login").await;
+        app.click_tid("save-settings").await;
+        until("the autostart entry", 20, || autostart.exists()).await;
+        let entry = std::fs::read_to_string(&autostart).unwrap_or_default();
+        assert!(entry.contains("--hidden"), "{entry}");
+        app.click_tid("setting-start-at-login").await;
+        app.click_tid("save-settings").await;
+        until("the autostart entry removed", 20, || !autostart.exists()).await;
+    }
+
     // The add-pair flow: folder, then a new folder in the bucket, then the mode.
     app.click_tid("nav-sync").await;
     app.wait_tid("no-pairs").await;
@@ -107,6 +122,28 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     })
     .await;
     app.screenshot("pair-up-to-date").await;
+
+    // One Pail per user (per data folder): a second launch hands over to this one and exits.
+    let mut second = std::process::Command::new(app_binary());
+    second
+        .env("PAIL_DATA_DIR", app.data_dir.path())
+        .env("PAIL_KEYRING_SERVICE", &app.keyring_service)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut second = pail_testkit::spawn_tied_to_process(second).expect("launch a second Pail");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exited = loop {
+        if let Some(status) = second.try_wait().expect("wait for the second Pail") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            panic!("a second Pail kept running beside the first");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(exited.success(), "the second Pail failed: {exited}");
+    app.wait_tid("pair-row").await;
 
     // A file written into the folder reaches the bucket; the status goes syncing → up to date.
     let big = vec![7u8; 24 * 1024 * 1024];
