@@ -390,3 +390,42 @@ impl Drop for App {
         let _ = self.driver.wait();
     }
 }
+
+/// Every key in the bucket, sorted, read with the SDK (not through the app).
+pub async fn bucket_keys(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
+    let page = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("list the bucket");
+    let mut keys: Vec<String> = page
+        .contents()
+        .iter()
+        .filter_map(|o| o.key())
+        .map(str::to_owned)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// The bytes of `bucket/key`, or None when it does not exist, read with the SDK.
+pub async fn object_bytes(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Option<Vec<u8>> {
+    let out = client.get_object().bucket(bucket).key(key).send().await.ok()?;
+    Some(out.body.collect().await.ok()?.into_bytes().to_vec())
+}
+
+impl App {
+    /// Clicks the row named `name` and sends `keys` to the list, which has the keyboard after the click.
+    pub async fn keys_on_row(&self, name: &str, keys: &str) {
+        let row = self
+            .wait_for(&format!("{}[data-name=\"{name}\"]", Self::tid("row")))
+            .await;
+        self.step(&format!("click row {name}"), row.click()).await;
+        let active = self
+            .step("find the focused element", self.client.active_element())
+            .await;
+        self.step(&format!("press keys on {name}"), active.send_keys(keys))
+            .await;
+    }
+}

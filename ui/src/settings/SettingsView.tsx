@@ -89,53 +89,33 @@ function SettingsForm({ initial }: { initial: Settings }) {
           />
           Show desktop notifications for conflicts, errors and held-back deletions
         </label>
-        <label className="field narrow">
-          <span className="field-label">Files transferred at once (per synced folder)</span>
-          <input
-            type="number"
-            min={1}
-            max={64}
-            data-testid="setting-concurrency"
-            value={concurrency}
-            onChange={(e) => setConcurrency(e.target.value)}
-          />
-        </label>
-        <label className="field narrow">
-          <span className="field-label">Check buckets for changes every (seconds)</span>
-          <input
-            type="number"
-            min={5}
-            max={3600}
-            data-testid="setting-poll"
-            value={poll}
-            onChange={(e) => setPoll(e.target.value)}
-          />
-          <span className="field-hint">
-            Changes on this computer are sent within seconds; changes made elsewhere are seen at the next check.
-          </span>
-        </label>
+        <NumberField
+          label="Files transferred at once (per synced folder)"
+          testId="setting-concurrency"
+          min={1}
+          max={64}
+          value={concurrency}
+          onChange={setConcurrency}
+        />
+        <NumberField
+          label="Check buckets for changes every (seconds)"
+          testId="setting-poll"
+          min={5}
+          max={3600}
+          value={poll}
+          onChange={setPoll}
+          hint="Changes on this computer are sent within seconds; changes made elsewhere are seen at the next check."
+        />
         <fieldset className="limits">
           <legend className="field-label">Bandwidth (KB/s for all of Pail; 0 means no limit)</legend>
-          <label className="field narrow">
-            <span className="field-label">Upload limit</span>
-            <input
-              type="number"
-              min={0}
-              data-testid="setting-upload-limit"
-              value={upLimit}
-              onChange={(e) => setUpLimit(e.target.value)}
-            />
-          </label>
-          <label className="field narrow">
-            <span className="field-label">Download limit</span>
-            <input
-              type="number"
-              min={0}
-              data-testid="setting-download-limit"
-              value={downLimit}
-              onChange={(e) => setDownLimit(e.target.value)}
-            />
-          </label>
+          <NumberField label="Upload limit" testId="setting-upload-limit" min={0} value={upLimit} onChange={setUpLimit} />
+          <NumberField
+            label="Download limit"
+            testId="setting-download-limit"
+            min={0}
+            value={downLimit}
+            onChange={setDownLimit}
+          />
         </fieldset>
         <p className="muted small-print">Light or dark follows your system’s appearance.</p>
         {problem && (
@@ -152,5 +132,33 @@ function SettingsForm({ initial }: { initial: Settings }) {
         </div>
       </form>
     </main>
+  );
+}
+
+type NumberFieldProps = {
+  label: string;
+  testId: string;
+  min: number;
+  max?: number;
+  value: string;
+  onChange: (value: string) => void;
+  hint?: string;
+};
+
+/** A labelled number input that keeps what is typed as text (checked before saving). */
+function NumberField({ label, testId, min, max, value, onChange, hint }: NumberFieldProps) {
+  return (
+    <label className="field narrow">
+      <span className="field-label">{label}</span>
+      <input
+        type="number"
+        min={min}
+        max={max}
+        data-testid={testId}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      {hint && <span className="field-hint">{hint}</span>}
+    </label>
   );
 }

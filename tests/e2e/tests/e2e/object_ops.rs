@@ -8,45 +8,6 @@ const F2: &str = "\u{E032}";
 const DELETE: &str = "\u{E017}";
 const SHIFT_F10: &str = "\u{E008}\u{E03A}";
 
-/// Every key in the bucket, sorted, read with the SDK (not through the app).
-async fn bucket_keys(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
-    let page = client
-        .list_objects_v2()
-        .bucket(bucket)
-        .send()
-        .await
-        .expect("list the bucket");
-    let mut keys: Vec<String> = page
-        .contents()
-        .iter()
-        .filter_map(|o| o.key())
-        .map(str::to_owned)
-        .collect();
-    keys.sort();
-    keys
-}
-
-async fn body(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
-    let out = client
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("get {key}: {e:?}"));
-    out.body.collect().await.expect("read body").into_bytes().to_vec()
-}
-
-/// Clicks the row named `name` and sends `keys` to the list, which has the keyboard after the click.
-async fn keys_on_row(app: &App, name: &str, keys: &str) {
-    let row = app
-        .wait_for(&format!("{}[data-name=\"{name}\"]", App::tid("row")))
-        .await;
-    app.step(&format!("click row {name}"), row.click()).await;
-    let active = app.step("find the focused element", app.client.active_element()).await;
-    app.step(&format!("press keys on {name}"), active.send_keys(keys)).await;
-}
-
 #[tokio::test]
 async fn new_folder_rename_and_delete_through_the_window() {
     let endpoint = moto_endpoint();
@@ -129,7 +90,7 @@ async fn new_folder_rename_and_delete_through_the_window() {
     app.screenshot("folder-created").await;
 
     // Rename a file with F2: same content under the new key, the old key gone.
-    keys_on_row(&app, "readme.txt", F2).await;
+    app.keys_on_row("readme.txt", F2).await;
     app.type_into("rename-input", "README.md").await;
     app.screenshot("rename-file").await;
     let input = app.wait_tid("rename-input").await;
@@ -143,12 +104,15 @@ async fn new_folder_rename_and_delete_through_the_window() {
         ("folder", "trash"),
     ])
     .await;
-    assert_eq!(body(&client, &bucket, "README.md").await, b"readme.txt");
+    assert_eq!(
+        object_bytes(&client, &bucket, "README.md").await.expect("the object"),
+        b"readme.txt"
+    );
     assert!(!bucket_keys(&client, &bucket).await.contains(&"readme.txt".to_string()));
     app.screenshot("file-renamed").await;
 
     // Rename a folder from its context menu (Shift+F10): every key under it moves.
-    keys_on_row(&app, "old", SHIFT_F10).await;
+    app.keys_on_row("old", SHIFT_F10).await;
     app.wait_tid("context-menu").await;
     app.screenshot("context-menu").await;
     app.click_tid("ctx-rename").await;
@@ -162,8 +126,18 @@ async fn new_folder_rename_and_delete_through_the_window() {
         ("folder", "trash"),
     ])
     .await;
-    assert_eq!(body(&client, &bucket, "archive/sub/y.txt").await, b"old/sub/y.txt");
-    assert_eq!(body(&client, &bucket, "archive/x.txt").await, b"old/x.txt");
+    assert_eq!(
+        object_bytes(&client, &bucket, "archive/sub/y.txt")
+            .await
+            .expect("the object"),
+        b"old/sub/y.txt"
+    );
+    assert_eq!(
+        object_bytes(&client, &bucket, "archive/x.txt")
+            .await
+            .expect("the object"),
+        b"old/x.txt"
+    );
     assert!(
         !bucket_keys(&client, &bucket)
             .await
@@ -174,7 +148,7 @@ async fn new_folder_rename_and_delete_through_the_window() {
     app.screenshot("folder-renamed").await;
 
     // Delete a folder: the confirmation counts what goes (marker included) before anything does.
-    keys_on_row(&app, "trash", DELETE).await;
+    app.keys_on_row("trash", DELETE).await;
     let dialog = app.wait_tid("confirm-dialog").await;
     let summary = app.wait_tid("delete-summary").await;
     let bytes = ("trash/1.bin".len() + "trash/deep/2.bin".len()).to_string();
@@ -225,7 +199,7 @@ async fn new_folder_rename_and_delete_through_the_window() {
     );
 
     // A share link for a file: signed for the chosen time, shown with a Copy button.
-    keys_on_row(&app, "README.md", SHIFT_F10).await;
+    app.keys_on_row("README.md", SHIFT_F10).await;
     app.click_tid("ctx-copy-link").await;
     app.wait_tid("share-dialog").await;
     app.click_css("[data-testid=\"share-expiry\"][value=\"3600\"]").await;
@@ -257,7 +231,10 @@ async fn new_folder_rename_and_delete_through_the_window() {
         .await
         .expect("head README.md");
     assert_eq!(head.content_type(), Some("text/markdown"));
-    assert_eq!(body(&client, &bucket, "README.md").await, b"readme.txt");
+    assert_eq!(
+        object_bytes(&client, &bucket, "README.md").await.expect("the object"),
+        b"readme.txt"
+    );
     app.wait_tid("prop-versions-off").await;
     app.screenshot("content-type").await;
     app.close().await;

@@ -4,11 +4,6 @@ use pail_e2e::*;
 
 const SECRET: &str = "e2e-sync-secret-Distinctive-5521";
 
-async fn object(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Option<Vec<u8>> {
-    let out = client.get_object().bucket(bucket).key(key).send().await.ok()?;
-    Some(out.body.collect().await.ok()?.into_bytes().to_vec())
-}
-
 async fn put(client: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &[u8]) {
     client
         .put_object()
@@ -162,7 +157,10 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
             // after syncing *and* the object in the bucket.
             if s == "upToDate"
                 && seen.iter().any(|x| x == "syncing")
-                && object(&client, &bucket, "shared/report.bin").await.map(|b| b.len()) == Some(big.len())
+                && object_bytes(&client, &bucket, "shared/report.bin")
+                    .await
+                    .map(|b| b.len())
+                    == Some(big.len())
             {
                 break;
             }
@@ -174,7 +172,9 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
         tokio::time::sleep(Duration::from_millis(40)).await;
     }
     assert_eq!(
-        object(&client, &bucket, "shared/report.bin").await.map(|b| b.len()),
+        object_bytes(&client, &bucket, "shared/report.bin")
+            .await
+            .map(|b| b.len()),
         Some(big.len())
     );
     app.screenshot("pair-synced").await;
@@ -198,7 +198,7 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     std::fs::write(folder.join("while-paused.txt"), b"later").expect("write");
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
-        object(&client, &bucket, "shared/while-paused.txt").await,
+        object_bytes(&client, &bucket, "shared/while-paused.txt").await,
         None,
         "a paused pair uploaded"
     );
@@ -215,7 +215,10 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     .await;
     app.click_tid("pair-pause").await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    while object(&client, &bucket, "shared/while-paused.txt").await.is_none() {
+    while object_bytes(&client, &bucket, "shared/while-paused.txt")
+        .await
+        .is_none()
+    {
         assert!(
             Instant::now() < deadline,
             "the file written while paused never arrived after resume"
@@ -245,13 +248,13 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     );
     let copy_key = format!("shared/{copy}");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while object(&client, &bucket, &copy_key).await.is_none() {
+    while object_bytes(&client, &bucket, &copy_key).await.is_none() {
         assert!(Instant::now() < deadline, "the conflict copy never reached the bucket");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Nothing outside the prefix was touched.
     assert_eq!(
-        object(&client, &bucket, "archive/old.txt").await.as_deref(),
+        object_bytes(&client, &bucket, "archive/old.txt").await.as_deref(),
         Some(&b"archive/old.txt"[..])
     );
     app.close().await;

@@ -11,27 +11,6 @@ const DELETE: &str = "\u{E017}";
 const SHIFT_F10: &str = "\u{E008}\u{E03A}";
 const ENTER: &str = "\u{E007}";
 
-async fn bucket_keys(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
-    let page = client.list_objects_v2().bucket(bucket).send().await.expect("list");
-    let mut keys: Vec<String> = page
-        .contents()
-        .iter()
-        .filter_map(|o| o.key())
-        .map(str::to_owned)
-        .collect();
-    keys.sort();
-    keys
-}
-
-async fn keys_on_row(app: &App, name: &str, keys: &str) {
-    let row = app
-        .wait_for(&format!("{}[data-name=\"{name}\"]", App::tid("row")))
-        .await;
-    app.step(&format!("click row {name}"), row.click()).await;
-    let active = app.step("find the focused element", app.client.active_element()).await;
-    app.step(&format!("press keys on {name}"), active.send_keys(keys)).await;
-}
-
 #[tokio::test]
 async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and_deleted() {
     let endpoint = moto_endpoint();
@@ -152,7 +131,7 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
     app.click_css(&format!("[data-testid=\"bucket-item\"][data-bucket=\"{bucket}\"]"))
         .await;
     app.wait_rows(&[("file", "keep.txt"), ("folder", "album")]).await;
-    keys_on_row(&app, "album", SHIFT_F10).await;
+    app.keys_on_row("album", SHIFT_F10).await;
     app.click_tid("ctx-rename").await;
     app.type_into("rename-input", &format!("photos{ENTER}")).await;
     app.wait_rows(&[("file", "keep.txt"), ("folder", "photos")]).await;
@@ -165,7 +144,7 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
             "photos/raw/take1.txt"
         ]
     );
-    keys_on_row(&app, "keep.txt", DELETE).await;
+    app.keys_on_row("keep.txt", DELETE).await;
     app.wait_tid("confirm-dialog").await;
     app.click_tid("confirm-delete").await;
     app.wait_rows(&[("folder", "photos")]).await;
