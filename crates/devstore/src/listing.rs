@@ -6,9 +6,12 @@
 //! by UTF-8 bytes, with prefix, delimiter roll-up into CommonPrefixes, start-after and
 //! resumable pages, and markers recorded explicitly as a [`FOLDER_MARKER`] file.
 
+use std::fs::{DirEntry, Metadata};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
+
+use crate::etag_cache::FileStamp;
 
 /// File that records that the zero-byte object `<folder>/` exists, inside that folder.
 ///
@@ -32,6 +35,8 @@ pub(crate) struct ListedObject {
     pub size: u64,
     pub last_modified: SystemTime,
     pub is_folder_marker: bool,
+    /// Which version of the data file was listed.
+    pub stamp: FileStamp,
 }
 
 /// One page of results.
@@ -43,8 +48,10 @@ pub(crate) struct ListPage {
 }
 
 enum Found {
-    File(PathBuf),
-    Marker(PathBuf),
+    // Kept as directory entries: their metadata is read relative to the open folder, without
+    // resolving the whole path again.
+    File(DirEntry),
+    Marker(DirEntry),
     /// A folder that holds at least one key; with delimiter `/` it is one common prefix, so
     /// it is not walked.
     RolledUp,
@@ -95,33 +102,33 @@ fn walk(
     let prefix = query.prefix;
     let floor = floor(query);
     let full = |out: &Vec<(String, Found)>| limit.is_some_and(|l| out.len() >= l);
-    // (key, is_dir, path); keys under a folder all start with "name/", which no sibling's key
+    // (key, is_dir, entry); keys under a folder all start with "name/", which no sibling's key
     // sorts between, so sorting siblings by key gives every key in order.
-    let mut children: Vec<(String, bool, PathBuf)> = Vec::new();
+    let mut children: Vec<(String, bool, DirEntry)> = Vec::new();
     for entry in entries {
         let entry = entry?;
         // Keys are UTF-8; anything else on disk was not written through S3.
         let Ok(name) = entry.file_name().into_string() else {
             continue;
         };
-        let path = entry.path();
-        if is_dir(&entry, &path) {
-            children.push((format!("{dir_key}{name}/"), true, path));
+        if is_dir(&entry) {
+            children.push((format!("{dir_key}{name}/"), true, entry));
         } else if name == FOLDER_MARKER {
             // The marker is the key `dir_key` itself, before everything inside it.
             if !dir_key.is_empty() && dir_key.starts_with(prefix) && floor.is_none_or(|f| dir_key > f) {
-                out.push((dir_key.to_owned(), Found::Marker(path)));
+                out.push((dir_key.to_owned(), Found::Marker(entry)));
                 if full(out) {
                     return Ok(true);
                 }
             }
         } else {
-            children.push((format!("{dir_key}{name}"), false, path));
+            children.push((format!("{dir_key}{name}"), false, entry));
         }
     }
     children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (key, is_dir, path) in children {
+    for (key, is_dir, entry) in children {
         if is_dir {
+            let path = entry.path();
             if folder_is_behind(&key, floor) {
                 continue;
             }
@@ -141,7 +148,7 @@ fn walk(
                 return Ok(true);
             }
         } else if key.starts_with(prefix) && floor.is_none_or(|f| key.as_str() > f) {
-            out.push((key, Found::File(path)));
+            out.push((key, Found::File(entry)));
         }
         if full(out) {
             return Ok(true);
@@ -150,9 +157,9 @@ fn walk(
     Ok(false)
 }
 
-fn is_dir(entry: &std::fs::DirEntry, path: &Path) -> bool {
+fn is_dir(entry: &DirEntry) -> bool {
     match entry.file_type() {
-        Ok(t) if t.is_symlink() => path.is_dir(),
+        Ok(t) if t.is_symlink() => entry.path().is_dir(),
         Ok(t) => t.is_dir(),
         Err(_) => false,
     }
@@ -170,8 +177,7 @@ pub(crate) fn has_keys(dir: &Path) -> io::Result<bool> {
         if entry.file_name().to_str().is_none() {
             continue;
         }
-        let path = entry.path();
-        if !is_dir(&entry, &path) || has_keys(&path)? {
+        if !is_dir(&entry) || has_keys(&entry.path())? {
             return Ok(true);
         }
     }
@@ -220,8 +226,8 @@ fn paginate(found: Vec<(String, Found)>, query: &ListQuery<'_>) -> ListPage {
             continue;
         }
         let stat = match found {
-            Found::File(path) => std::fs::metadata(path).ok().map(|m| (m, false)),
-            Found::Marker(path) => std::fs::metadata(path).ok().map(|m| (m, true)),
+            Found::File(entry) => metadata(&entry).map(|m| (m, false)),
+            Found::Marker(entry) => metadata(&entry).map(|m| (m, true)),
             // Only produced for delimiter "/", where it always rolls up above.
             Found::RolledUp => None,
         };
@@ -234,9 +240,36 @@ fn paginate(found: Vec<(String, Found)>, query: &ListQuery<'_>) -> ListPage {
             size: if is_folder_marker { 0 } else { meta.len() },
             last_modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
             is_folder_marker,
+            stamp: stamp_of(&meta),
         });
     }
     page
+}
+
+/// The entry's metadata, following a symlink like `std::fs::metadata`; None once it is gone.
+fn metadata(entry: &DirEntry) -> Option<Metadata> {
+    match entry.metadata() {
+        Ok(m) if m.file_type().is_symlink() => std::fs::metadata(entry.path()).ok(),
+        Ok(m) => Some(m),
+        Err(_) => None,
+    }
+}
+
+fn stamp_of(meta: &Metadata) -> FileStamp {
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128);
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    FileStamp {
+        size: meta.len(),
+        mtime_ns,
+        inode,
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use futures_util::StreamExt;
 use s3s::dto::*;
 use s3s::{s3_error, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, S3};
 
+use crate::etag_cache::EtagCache;
 use crate::listing::{self, ListPage, ListQuery, FOLDER_MARKER};
 
 /// MD5 of zero bytes: the ETag S3 gives every empty object, folder markers included.
@@ -32,6 +33,7 @@ pub(crate) struct DevS3 {
     fs: s3s_fs::FileSystem,
     /// Canonical data folder, the same path s3s-fs resolves everything against.
     root: PathBuf,
+    etags: std::sync::Arc<EtagCache>,
 }
 
 impl std::fmt::Debug for DevS3 {
@@ -52,7 +54,11 @@ enum KeyPath {
 
 impl DevS3 {
     pub(crate) fn new(fs: s3s_fs::FileSystem, root: PathBuf) -> Self {
-        Self { fs, root }
+        Self {
+            fs,
+            root,
+            etags: std::sync::Arc::default(),
+        }
     }
 
     fn bucket_dir(&self, bucket: &str) -> PathBuf {
@@ -154,6 +160,7 @@ impl DevS3 {
     async fn delete_key(&self, req: S3Request<DeleteObjectInput>) -> S3Result<()> {
         let bucket = req.input.bucket.clone();
         let key = req.input.key.clone();
+        let _writing = self.etags.writing(&bucket, Some(&key));
         let bucket_dir = self.require_bucket(&bucket).await?;
         match self.key_path(&bucket, &key) {
             None => Ok(()),
@@ -202,7 +209,10 @@ impl DevS3 {
         let bucket_dir = self.require_bucket(bucket).await?;
         let bucket_name = bucket.to_owned();
         let root = self.root.clone();
+        let cache = self.etags.clone();
         let task = tokio::task::spawn_blocking(move || -> io::Result<Listed> {
+            // Before the files are looked at, so a write that lands meanwhile is noticed.
+            let since = cache.epoch();
             let query = ListQuery {
                 prefix: prefix.as_deref().unwrap_or(""),
                 delimiter: delimiter.as_deref().filter(|d| !d.is_empty()),
@@ -218,7 +228,12 @@ impl DevS3 {
                     if o.is_folder_marker || o.size == 0 {
                         return Some(EMPTY_ETAG.to_owned());
                     }
-                    stored_etag(&root, &bucket_name, &o.key)
+                    if let Some(etag) = cache.get(&bucket_name, &o.key, o.stamp) {
+                        return Some(etag);
+                    }
+                    let etag = stored_etag(&root, &bucket_name, &o.key)?;
+                    cache.insert(since, &bucket_name, &o.key, o.stamp, etag.clone());
+                    Some(etag)
                 })
                 .collect();
             Ok(Listed { page, etags })
@@ -363,6 +378,8 @@ impl S3 for DevS3 {
     }
 
     async fn delete_bucket(&self, req: S3Request<DeleteBucketInput>) -> S3Result<S3Response<DeleteBucketOutput>> {
+        let bucket = req.input.bucket.clone();
+        let _writing = self.etags.writing(&bucket, None);
         let dir = self.require_bucket(&req.input.bucket).await?;
         let has_keys = tokio::task::spawn_blocking(move || listing::has_keys(&dir))
             .await
@@ -459,6 +476,8 @@ impl S3 for DevS3 {
 
     async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
         let input = &req.input;
+        let (bucket, key) = (input.bucket.clone(), input.key.clone());
+        let _writing = self.etags.writing(&bucket, Some(&key));
         match self.writable_key_path(&input.bucket, &input.key)? {
             KeyPath::Folder(folder) => {
                 if input.content_length.is_some_and(|len| len > 0) {
@@ -539,6 +558,8 @@ impl S3 for DevS3 {
 
     async fn copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
         let input = &req.input;
+        let (bucket, key) = (input.bucket.clone(), input.key.clone());
+        let _writing = self.etags.writing(&bucket, Some(&key));
         let (src_bucket, src_key) = match &input.copy_source {
             CopySource::Bucket { bucket, key, .. } => (bucket.to_string(), key.to_string()),
             _ => return Err(s3_error!(NotImplemented, "Only bucket/key copy sources are supported")),
@@ -662,6 +683,8 @@ impl S3 for DevS3 {
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let _writing = self.etags.writing(&bucket, Some(&key));
         self.fs.complete_multipart_upload(req).await
     }
 

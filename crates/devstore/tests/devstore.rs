@@ -673,3 +673,105 @@ fn config_debug_hides_secrets() {
     assert_eq!(config.max_clock_skew, Duration::from_secs(900));
     assert_eq!(config.port, 0);
 }
+
+/// The listing remembers ETags; every way an object can change must still show its new ETag.
+#[tokio::test]
+async fn listed_etags_follow_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let c = client(&store);
+    c.create_bucket().bucket("etags").send().await.unwrap();
+    let etag_of = |key: &'static str| {
+        let c = c.clone();
+        async move {
+            let listed = c.list_objects_v2().bucket("etags").send().await.unwrap();
+            listed
+                .contents()
+                .iter()
+                .find(|o| o.key() == Some(key))
+                .and_then(|o| o.e_tag().map(str::to_owned))
+        }
+    };
+    // What the store recorded when the object was written (HEAD reads it from disk each time).
+    let recorded = |key: &'static str| {
+        let c = c.clone();
+        async move {
+            let head = c.head_object().bucket("etags").key(key).send().await.ok()?;
+            head.e_tag().map(str::to_owned)
+        }
+    };
+
+    put(&c, "etags", "a.txt", b"one").await;
+    assert_eq!(etag_of("a.txt").await, recorded("a.txt").await);
+    let first = etag_of("a.txt").await;
+    assert_eq!(etag_of("a.txt").await, first, "served again from memory");
+
+    // Same size, new content, written at once after the listing.
+    put(&c, "etags", "a.txt", b"two").await;
+    assert_ne!(etag_of("a.txt").await, first);
+    assert_eq!(etag_of("a.txt").await, recorded("a.txt").await);
+
+    // Copied over, and completed from parts.
+    put(&c, "etags", "b.txt", b"six").await;
+    c.copy_object()
+        .bucket("etags")
+        .key("a.txt")
+        .copy_source("etags/b.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(etag_of("a.txt").await, recorded("a.txt").await);
+    let up = c
+        .create_multipart_upload()
+        .bucket("etags")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap();
+    let part = c
+        .upload_part()
+        .bucket("etags")
+        .key("a.txt")
+        .upload_id(id)
+        .part_number(1)
+        .body(ByteStream::from_static(b"ten"))
+        .send()
+        .await
+        .unwrap();
+    let done = aws_sdk_s3::types::CompletedMultipartUpload::builder()
+        .parts(
+            aws_sdk_s3::types::CompletedPart::builder()
+                .part_number(1)
+                .e_tag(part.e_tag().unwrap())
+                .build(),
+        )
+        .build();
+    let completed = c
+        .complete_multipart_upload()
+        .bucket("etags")
+        .key("a.txt")
+        .upload_id(id)
+        .multipart_upload(done)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(etag_of("a.txt").await.as_deref(), completed.e_tag());
+
+    // Deleted and written again under the same name.
+    c.delete_object().bucket("etags").key("a.txt").send().await.unwrap();
+    assert_eq!(etag_of("a.txt").await, None);
+    put(&c, "etags", "a.txt", b"new").await;
+    assert_eq!(etag_of("a.txt").await, recorded("a.txt").await);
+
+    // A data file replaced on disk behind the store's back is listed as it is now (its ETag is
+    // whatever the store recorded, as HEAD says).
+    let path = dir.path().join("data").join("etags").join("a.txt");
+    std::fs::write(path.with_extension("tmp"), b"newer").unwrap();
+    std::fs::rename(path.with_extension("tmp"), &path).unwrap();
+    let listed = c.list_objects_v2().bucket("etags").send().await.unwrap();
+    let a = listed.contents().iter().find(|o| o.key() == Some("a.txt")).unwrap();
+    assert_eq!(a.size(), Some(5));
+    assert_eq!(a.e_tag().map(str::to_owned), recorded("a.txt").await);
+    store.shutdown().await;
+}

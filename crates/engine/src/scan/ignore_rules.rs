@@ -64,6 +64,12 @@ impl IgnoreRules {
         let path = Path::new("/").join(rel);
         self.matcher.matched_path_or_any_parents(&path, is_dir).is_ignore()
     }
+
+    /// Whether `rel` itself is ignored, for a walk that never enters an ignored folder (so its
+    /// parents are known not to be).
+    pub fn is_ignored_here(&self, rel: &str, is_dir: bool) -> bool {
+        self.matcher.matched(Path::new("/").join(rel), is_dir).is_ignore()
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +111,24 @@ mod tests {
         assert!(r.is_ignored("x/debug.log", false));
         assert!(!r.is_ignored("keep.log", false));
         assert!(!r.is_ignored("build.txt", false));
+    }
+
+    #[test]
+    fn matching_one_entry_agrees_with_matching_its_parents_too_where_the_parents_are_kept() {
+        let r = IgnoreRules::new(&["build/".into(), "*.log".into(), "!keep.log".into(), "/top.txt".into()]).unwrap();
+        for (p, is_dir) in [
+            ("build", true),
+            ("src/build", true),
+            ("a.log", false),
+            ("x/keep.log", false),
+            ("top.txt", false),
+            ("x/top.txt", false),
+            ("x/.DS_Store", false),
+            ("notes/a.txt", false),
+            ("notes", true),
+        ] {
+            assert_eq!(r.is_ignored_here(p, is_dir), r.is_ignored(p, is_dir), "{p}");
+        }
     }
 
     #[test]

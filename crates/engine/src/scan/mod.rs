@@ -7,5 +7,6 @@ mod walk;
 
 pub use ignore_rules::{IgnoreRules, DEFAULT_IGNORES};
 pub use walk::{
-    identity_of, scan, ContentHash, Identity, ScanIssue, ScanIssueKind, ScanOptions, ScanReport, ScannedEntry,
+    hash_changed, identity_of, scan, walk, ContentHash, Identity, ScanIssue, ScanIssueKind, ScanOptions, ScanReport,
+    ScannedEntry, Walk, WalkedEntry,
 };

@@ -3,6 +3,7 @@
 
 pub mod bases;
 pub mod connections;
+pub mod idle_marks;
 pub mod pairs;
 pub mod queue;
 pub mod settings;

@@ -8,6 +8,8 @@
 //!   I/O: the executor applies actions, the state DB stores bases, the scanner and the lister
 //!   build the views.
 //! - [`conflict_name`]: `name (conflict from HOST YYYY-MM-DD HHMM).ext`.
+//! - [`idle_mark`]: what an idle pass saw, so an unchanged pair is recognised without loading
+//!   its bases.
 //!
 //! The executor's side of the contract, in short (each [`Action`] documents its own):
 //! - Every action carries what the planner saw; the executor checks it right before acting
@@ -23,6 +25,7 @@
 pub mod conflict_name;
 pub mod conflicts;
 pub mod executor;
+pub mod idle_mark;
 pub mod manager;
 pub mod model;
 pub mod pair_files;

@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::executor::{execute, Effect, ExecContext, Outcome, PendingCommit};
+use super::idle_mark::IdleMark;
 use super::model::{BaseState, ContentHash, MassDeleteGuard, PairSettings, RelPath};
 use super::plan::{plan, Action, MassDeleteGuardTripped};
 use super::views::{
@@ -18,8 +19,8 @@ use super::views::{
 use super::watcher::{LocalWatcher, WatchEvent};
 use crate::error::{Error, Result};
 use crate::remote::{Remote, UploadOptions};
-use crate::scan::{scan, Identity, IgnoreRules, ScanOptions};
-use crate::state::{bases, pairs::SyncPair, StateDb};
+use crate::scan::{hash_changed, Identity, IgnoreRules, ScanOptions};
+use crate::state::{bases, idle_marks, pairs::SyncPair, StateDb};
 
 /// How a pair syncs beyond what is stored with it.
 #[derive(Debug, Clone)]
@@ -104,6 +105,9 @@ pub struct PassReport {
     pub guard: Option<MassDeleteGuardTripped>,
     /// Files read to hash them during the scan.
     pub hashed_files: usize,
+    /// Both sides and the settings were exactly as the last idle pass saw them, so the pass
+    /// stopped before loading bases or planning.
+    pub unchanged: bool,
 }
 
 impl PassReport {
@@ -176,6 +180,9 @@ pub struct PairSync {
     scan_cache: HashMap<String, (Identity, ContentHash)>,
     remote_hashes: HashMap<(String, String), ContentHash>,
     reported: HashSet<String>,
+    /// The watcher reported paths whose cached hashes were dropped: the next pass must read
+    /// them even if the walk looks exactly like the last idle one.
+    rehash_pending: bool,
     events: Option<mpsc::UnboundedSender<SyncEvent>>,
     cleaned_up: bool,
 }
@@ -205,6 +212,7 @@ impl PairSync {
             scan_cache: HashMap::new(),
             remote_hashes: HashMap::new(),
             reported: HashSet::new(),
+            rehash_pending: false,
             events: None,
             cleaned_up: false,
         })
@@ -236,7 +244,8 @@ impl PairSync {
         }
     }
 
-    /// One pass: scan, list, plan, execute, commit.
+    /// One pass: walk and list (at once), stop there if nothing changed since the last idle
+    /// pass, else hash what changed, plan, execute, commit.
     pub async fn pass(&mut self, full_hash: bool) -> Result<(PassReport, bool)> {
         let mut report = PassReport::default();
         let pair_id = self.pair.id.clone();
@@ -244,16 +253,61 @@ impl PairSync {
         if !self.cleaned_up {
             self.abort_unfinished_uploads().await?;
         }
+
+        // Independent, and together most of an unchanged pair's pass: the walk is disk-bound on a
+        // blocking thread, the listing waits on the store.
+        let walking = {
+            let root = self.ctx.root.clone();
+            let rules = self.ctx.rules.clone();
+            async move {
+                tokio::task::spawn_blocking(move || crate::scan::walk(&root, &rules))
+                    .await
+                    .map_err(|e| Error::Io {
+                        context: "scan the folder".into(),
+                        source: std::io::Error::other(e),
+                    })?
+            }
+        };
+        let listing = self.ctx.remote.list_prefix_objects(&self.ctx.bucket, &self.ctx.prefix);
+        // The first error wins and stops the other: a missing folder fails at once, without
+        // waiting out an unreachable store's retries.
+        let (walked, listed) = tokio::try_join!(walking, listing)?;
+        let looked_at = started.elapsed();
+        // Passes never overlap, so any temp file seen now is a leftover of a killed download.
+        for temp in &walked.stale_temp_files {
+            let path = self.ctx.root.join(temp);
+            if let Err(e) = tokio::fs::remove_file(&path).await {
+                tracing::warn!(path = %path.display(), "could not remove a leftover temp file: {e}");
+            }
+        }
+        let mark = IdleMark::of(&walked, &listed, &self.pair);
+        if !full_hash
+            && !self.rehash_pending
+            && walked.stale_temp_files.is_empty()
+            && idle_marks::load(self.db.pool(), &pair_id).await? == Some(mark)
+        {
+            tracing::debug!(
+                paths = walked.entries.len(),
+                objects = listed.len(),
+                look_ms = looked_at.as_millis() as u64,
+                "sync pass: nothing changed since the last idle pass"
+            );
+            report.unchanged = true;
+            return Ok((report, false));
+        }
+        let clean_walk = walked.issues.is_empty() && walked.stale_temp_files.is_empty();
+
         let bases = bases::load_all(self.db.pool(), &pair_id).await?;
         scan_cache_from_bases(&bases, &mut self.scan_cache);
-
+        let loaded_at = started.elapsed();
         let scanned = {
             let root = self.ctx.root.clone();
             let rules = self.ctx.rules.clone();
             let previous = std::mem::take(&mut self.scan_cache);
             let (scanned, previous) = tokio::task::spawn_blocking(move || {
-                let r = scan(
+                let r = hash_changed(
                     &root,
+                    walked,
                     ScanOptions {
                         rules: &rules,
                         previous: &previous,
@@ -268,16 +322,10 @@ impl PairSync {
                 source: std::io::Error::other(e),
             })?;
             self.scan_cache = previous;
-            scanned?
+            scanned
         };
+        self.rehash_pending = false;
         report.hashed_files = scanned.hashed_files;
-        // Passes never overlap, so any temp file seen now is a leftover of a killed download.
-        for temp in &scanned.stale_temp_files {
-            let path = self.ctx.root.join(temp);
-            if let Err(e) = tokio::fs::remove_file(&path).await {
-                tracing::warn!(path = %path.display(), "could not remove a leftover temp file: {e}");
-            }
-        }
         // Only what exists now stays cached, so the cache never outgrows the tree.
         self.scan_cache = scanned
             .entries
@@ -291,17 +339,13 @@ impl PairSync {
         report.unstable = local.unstable.len();
         let scanned_at = started.elapsed();
 
-        let listed = self
-            .ctx
-            .remote
-            .list_prefix_objects(&self.ctx.bucket, &self.ctx.prefix)
-            .await?;
         let mut remote = remote_snapshot(&self.ctx.prefix, &listed, &self.ctx.rules, &self.remote_hashes);
         let wanted = keys_needing_hash(&self.ctx.prefix, &local, &remote, &bases);
         if !wanted.is_empty() {
             self.fetch_hashes(wanted).await?;
             remote = remote_snapshot(&self.ctx.prefix, &listed, &self.ctx.rules, &self.remote_hashes);
         }
+        let quiet = clean_walk && local.warnings.is_empty() && remote.warnings.is_empty();
         for w in local.warnings.iter().chain(&remote.warnings) {
             if self.reported.insert(format!("w:{}:{}", w.path, w.reason)) {
                 tracing::warn!(path = %w.path.escape_debug(), side = ?w.side, "left out of sync: {}", w.reason);
@@ -321,6 +365,9 @@ impl PairSync {
         let planned = plan(&settings, &views);
         let planned_work = !planned.is_idle() && planned.actions.iter().any(|a| !matches!(a, Action::Skip { .. }));
         report.guard = planned.guard.clone();
+        // Nothing to do, nothing to warn about, nothing half-written: the next pass that sees
+        // the same may stop early. Anything less keeps every pass a full one.
+        let idle = quiet && planned.actions.is_empty() && planned.guard.is_none() && report.unstable == 0;
 
         let mut actions = Vec::with_capacity(planned.actions.len());
         for action in planned.actions {
@@ -339,13 +386,18 @@ impl PairSync {
             self.emit(SyncEvent::Syncing);
             self.run_actions(actions, &mut report).await?;
         }
+        if idle {
+            idle_marks::save(self.db.pool(), &pair_id, &mark).await?;
+        }
         // Where a pass spends its time, for profiling large trees (PAIL_LOG=pail_engine=debug).
         tracing::debug!(
             paths = views.len(),
             actions = action_count,
             hashed = report.hashed_files,
-            scan_ms = scanned_at.as_millis() as u64,
-            list_ms = (listed_at - scanned_at).as_millis() as u64,
+            look_ms = looked_at.as_millis() as u64,
+            load_ms = (loaded_at - looked_at).as_millis() as u64,
+            hash_ms = (scanned_at - loaded_at).as_millis() as u64,
+            head_ms = (listed_at - scanned_at).as_millis() as u64,
             plan_ms = (planned_at - listed_at).as_millis() as u64,
             execute_ms = (started.elapsed() - planned_at).as_millis() as u64,
             "sync pass"
@@ -571,6 +623,7 @@ impl PairSync {
                     Some(WatchEvent::Changed(paths)) => {
                         // The watcher saw them: hash again even if size and stamps kept still. A
                         // folder stands for everything under it.
+                        self.rehash_pending = true;
                         self.scan_cache.retain(|cached, _| {
                             !paths.iter().any(|p| {
                                 cached == p || (cached.starts_with(p.as_str()) && cached.as_bytes().get(p.len()) == Some(&b'/'))
@@ -657,6 +710,7 @@ fn merge_reports(total: &mut PassReport, pass: PassReport) {
     total.changed += pass.changed;
     total.unstable = pass.unstable;
     total.hashed_files += pass.hashed_files;
+    total.unchanged = pass.unchanged;
     // Only the last pass's failures matter: earlier ones were retried.
     total.failed = pass.failed;
     total.warnings.extend(pass.warnings);

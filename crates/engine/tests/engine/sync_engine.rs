@@ -269,3 +269,77 @@ async fn continuous_mode_follows_both_sides_and_pauses() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn an_unchanged_pair_stops_early_and_every_kind_of_change_still_syncs() {
+    let s = setup("idle").await;
+    std::fs::write(s.root.join("a.txt"), b"one").unwrap();
+    std::fs::create_dir_all(s.root.join("b")).unwrap();
+    std::fs::write(s.root.join("b/c.txt"), b"two").unwrap();
+    let first = s.engine().run_once().await.unwrap();
+    assert_eq!(first.total.uploaded, 2);
+    assert!(
+        !first.total.unchanged,
+        "the confirming pass after uploads plans in full"
+    );
+
+    // A new engine is a new process: it recognises the pair without loading a base.
+    let mut e = s.engine();
+    let (r, work) = e.pass(false).await.unwrap();
+    assert!(r.unchanged && !work, "{r:?}");
+
+    // An edit that keeps size and mtime moves the change time, so the walk differs.
+    let a = s.root.join("a.txt");
+    let mtime = filetime::FileTime::from_last_modification_time(&std::fs::metadata(&a).unwrap());
+    std::fs::write(&a, b"uno").unwrap();
+    filetime::set_file_mtime(&a, mtime).unwrap();
+    let (r, _) = e.pass(false).await.unwrap();
+    assert!(!r.unchanged);
+    assert_eq!(r.uploaded, 1);
+    assert_eq!(s.get("p/a.txt").await.unwrap(), b"uno");
+    // The pass after work plans in full (and leaves the mark), the one after that stops early.
+    assert!(!e.pass(false).await.unwrap().0.unchanged);
+    assert!(e.pass(false).await.unwrap().0.unchanged);
+
+    // Another writer replaces an object with one of the same size: the listing differs.
+    s.put("p/b/c.txt", b"TWO").await;
+    let (r, _) = e.pass(false).await.unwrap();
+    assert!(!r.unchanged);
+    assert_eq!(r.downloaded, 1);
+    assert_eq!(std::fs::read(s.root.join("b/c.txt")).unwrap(), b"TWO");
+    assert!(!e.pass(false).await.unwrap().0.unchanged);
+    assert!(e.pass(false).await.unwrap().0.unchanged);
+
+    // Any write to the bases clears the mark, whoever writes.
+    sqlx::query("DELETE FROM sync_base WHERE pair_id = ? AND path = 'a.txt'")
+        .bind(&s.pair.id)
+        .execute(s.db.pool())
+        .await
+        .unwrap();
+    let (r, _) = e.pass(false).await.unwrap();
+    assert!(!r.unchanged, "a pass after a base was forgotten must plan");
+    assert!(!e.pass(false).await.unwrap().0.unchanged);
+    assert!(e.pass(false).await.unwrap().0.unchanged);
+
+    // A full hash pass always reads every file.
+    let (r, _) = e.pass(true).await.unwrap();
+    assert!(!r.unchanged);
+    assert_eq!(r.hashed_files, 2);
+
+    // Changing the pair's settings clears the mark too.
+    pairs::set_ignore_patterns(s.db.pool(), &s.pair.id, &["*.log".to_owned()])
+        .await
+        .unwrap();
+    assert!(!s.engine().pass(false).await.unwrap().0.unchanged);
+
+    // A key that cannot be a local path is reported by every new process: never stop early.
+    s.put("p/bad//name.txt", b"x").await;
+    for _ in 0..2 {
+        let (r, _) = s.engine().pass(false).await.unwrap();
+        assert!(!r.unchanged);
+        assert_eq!(r.warnings.len(), 1, "{r:?}");
+    }
+    // Nothing was lost on the way.
+    assert_eq!(std::fs::read(&a).unwrap(), b"uno");
+    assert_eq!(s.get("p/b/c.txt").await.unwrap(), b"TWO");
+}
