@@ -7,6 +7,7 @@ use std::sync::Arc;
 use pail_engine::remote::{PutControl, PutSpec, Remote, UploadOptions};
 use pail_engine::state::{transfers, StateDb};
 use pail_engine::sync::RelPath;
+use pail_engine::transfers::Lander;
 use pail_engine::Error;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -239,6 +240,7 @@ async fn journaled_upload(
                         resume: resume.as_ref(),
                         cancel: Some(&journal.cancel),
                         pause: None,
+                        progress: None,
                     },
                 )
                 .await
@@ -298,12 +300,41 @@ async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, recursive
         }
         jobs.push((dest, key.to_owned()));
     }
+    // Every destination folder is made once, up front, instead of once per file.
+    let dirs: std::collections::BTreeSet<PathBuf> = jobs
+        .iter()
+        .filter_map(|(path, _)| path.parent().map(Path::to_path_buf))
+        .collect();
+    for dir in &dirs {
+        tokio::fs::create_dir_all(dir).await.map_err(|source| Error::Io {
+            context: format!("create {}", dir.display()),
+            source,
+        })?;
+    }
     let sizes = Arc::new(sizes);
+    // Each file is verified in a temp file beside its destination; the lander flushes finished
+    // files to disk in batches and only then renames them into place.
+    let lander = Arc::new(Lander::new());
+    let landing = lander.clone();
     let moved = run_parallel(jobs, remote, bucket, move |remote, bucket, (path, key)| {
         let size = sizes.get(&key).copied();
-        async move { remote.download_file_sized(&bucket, &key, &path, size).await }
+        let lander = landing.clone();
+        async move {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let pending = remote.download_pending(&bucket, &key, dir, size).await?;
+            let bytes = pending.bytes;
+            lander.land(pending, path).await?;
+            Ok(bytes)
+        }
     })
-    .await?;
+    .await;
+    let landed = match Arc::try_unwrap(lander) {
+        Ok(lander) => lander.finish().await,
+        // Unreachable: every task (and its handle on the lander) has ended by now.
+        Err(_) => Err(Error::InvalidInput("downloads were still running".into())),
+    };
+    let moved = moved?;
+    landed?;
     Ok(Copied {
         skipped: copied.skipped,
         ..moved

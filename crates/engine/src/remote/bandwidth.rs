@@ -215,6 +215,70 @@ impl Body for Paced {
     }
 }
 
+/// Wraps a streamed request body so `progress` counts its bytes as they are sent (a PUT's
+/// progress then moves with the upload instead of jumping at the end). Each attempt the SDK
+/// makes rebuilds the body, and the count starts again from zero when it is first read. A body
+/// that cannot be rebuilt is returned as it is, uncounted: wrapping it would cost the SDK its
+/// retries.
+pub(crate) fn counted(
+    body: aws_sdk_s3::primitives::ByteStream,
+    progress: Arc<AtomicU64>,
+) -> aws_sdk_s3::primitives::ByteStream {
+    let base = body.into_inner();
+    if base.try_clone().is_none() {
+        return aws_sdk_s3::primitives::ByteStream::new(base);
+    }
+    // Still a streamed body (not in memory), so the SDK frames and checksums it as before.
+    aws_sdk_s3::primitives::ByteStream::new(SdkBody::retryable(move || match base.try_clone() {
+        Some(fresh) => SdkBody::from_body_1_x(Counted {
+            inner: fresh,
+            progress: progress.clone(),
+            started: false,
+        }),
+        None => SdkBody::taken(),
+    }))
+}
+
+pin_project_lite::pin_project! {
+    /// A body that adds the length of each data frame to a counter as it goes out.
+    struct Counted {
+        #[pin]
+        inner: SdkBody,
+        progress: Arc<AtomicU64>,
+        // The count starts again from zero when a (re)built body is first read: a retry resends
+        // everything. (The SDK also builds a spare copy for retries that may never be read.)
+        started: bool,
+    }
+}
+
+impl Body for Counted {
+    type Data = Bytes;
+    type Error = aws_smithy_types::body::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = self.project();
+        if !*this.started {
+            *this.started = true;
+            this.progress.store(0, Ordering::Relaxed);
+        }
+        let polled = this.inner.poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                this.progress.fetch_add(data.len() as u64, Ordering::Relaxed);
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +300,32 @@ mod tests {
         assert!(pacer.reserve(100).is_some());
         pacer.set_rate(0);
         assert_eq!(pacer.reserve(1_000_000), None, "lifting the limit releases at once");
+    }
+
+    #[tokio::test]
+    async fn a_counted_body_counts_what_is_sent_and_starts_again_on_a_retry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        std::fs::write(&path, vec![7u8; 300_000]).unwrap();
+        let progress = Arc::new(AtomicU64::new(0));
+        let body = aws_sdk_s3::primitives::ByteStream::from_path(&path).await.unwrap();
+        let body = counted(body, progress.clone()).into_inner();
+        assert_eq!(
+            body.content_length(),
+            Some(300_000),
+            "the length still goes in the request"
+        );
+        assert!(
+            body.bytes().is_none(),
+            "still streamed, so the SDK frames and checksums it as before"
+        );
+        let retry = body.try_clone().expect("a retry can rebuild the body");
+        let sent = aws_sdk_s3::primitives::ByteStream::new(body).collect().await.unwrap();
+        assert_eq!(sent.into_bytes().len(), 300_000);
+        assert_eq!(progress.load(Ordering::Relaxed), 300_000);
+        // The rebuilt body (a retry) counted from zero again.
+        let again = aws_sdk_s3::primitives::ByteStream::new(retry).collect().await.unwrap();
+        assert_eq!(again.into_bytes().len(), 300_000);
+        assert_eq!(progress.load(Ordering::Relaxed), 300_000);
     }
 }

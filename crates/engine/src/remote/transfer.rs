@@ -136,6 +136,9 @@ pub struct PutControl<'a> {
     /// Pauses the upload: it stops with [`Error::Cancelled`] but its parts are kept (not
     /// aborted), so a later attempt can resume from the journal.
     pub pause: Option<&'a CancellationToken>,
+    /// Counts the bytes of a single-PUT upload as they are sent (multipart uploads count their
+    /// parts through the journal instead).
+    pub progress: Option<&'a std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl std::fmt::Debug for PutControl<'_> {
@@ -145,6 +148,7 @@ impl std::fmt::Debug for PutControl<'_> {
             .field("resume", &self.resume.map(|r| &r.upload_id))
             .field("cancel", &self.cancel.map(|c| c.is_cancelled()))
             .field("pause", &self.pause.map(|c| c.is_cancelled()))
+            .field("progress", &self.progress.is_some())
             .finish()
     }
 }
@@ -228,15 +232,26 @@ impl Remote {
                 .upload_multipart(local, bucket, key, size, spec, options, control)
                 .await;
         }
-        self.upload_single(local, bucket, key, spec).await
+        self.upload_single(local, bucket, key, spec, control.progress).await
     }
 
-    async fn upload_single(&self, local: &Path, bucket: &str, key: &str, spec: &PutSpec) -> Result<Written> {
+    async fn upload_single(
+        &self,
+        local: &Path,
+        bucket: &str,
+        key: &str,
+        spec: &PutSpec,
+        progress: Option<&std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    ) -> Result<Written> {
         let body = ByteStream::from_path(local).await.map_err(|e| Error::Io {
             context: format!("read {}", local.display()),
             source: std::io::Error::other(e),
         })?;
         let len = body.size_hint().0;
+        let body = match progress {
+            Some(p) => super::bandwidth::counted(body, p.clone()),
+            None => body,
+        };
         self.put_body(bucket, key, body, len, Some(ChecksumAlgorithm::Crc32), spec)
             .await
     }
@@ -574,8 +589,8 @@ impl Remote {
         }
     }
 
-    /// Downloads `bucket/key` to `dest` through a temp file in the same folder, renamed into
-    /// place once every byte arrived and the checksum (where the store keeps one) matched.
+    /// Downloads `bucket/key` to `dest` through a temp file in the same folder, made durable and
+    /// renamed into place once every byte arrived and was verified.
     pub async fn download_file(&self, bucket: &str, key: &str, dest: &Path) -> Result<u64> {
         self.download_file_sized(bucket, key, dest, None).await
     }
@@ -588,23 +603,33 @@ impl Remote {
             context: format!("create the folder {}", dir.display()),
             source,
         })?;
-        let temp = match size {
-            Some(n) if n >= RANGED_DOWNLOAD_THRESHOLD => self.download_ranged_to_temp(bucket, key, dir).await?,
-            _ => self.download_to_temp(bucket, key, None, dir).await?,
-        };
-        if let Err(source) = tokio::fs::rename(&temp.path, dest).await {
-            let _ = tokio::fs::remove_file(&temp.path).await;
-            return Err(Error::Io {
-                context: format!("move the downloaded file into place at {}", dest.display()),
-                source,
-            });
+        self.download_pending(bucket, key, dir, size)
+            .await?
+            .land(dest.to_path_buf())
+            .await
+    }
+
+    /// Downloads `bucket/key` into a new temp file in `dir` (which must exist) and verifies it,
+    /// without flushing it to disk yet: many files are then made durable together (see
+    /// [`crate::transfers::Lander`]) before they take their names, instead of one flush each. An
+    /// object of at least [`RANGED_DOWNLOAD_THRESHOLD`] (by `size`, from a listing) comes down in
+    /// byte ranges fetched in parallel. On error nothing is left behind.
+    pub async fn download_pending(
+        &self,
+        bucket: &str,
+        key: &str,
+        dir: &Path,
+        size: Option<u64>,
+    ) -> Result<PendingFile> {
+        match size {
+            Some(n) if n >= RANGED_DOWNLOAD_THRESHOLD => self.download_ranged(bucket, key, dir).await,
+            _ => Ok(self.fetch_verified(bucket, key, None, dir).await?.pending),
         }
-        Ok(temp.bytes)
     }
 
     /// Downloads `bucket/key` into a new temp file in `dir` (which must exist), hashing it on the
-    /// way; with `if_match`, only if the object still has that ETag. The caller renames the temp
-    /// file into place or removes it; on error nothing is left behind.
+    /// way and flushing it to disk; with `if_match`, only if the object still has that ETag. The
+    /// caller renames the temp file into place or removes it; on error nothing is left behind.
     pub async fn download_to_temp(
         &self,
         bucket: &str,
@@ -612,6 +637,21 @@ impl Remote {
         if_match: Option<&str>,
         dir: &Path,
     ) -> Result<DownloadedTemp> {
+        let fetched = self.fetch_verified(bucket, key, if_match, dir).await?;
+        let (path, bytes) = fetched.pending.sync().await?;
+        Ok(DownloadedTemp {
+            path,
+            bytes,
+            hash: fetched.hash,
+            etag: fetched.etag,
+            version_id: fetched.version_id,
+        })
+    }
+
+    /// One checksum-validated GET into a new temp file, verified against the length, Pail's hash
+    /// and (when nothing stronger covers the bytes) the MD5 = ETag of the object; not flushed.
+    async fn fetch_verified(&self, bucket: &str, key: &str, if_match: Option<&str>, dir: &Path) -> Result<Fetched> {
+        use md5::Digest;
         let resp = self
             .client
             .get_object()
@@ -622,7 +662,7 @@ impl Remote {
             .send()
             .await
             .map_err(|e| classify(e, Operation::GetObject, self.endpoint_label(), Some(bucket)))?;
-        let temp = dir.join(format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4().simple()));
+        let temp = dir.join(temp_name());
         let etag = bare_etag(resp.e_tag());
         let version_id = resp.version_id().map(str::to_owned);
         let metadata_hash = resp
@@ -631,40 +671,254 @@ impl Remote {
             .and_then(|h| parse_hash(h));
         let expected = resp.content_length.filter(|n| *n >= 0).map(|n| n as u64);
         let md5_check = needs_md5_check(&resp, metadata_hash.is_some(), &etag);
-        let (written, hash, md5) = match write_body(resp.body, &temp, md5_check).await {
-            Ok(done) => done,
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&temp).await;
-                return Err(e);
+        let check = Expected {
+            key,
+            length: expected,
+            hash: metadata_hash,
+            etag: md5_check.then_some(etag.as_str()),
+        };
+        let (file, written, hash) = if expected.is_some_and(|n| n <= IN_MEMORY_BODY) {
+            // A small body is read whole (the SDK validates its checksum as the last byte comes
+            // in), checked, and written by one blocking call: no file appears for bad data, and
+            // there is one thread hop per file instead of one per step.
+            let data = resp.body.collect().await.map_err(receive_error)?.into_bytes();
+            let hash = ContentHash(*blake3::hash(&data).as_bytes());
+            let md5 = md5_check.then(|| hex::encode(md5::Md5::digest(&data)));
+            if let Some(detail) = check.mismatch(data.len() as u64, &hash, md5.as_deref()) {
+                return Err(self.get_error(bucket, detail));
             }
+            let written = data.len() as u64;
+            let file = write_new_file(temp.clone(), data).await?;
+            (file, written, hash)
+        } else {
+            let (file, written, hash, md5) = write_body(resp.body, &temp, md5_check).await?;
+            if let Some(detail) = check.mismatch(written, &hash, md5.as_deref()) {
+                drop(file);
+                let _ = tokio::fs::remove_file(&temp).await;
+                return Err(self.get_error(bucket, detail));
+            }
+            (file, written, hash)
         };
-        let mismatch = match (expected, metadata_hash) {
-            (Some(n), _) if n != written => Some(format!("download of {key} ended after {written} of {n} bytes")),
-            // The hash Pail recorded at upload is a second, end-to-end check of the bytes.
-            (_, Some(h)) if h != hash => Some(format!("the content of {key} does not match the hash recorded with it")),
-            _ if md5.as_ref().is_some_and(|m| !m.eq_ignore_ascii_case(&etag)) => Some(format!(
-                "the content of {key} does not match its ETag (the MD5 of a single-part object)"
-            )),
-            _ => None,
-        };
-        if let Some(detail) = mismatch {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return Err(Error::Remote {
-                code: crate::error::ErrorCode::Server,
-                operation: Operation::GetObject,
-                endpoint: self.endpoint_label().to_owned(),
-                bucket: Some(bucket.to_owned()),
-                detail,
-            });
-        }
-        Ok(DownloadedTemp {
-            path: temp,
-            bytes: written,
+        Ok(Fetched {
+            pending: PendingFile {
+                path: temp,
+                bytes: written,
+                file,
+            },
             hash,
             etag,
             version_id,
         })
     }
+
+    fn get_error(&self, bucket: &str, detail: String) -> Error {
+        Error::Remote {
+            code: crate::error::ErrorCode::Server,
+            operation: Operation::GetObject,
+            endpoint: self.endpoint_label().to_owned(),
+            bucket: Some(bucket.to_owned()),
+            detail,
+        }
+    }
+}
+
+/// Bodies up to this size are read into memory before they are written (at most one per file in
+/// flight, so memory stays bounded by the parallelism).
+const IN_MEMORY_BODY: u64 = 512 * 1024;
+
+/// What a GET must deliver.
+struct Expected<'a> {
+    key: &'a str,
+    /// Content-Length.
+    length: Option<u64>,
+    /// The hash Pail recorded at upload.
+    hash: Option<ContentHash>,
+    /// The ETag to compare the MD5 with, when it must be checked.
+    etag: Option<&'a str>,
+}
+
+impl Expected<'_> {
+    /// Why the bytes received are not the object's, if they are not.
+    fn mismatch(&self, written: u64, hash: &ContentHash, md5: Option<&str>) -> Option<String> {
+        let key = self.key;
+        match (self.length, self.hash) {
+            (Some(n), _) if n != written => Some(format!("download of {key} ended after {written} of {n} bytes")),
+            // The hash Pail recorded at upload is a second, end-to-end check of the bytes.
+            (_, Some(h)) if h != *hash => {
+                Some(format!("the content of {key} does not match the hash recorded with it"))
+            }
+            _ if self
+                .etag
+                .zip(md5)
+                .is_some_and(|(etag, m)| !m.eq_ignore_ascii_case(etag)) =>
+            {
+                Some(format!(
+                    "the content of {key} does not match its ETag (the MD5 of a single-part object)"
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A verified GET waiting in its temp file, with what it said about the object.
+struct Fetched {
+    pending: PendingFile,
+    hash: ContentHash,
+    etag: String,
+    version_id: Option<String>,
+}
+
+fn temp_name() -> String {
+    format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4().simple())
+}
+
+fn receive_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::Io {
+        context: "receive the file".into(),
+        source: std::io::Error::other(e),
+    }
+}
+
+/// Creates `path` (which must not exist) holding `data`, off the async executor.
+async fn write_new_file(path: std::path::PathBuf, data: bytes::Bytes) -> Result<std::fs::File> {
+    let shown = path.display().to_string();
+    let written = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+        if let Err(e) = file.write_all(&data) {
+            drop(file);
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        Ok(file)
+    })
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()))
+    .and_then(|r| r);
+    written.map_err(|source| Error::Io {
+        context: format!("write {shown}"),
+        source,
+    })
+}
+
+/// A downloaded and verified file waiting in a temp file (named with [`TEMP_PREFIX`]) beside its
+/// destination, not yet flushed to disk. [`PendingFile::land`] or a
+/// [`Lander`](crate::transfers::Lander) makes it durable and gives it its name; dropping it leaves
+/// the temp file (a crash does the same), [`PendingFile::discard`] removes it.
+#[derive(Debug)]
+pub struct PendingFile {
+    /// The temp file.
+    pub path: std::path::PathBuf,
+    /// Its length.
+    pub bytes: u64,
+    file: std::fs::File,
+}
+
+impl PendingFile {
+    /// A pending file made by a test.
+    #[cfg(test)]
+    pub(crate) fn for_test(path: std::path::PathBuf, file: std::fs::File, bytes: u64) -> Self {
+        Self { path, bytes, file }
+    }
+
+    /// Flushes the file to disk, then renames it to `dest` (replacing a file there); returns its
+    /// length. On failure the temp file is removed.
+    pub async fn land(self, dest: std::path::PathBuf) -> Result<u64> {
+        let mut done = tokio::task::spawn_blocking(move || land_batch(vec![(self, dest)]))
+            .await
+            .map_err(|e| Error::Io {
+                context: "move a download into place".into(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        done.pop().unwrap_or_else(|| {
+            Err(Error::Io {
+                context: "move a download into place".into(),
+                source: std::io::Error::other("nothing was landed"),
+            })
+        })
+    }
+
+    /// Flushes the file to disk and closes it, keeping its temp name; on failure it is removed.
+    async fn sync(self) -> Result<(std::path::PathBuf, u64)> {
+        let PendingFile { path, bytes, file } = self;
+        let shown = path.display().to_string();
+        let synced = tokio::task::spawn_blocking(move || file.sync_all())
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|r| r);
+        if let Err(source) = synced {
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(Error::Io {
+                context: format!("flush {shown}"),
+                source,
+            });
+        }
+        Ok((path, bytes))
+    }
+
+    /// Removes the temp file.
+    pub async fn discard(self) {
+        let PendingFile { path, file, .. } = self;
+        drop(file);
+        let _ = tokio::fs::remove_file(&path).await;
+    }
+}
+
+/// Flushes every pending file to disk, then renames each to its destination (replacing a file
+/// there); blocking. The flushes run on a few threads at once, so their waits for the disk
+/// overlap (and, on journaling file systems, share commits). A file that fails is removed and
+/// reported in its place; the others still land.
+pub fn land_batch(batch: Vec<(PendingFile, std::path::PathBuf)>) -> Vec<Result<u64>> {
+    /// Flushing threads per batch: enough to keep a disk's queue busy.
+    const FLUSHERS: usize = 8;
+    let flushed: Vec<std::io::Result<()>> = if batch.len() <= 1 {
+        batch.iter().map(|(p, _)| p.file.sync_data()).collect()
+    } else {
+        let per_thread = batch.len().div_ceil(FLUSHERS);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .chunks(per_thread)
+                .map(|group| scope.spawn(move || group.iter().map(|(p, _)| p.file.sync_data()).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .zip(batch.chunks(per_thread))
+                .flat_map(|(h, group)| {
+                    h.join().unwrap_or_else(|_| {
+                        group
+                            .iter()
+                            .map(|_| Err(std::io::Error::other("flush failed")))
+                            .collect()
+                    })
+                })
+                .collect()
+        })
+    };
+    batch
+        .into_iter()
+        .zip(flushed)
+        .map(|((pending, dest), flushed)| {
+            let PendingFile { path, bytes, file } = pending;
+            // Closed before the rename: some systems refuse to rename an open file.
+            drop(file);
+            let landed = flushed
+                .map_err(|source| Error::Io {
+                    context: format!("flush {}", path.display()),
+                    source,
+                })
+                .and_then(|()| {
+                    std::fs::rename(&path, &dest).map_err(|source| Error::Io {
+                        context: format!("move the downloaded file into place at {}", dest.display()),
+                        source,
+                    })
+                });
+            if landed.is_err() {
+                let _ = std::fs::remove_file(&path);
+            }
+            landed.map(|()| bytes)
+        })
+        .collect()
 }
 
 /// Objects at least this large are downloaded in parallel byte ranges (one stream per object is
@@ -674,12 +928,18 @@ pub const RANGED_DOWNLOAD_THRESHOLD: u64 = 16 * MIB;
 const RANGE_BYTES: u64 = 8 * MIB;
 /// Range requests in flight per object.
 const RANGE_PARALLEL: usize = 8;
+/// A range's bytes are written in blocks of about this size (one blocking call each, while the
+/// next block is received).
+const WRITE_BLOCK: usize = 1024 * 1024;
+/// After this many bytes of a large download, its written data is flushed in the background, so
+/// the final flush has little left to do.
+const FLUSH_EVERY: u64 = 64 * MIB;
 
 impl Remote {
     /// Downloads a large object in parallel ranges into a temp file in `dir`, every range
     /// conditional on the ETag the first HEAD saw (so all bytes come from one version), then
-    /// hashes the file and checks the hash Pail recorded, where there is one.
-    async fn download_ranged_to_temp(&self, bucket: &str, key: &str, dir: &Path) -> Result<DownloadedTemp> {
+    /// checks the hash Pail recorded, where there is one.
+    async fn download_ranged(&self, bucket: &str, key: &str, dir: &Path) -> Result<PendingFile> {
         let Some(id) = self.head_identity(bucket, key).await? else {
             return Err(Error::Remote {
                 code: crate::error::ErrorCode::NoSuchKey,
@@ -689,59 +949,66 @@ impl Remote {
                 detail: format!("{key} is gone"),
             });
         };
-        let temp = dir.join(format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4().simple()));
-        let fetched = self.fetch_ranges(bucket, key, &id.etag, &temp, id.size).await;
-        let hashed = match fetched {
-            Ok(()) => hash_file(temp.clone()).await,
-            Err(e) => Err(e),
-        };
-        let hash = match hashed {
-            Ok(h) => h,
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&temp).await;
-                return Err(e);
-            }
-        };
-        if id.hash.is_some_and(|want| want != hash) {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return Err(Error::Remote {
-                code: crate::error::ErrorCode::Server,
-                operation: Operation::GetObject,
-                endpoint: self.endpoint_label().to_owned(),
-                bucket: Some(bucket.to_owned()),
-                detail: format!("the content of {key} does not match the hash recorded with it"),
-            });
+        let temp = dir.join(temp_name());
+        let file = std::sync::Arc::new(create_sized(temp.clone(), id.size).await?);
+        let mut checked = self.fetch_ranges(bucket, key, &id.etag, &temp, &file, id.size).await;
+        if let (Ok(()), Some(want)) = (&checked, id.hash) {
+            checked = match hash_file(temp.clone()).await {
+                Ok(hash) if hash == want => Ok(()),
+                Ok(_) => Err(self.get_error(
+                    bucket,
+                    format!("the content of {key} does not match the hash recorded with it"),
+                )),
+                Err(e) => Err(e),
+            };
         }
-        Ok(DownloadedTemp {
-            path: temp,
-            bytes: id.size,
-            hash,
-            etag: id.etag,
-            version_id: id.version_id,
-        })
+        // Every range task has ended, so this is the only handle left (a clone otherwise).
+        let file = std::sync::Arc::try_unwrap(file).or_else(|shared| shared.try_clone());
+        match (checked, file) {
+            (Ok(()), Ok(file)) => Ok(PendingFile {
+                path: temp,
+                bytes: id.size,
+                file,
+            }),
+            (Err(e), _) => {
+                let _ = tokio::fs::remove_file(&temp).await;
+                Err(e)
+            }
+            (Ok(()), Err(source)) => {
+                let _ = tokio::fs::remove_file(&temp).await;
+                Err(Error::Io {
+                    context: format!("write {}", temp.display()),
+                    source,
+                })
+            }
+        }
     }
 
-    async fn fetch_ranges(&self, bucket: &str, key: &str, etag: &str, temp: &Path, size: u64) -> Result<()> {
-        let io = |context: String| move |source: std::io::Error| Error::Io { context, source };
-        let file = tokio::fs::File::create(temp)
-            .await
-            .map_err(io(format!("create {}", temp.display())))?;
-        file.set_len(size)
-            .await
-            .map_err(io(format!("make room for {}", temp.display())))?;
+    async fn fetch_ranges(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: &str,
+        temp: &Path,
+        file: &std::sync::Arc<std::fs::File>,
+        size: u64,
+    ) -> Result<()> {
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(RANGE_PARALLEL));
+        let flusher = std::sync::Arc::new(BackgroundFlush::new(file.clone(), temp));
         let mut set = JoinSet::new();
         for start in (0..size).step_by(RANGE_BYTES as usize) {
             let end = (start + RANGE_BYTES).min(size) - 1;
-            let (client, bucket, key, etag, path, permits) = (
+            let (client, bucket, key, etag, file, permits, flusher) = (
                 self.client.clone(),
                 bucket.to_owned(),
                 key.to_owned(),
                 quoted(etag),
-                temp.to_path_buf(),
+                file.clone(),
                 permits.clone(),
+                flusher.clone(),
             );
             let endpoint = self.endpoint_label().to_owned();
+            let shown = temp.display().to_string();
             set.spawn(async move {
                 let Ok(_permit) = permits.acquire_owned().await else {
                     return Err(Error::Cancelled);
@@ -755,42 +1022,14 @@ impl Remote {
                     .send()
                     .await
                     .map_err(|e| classify(e, Operation::GetObject, &endpoint, Some(&bucket)))?;
-                let mut out = tokio::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .await
-                    .map_err(|source| Error::Io {
-                        context: format!("write {}", path.display()),
-                        source,
-                    })?;
-                tokio::io::AsyncSeekExt::seek(&mut out, std::io::SeekFrom::Start(start))
-                    .await
-                    .map_err(|source| Error::Io {
-                        context: format!("write {}", path.display()),
-                        source,
-                    })?;
-                let mut body = resp.body;
-                let mut got = 0u64;
-                while let Some(chunk) = body.try_next().await.map_err(|e| Error::Io {
-                    context: "receive the file".into(),
-                    source: std::io::Error::other(e),
-                })? {
-                    out.write_all(&chunk).await.map_err(|source| Error::Io {
-                        context: format!("write {}", path.display()),
-                        source,
-                    })?;
-                    got += chunk.len() as u64;
-                }
-                out.flush().await.map_err(|source| Error::Io {
-                    context: format!("write {}", path.display()),
-                    source,
-                })?;
-                if got != end - start + 1 {
-                    return Err(Error::Io {
-                        context: format!("receive bytes {start}-{end} of {key}"),
-                        source: std::io::Error::other(format!("got {got} bytes")),
-                    });
-                }
+                let range = WriteRange {
+                    file: &file,
+                    shown: &shown,
+                    start,
+                    len: end - start + 1,
+                };
+                range.receive(resp.body, None).await?;
+                flusher.wrote(end - start + 1);
                 Ok(())
             });
         }
@@ -809,7 +1048,224 @@ impl Remote {
                 return Err(e);
             }
         }
-        file.sync_all().await.map_err(io(format!("flush {}", temp.display())))
+        flusher.error()
+    }
+}
+
+/// Creates `path` (which must not exist) with room for `size` bytes, off the async executor.
+pub(crate) async fn create_sized(path: std::path::PathBuf, size: u64) -> Result<std::fs::File> {
+    let shown = path.display().to_string();
+    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+        if let Err(e) = file.set_len(size) {
+            drop(file);
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        Ok(file)
+    })
+    .await
+    .map_err(|e| std::io::Error::other(e.to_string()))
+    .and_then(|r| r)
+    .map_err(|source| Error::Io {
+        context: format!("make room for {shown}"),
+        source,
+    })
+}
+
+/// One byte range of a file being downloaded.
+pub(crate) struct WriteRange<'a> {
+    /// The (pre-sized) temp file, shared by the ranges.
+    pub file: &'a std::sync::Arc<std::fs::File>,
+    /// The temp file's name, for errors.
+    pub shown: &'a str,
+    /// Where the range starts.
+    pub start: u64,
+    /// How many bytes it has.
+    pub len: u64,
+}
+
+impl WriteRange<'_> {
+    /// Receives the range's body and writes it at its offset: chunks are gathered into blocks of
+    /// [`WRITE_BLOCK`], each written by one blocking call while the next block comes in. Fails
+    /// unless exactly `len` bytes arrived. `progress` counts the bytes as they are written; a
+    /// failed range takes back what it counted (it is fetched again).
+    pub async fn receive(&self, body: ByteStream, progress: Option<&std::sync::atomic::AtomicU64>) -> Result<()> {
+        let counted = std::sync::atomic::AtomicU64::new(0);
+        let result = self.receive_counted(body, progress, &counted).await;
+        if let (Err(_), Some(p)) = (&result, progress) {
+            p.fetch_sub(counted.into_inner(), std::sync::atomic::Ordering::Relaxed);
+        }
+        result
+    }
+
+    async fn receive_counted(
+        &self,
+        mut body: ByteStream,
+        progress: Option<&std::sync::atomic::AtomicU64>,
+        counted: &std::sync::atomic::AtomicU64,
+    ) -> Result<()> {
+        let count = |n: u64| {
+            counted.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            if let Some(p) = progress {
+                p.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
+        let io = |source: std::io::Error| Error::Io {
+            context: format!("write {}", self.shown),
+            source,
+        };
+        let mut block: Vec<bytes::Bytes> = Vec::new();
+        let mut block_len = 0usize;
+        let mut offset = self.start;
+        let mut got = 0u64;
+        let mut in_flight: Option<tokio::task::JoinHandle<std::io::Result<u64>>> = None;
+        let result = loop {
+            let chunk = match body.try_next().await {
+                Ok(chunk) => chunk,
+                Err(e) => break Err(receive_error(e)),
+            };
+            let last = chunk.is_none();
+            if let Some(chunk) = chunk {
+                got += chunk.len() as u64;
+                if got > self.len {
+                    break Err(too_many(self.start, self.len, got));
+                }
+                block_len += chunk.len();
+                block.push(chunk);
+            }
+            if block_len >= WRITE_BLOCK || (last && block_len > 0) {
+                if let Some(previous) = in_flight.take() {
+                    match join_write(previous).await {
+                        Ok(n) => count(n),
+                        Err(e) => break Err(io(e)),
+                    }
+                }
+                let (file, blocks, at) = (self.file.clone(), std::mem::take(&mut block), offset);
+                offset += block_len as u64;
+                block_len = 0;
+                in_flight = Some(tokio::task::spawn_blocking(move || write_blocks(&file, &blocks, at)));
+            }
+            if last {
+                break Ok(());
+            }
+        };
+        // The last block is always waited for, also after a failure: no write may outlive this call.
+        if let Some(previous) = in_flight.take() {
+            match join_write(previous).await {
+                Ok(n) => count(n),
+                Err(e) if result.is_ok() => return Err(io(e)),
+                Err(_) => {}
+            }
+        }
+        result?;
+        if got != self.len {
+            let end = self.start + self.len - 1;
+            return Err(Error::Io {
+                context: format!("receive bytes {}-{end}", self.start),
+                source: std::io::Error::other(format!("got {got} bytes")),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn too_many(start: u64, len: u64, got: u64) -> Error {
+    Error::Io {
+        context: format!("receive bytes {start}-{}", start + len - 1),
+        source: std::io::Error::other(format!("got at least {got} bytes")),
+    }
+}
+
+async fn join_write(handle: tokio::task::JoinHandle<std::io::Result<u64>>) -> std::io::Result<u64> {
+    handle
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))
+        .and_then(|r| r)
+}
+
+/// Writes `blocks` one after another at `offset`; returns how many bytes.
+fn write_blocks(file: &std::fs::File, blocks: &[bytes::Bytes], mut offset: u64) -> std::io::Result<u64> {
+    let start = offset;
+    for b in blocks {
+        write_all_at(file, b, offset)?;
+        offset += b.len() as u64;
+    }
+    Ok(offset - start)
+}
+
+#[cfg(unix)]
+fn write_all_at(file: &std::fs::File, buf: &[u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn write_all_at(file: &std::fs::File, mut buf: &[u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_write(file, buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                buf = &buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Flushes a large download's written data in the background every [`FLUSH_EVERY`] bytes, so the
+/// disk writes while the rest arrives and the final flush (before the rename) is short. A flush
+/// that fails fails the download.
+struct BackgroundFlush {
+    file: std::sync::Arc<std::fs::File>,
+    shown: String,
+    unflushed: std::sync::atomic::AtomicU64,
+    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    failed: std::sync::Arc<std::sync::Mutex<Option<std::io::Error>>>,
+}
+
+impl BackgroundFlush {
+    fn new(file: std::sync::Arc<std::fs::File>, path: &Path) -> Self {
+        Self {
+            file,
+            shown: path.display().to_string(),
+            unflushed: std::sync::atomic::AtomicU64::new(0),
+            running: Default::default(),
+            failed: Default::default(),
+        }
+    }
+
+    /// Notes `n` more bytes written; starts a flush when enough piled up and none is running.
+    fn wrote(&self, n: u64) {
+        use std::sync::atomic::Ordering;
+        let total = self.unflushed.fetch_add(n, Ordering::Relaxed) + n;
+        if total < FLUSH_EVERY || self.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        self.unflushed.store(0, Ordering::Relaxed);
+        let (file, running, failed) = (self.file.clone(), self.running.clone(), self.failed.clone());
+        // Not awaited: the download goes on meanwhile; the final flush waits for the disk anyway.
+        drop(tokio::task::spawn_blocking(move || {
+            if let Err(e) = file.sync_data() {
+                if let Ok(mut slot) = failed.lock() {
+                    slot.get_or_insert(e);
+                }
+            }
+            running.store(false, Ordering::Release);
+        }));
+    }
+
+    /// The first background flush's failure, if any.
+    fn error(&self) -> Result<()> {
+        match self.failed.lock().ok().and_then(|mut slot| slot.take()) {
+            Some(source) => Err(Error::Io {
+                context: format!("flush {}", self.shown),
+                source,
+            }),
+            None => Ok(()),
+        }
     }
 }
 
@@ -881,32 +1337,47 @@ fn needs_md5_check(resp: &aws_sdk_s3::operation::get_object::GetObjectOutput, ha
     !has_pail_hash && !checksummed && !kms_or_customer_key && crate::sync::views::etag_is_md5(etag)
 }
 
-/// Writes a body to `temp`, hashing it (and, when asked, taking its MD5 as hex).
-async fn write_body(mut body: ByteStream, temp: &Path, with_md5: bool) -> Result<(u64, ContentHash, Option<String>)> {
+/// Writes a body to the new file `temp`, hashing it (and, when asked, taking its MD5 as hex);
+/// the file is not flushed. On error nothing is left behind.
+async fn write_body(
+    mut body: ByteStream,
+    temp: &Path,
+    with_md5: bool,
+) -> Result<(std::fs::File, u64, ContentHash, Option<String>)> {
     use md5::Digest;
     let mut md5 = with_md5.then(md5::Md5::new);
     let io = |context: String| move |source: std::io::Error| Error::Io { context, source };
-    let mut file = tokio::fs::File::create(temp)
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(temp)
         .await
         .map_err(io(format!("create {}", temp.display())))?;
     let mut written = 0u64;
     let mut hasher = blake3::Hasher::new();
-    // The SDK validates the checksum as the last chunk is read: an error here means corrupt data.
-    while let Some(chunk) = body.try_next().await.map_err(|e| Error::Io {
-        context: "receive the file".into(),
-        source: std::io::Error::other(e),
-    })? {
-        hasher.update(&chunk);
-        if let Some(m) = md5.as_mut() {
-            m.update(&chunk);
+    let streamed: Result<()> = async {
+        // The SDK validates the checksum as the last chunk is read: an error here means corrupt data.
+        while let Some(chunk) = body.try_next().await.map_err(receive_error)? {
+            hasher.update(&chunk);
+            if let Some(m) = md5.as_mut() {
+                m.update(&chunk);
+            }
+            file.write_all(&chunk)
+                .await
+                .map_err(io(format!("write {}", temp.display())))?;
+            written += chunk.len() as u64;
         }
-        file.write_all(&chunk)
-            .await
-            .map_err(io(format!("write {}", temp.display())))?;
-        written += chunk.len() as u64;
+        file.flush().await.map_err(io(format!("write {}", temp.display())))
     }
-    file.sync_all().await.map_err(io(format!("flush {}", temp.display())))?;
+    .await;
+    let file = file.into_std().await;
+    if let Err(e) = streamed {
+        drop(file);
+        let _ = tokio::fs::remove_file(temp).await;
+        return Err(e);
+    }
     Ok((
+        file,
         written,
         ContentHash(*hasher.finalize().as_bytes()),
         md5.map(|m| hex::encode(m.finalize())),

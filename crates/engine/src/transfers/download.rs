@@ -7,12 +7,12 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
 use super::job::{io, Job};
 use super::plan::free_local_path;
 use crate::error::{Error, ErrorCode, Operation, Result};
+use crate::remote::transfer::WriteRange;
 use crate::remote::{classify, Remote, TEMP_PREFIX};
 use crate::state::queue;
 
@@ -209,34 +209,28 @@ impl ChunkTask {
                 )
             })?;
         let shown = self.temp.display().to_string();
-        let mut out = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(&self.temp)
+        let temp = self.temp.clone();
+        let file = tokio::task::spawn_blocking(move || std::fs::OpenOptions::new().write(true).open(temp))
             .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|r| r)
             .map_err(io(format!("write {shown}")))?;
-        out.seek(std::io::SeekFrom::Start(start))
-            .await
-            .map_err(io(format!("write {shown}")))?;
-        let mut body = resp.body;
-        let mut got = 0u64;
-        while let Some(bytes) = body.try_next().await.map_err(|e| Error::Io {
-            context: "receive the file".into(),
-            source: std::io::Error::other(e),
-        })? {
-            out.write_all(&bytes).await.map_err(io(format!("write {shown}")))?;
-            got += bytes.len() as u64;
-            self.progress.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        }
-        if got != len {
-            // Take back what was counted: this range is fetched again.
-            self.progress.fetch_sub(got, Ordering::Relaxed);
-            return Err(Error::Io {
-                context: format!("receive bytes {start}-{end} of {}", self.key),
-                source: std::io::Error::other(format!("got {got} bytes")),
-            });
-        }
+        let file = std::sync::Arc::new(file);
+        let range = WriteRange {
+            file: &file,
+            shown: &shown,
+            start,
+            len,
+        };
+        // Counts into the job's progress as blocks are written; a failed range takes its bytes back.
+        range.receive(resp.body, Some(&self.progress)).await?;
         // Journaled only once on disk, so a crash never counts a range that is not there.
-        out.sync_data().await.map_err(io(format!("flush {shown}")))?;
+        let flushed = file.clone();
+        tokio::task::spawn_blocking(move || flushed.sync_data())
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|r| r)
+            .map_err(io(format!("flush {shown}")))?;
         queue::chunk_done(self.db.pool(), &self.id, self.chunk).await
     }
 }

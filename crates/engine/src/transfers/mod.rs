@@ -5,6 +5,7 @@
 //! - [`model`]: what the UI sees (views, totals, throttled updates, name-clash policies).
 //! - [`plan`]: expanding dropped paths and selected keys into items; "keep both" names.
 //! - `upload` / `download`: running one item; `job`: what a running item gets.
+//! - [`Lander`]: flushing finished downloads to disk in batches before they take their names.
 //! - [`TransferQueue`]: the scheduler, pause / resume / cancel / retry / clear, and progress.
 
 pub mod model;
@@ -12,6 +13,7 @@ pub mod plan;
 
 mod download;
 mod job;
+mod landing;
 mod meter;
 mod upload;
 
@@ -24,7 +26,9 @@ use std::time::Duration;
 use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
+pub use crate::remote::transfer::{land_batch, PendingFile};
 pub use download::CHUNK_BYTES;
+pub use landing::{Landed, Lander};
 pub use model::{
     ClashPolicy, Direction, Enqueued, TransferFailure, TransferState, TransferTotals, TransferView, TransfersUpdate,
     UploadCheck,

@@ -85,14 +85,18 @@ pub(super) async fn run(job: &Job) -> Result<()> {
     };
     if size < job.upload.multipart_threshold.max(1) {
         job.progress.store(0, Ordering::Relaxed);
-        // A single PUT does not watch the switches itself; dropping it stops the request.
+        // A single PUT does not watch the switches itself; dropping it stops the request. Its
+        // progress counts the bytes as they are sent.
         let put = job.remote.put_file(
             path,
             &job.row.bucket,
             &job.row.key,
             &spec,
             job.upload,
-            PutControl::default(),
+            PutControl {
+                progress: Some(&job.progress),
+                ..PutControl::default()
+            },
         );
         tokio::select! {
             done = put => { done?; }
@@ -131,6 +135,7 @@ pub(super) async fn run(job: &Job) -> Result<()> {
                         resume: resume.as_ref(),
                         cancel: Some(&job.cancel),
                         pause: Some(&job.pause),
+                        progress: None,
                     },
                 )
                 .await

@@ -1,0 +1,169 @@
+//! Landing downloads in batches: each file arrives in a temp file beside its destination and is
+//! verified there; a lander then makes many of them durable together and renames them into
+//! place. A file never appears under its name before its bytes are on disk (a crash leaves only
+//! `.pail-tmp-*` files), but many small files share the wait for the disk instead of paying one
+//! flush each on the download's critical path.
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::error::{Error, Result};
+use crate::remote::transfer::{land_batch, PendingFile};
+
+/// Files waiting for a batch: bounded, so open temp files (one descriptor each) stay few.
+const QUEUE: usize = 256;
+/// The most files landed by one batch.
+const MAX_BATCH: usize = 256;
+
+/// What a lander did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Landed {
+    /// Files renamed into place.
+    pub files: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// Makes verified downloads durable in batches and renames them into place, in the background.
+/// A batch is whatever arrived while the previous one was being flushed, so an idle lander lands
+/// a lone file at once and a busy one lands many per flush.
+#[derive(Debug)]
+pub struct Lander {
+    tx: mpsc::Sender<(PendingFile, PathBuf)>,
+    task: JoinHandle<(Landed, Option<Error>)>,
+}
+
+impl Default for Lander {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Lander {
+    /// Starts a lander on the current runtime.
+    pub fn new() -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        Self {
+            tx,
+            task: tokio::spawn(run(rx)),
+        }
+    }
+
+    /// Hands `file` over to be flushed and renamed to `dest` (replacing a file there). Waits only
+    /// while the queue is full.
+    pub async fn land(&self, file: PendingFile, dest: PathBuf) -> Result<()> {
+        match self.tx.send((file, dest)).await {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::SendError((file, _))) => {
+                file.discard().await;
+                Err(Error::Io {
+                    context: "move a download into place".into(),
+                    source: std::io::Error::other("the lander stopped"),
+                })
+            }
+        }
+    }
+
+    /// Lands what was handed over and stops; fails with the first file that could not land
+    /// (the others still did).
+    pub async fn finish(self) -> Result<Landed> {
+        drop(self.tx);
+        match self.task.await {
+            Ok((landed, None)) => Ok(landed),
+            Ok((_, Some(e))) => Err(e),
+            Err(join) => Err(Error::Io {
+                context: "move downloads into place".into(),
+                source: std::io::Error::other(join.to_string()),
+            }),
+        }
+    }
+}
+
+async fn run(mut rx: mpsc::Receiver<(PendingFile, PathBuf)>) -> (Landed, Option<Error>) {
+    let mut landed = Landed::default();
+    let mut first_error = None;
+    let mut batch = Vec::new();
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let work = std::mem::take(&mut batch);
+        let outcomes = match tokio::task::spawn_blocking(move || land_batch(work)).await {
+            Ok(outcomes) => outcomes,
+            Err(join) => vec![Err(Error::Io {
+                context: "move downloads into place".into(),
+                source: std::io::Error::other(join.to_string()),
+            })],
+        };
+        for outcome in outcomes {
+            match outcome {
+                Ok(bytes) => {
+                    landed.files += 1;
+                    landed.bytes += bytes;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e.detail(), "a download could not be moved into place");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+    }
+    (landed, first_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn pending(dir: &std::path::Path, n: usize) -> PendingFile {
+        let path = dir.join(format!("{}{n}", crate::remote::TEMP_PREFIX));
+        let mut file = std::fs::File::create_new(&path).unwrap();
+        file.write_all(format!("file {n}").as_bytes()).unwrap();
+        let bytes = file.metadata().unwrap().len();
+        PendingFile::for_test(path, file, bytes)
+    }
+
+    #[tokio::test]
+    async fn every_file_lands_under_its_name_and_no_temp_file_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let lander = Lander::new();
+        for n in 0..300 {
+            lander
+                .land(pending(dir.path(), n), dir.path().join(format!("f{n}.txt")))
+                .await
+                .unwrap();
+        }
+        let landed = lander.finish().await.unwrap();
+        assert_eq!(landed.files, 300);
+        for n in 0..300 {
+            let text = std::fs::read_to_string(dir.path().join(format!("f{n}.txt"))).unwrap();
+            assert_eq!(text, format!("file {n}"));
+        }
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.starts_with(crate::remote::TEMP_PREFIX)),
+            "{names:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_file_that_cannot_land_is_reported_and_removed_while_the_others_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let lander = Lander::new();
+        let bad = pending(dir.path(), 1);
+        let bad_temp = bad.path.clone();
+        // Its destination's folder does not exist, so the rename fails.
+        lander.land(bad, dir.path().join("missing/f1.txt")).await.unwrap();
+        lander
+            .land(pending(dir.path(), 2), dir.path().join("f2.txt"))
+            .await
+            .unwrap();
+        let err = lander.finish().await.unwrap_err();
+        assert!(err.detail().contains("f1.txt"), "{}", err.detail());
+        assert!(!bad_temp.exists(), "the failed file's temp file is removed");
+        assert_eq!(std::fs::read_to_string(dir.path().join("f2.txt")).unwrap(), "file 2");
+    }
+}
