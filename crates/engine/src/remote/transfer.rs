@@ -870,31 +870,9 @@ impl PendingFile {
 /// overlap (and, on journaling file systems, share commits). A file that fails is removed and
 /// reported in its place; the others still land.
 pub fn land_batch(batch: Vec<(PendingFile, std::path::PathBuf)>) -> Vec<Result<u64>> {
-    /// Flushing threads per batch: enough to keep a disk's queue busy.
-    const FLUSHERS: usize = 8;
-    let flushed: Vec<std::io::Result<()>> = if batch.len() <= 1 {
-        batch.iter().map(|(p, _)| p.file.sync_data()).collect()
-    } else {
-        let per_thread = batch.len().div_ceil(FLUSHERS);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = batch
-                .chunks(per_thread)
-                .map(|group| scope.spawn(move || group.iter().map(|(p, _)| p.file.sync_data()).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .zip(batch.chunks(per_thread))
-                .flat_map(|(h, group)| {
-                    h.join().unwrap_or_else(|_| {
-                        group
-                            .iter()
-                            .map(|_| Err(std::io::Error::other("flush failed")))
-                            .collect()
-                    })
-                })
-                .collect()
-        })
-    };
+    // Flushed one after another here; callers that land many files run several batches at once
+    // (see transfers::landing), on threads they already have.
+    let flushed: Vec<std::io::Result<()>> = batch.iter().map(|(p, _)| p.file.sync_data()).collect();
     batch
         .into_iter()
         .zip(flushed)

@@ -16,6 +16,8 @@ use crate::remote::transfer::{land_batch, PendingFile};
 const QUEUE: usize = 256;
 /// The most files landed by one batch.
 const MAX_BATCH: usize = 256;
+/// Blocking threads flushing one batch: enough to keep a disk's queue busy.
+const FLUSHERS: usize = 8;
 
 /// What a lander did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -86,14 +88,28 @@ async fn run(mut rx: mpsc::Receiver<(PendingFile, PathBuf)>) -> (Landed, Option<
     let mut first_error = None;
     let mut batch = Vec::new();
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let work = std::mem::take(&mut batch);
-        let outcomes = match tokio::task::spawn_blocking(move || land_batch(work)).await {
-            Ok(outcomes) => outcomes,
-            Err(join) => vec![Err(Error::Io {
-                context: "move downloads into place".into(),
-                source: std::io::Error::other(join.to_string()),
-            })],
-        };
+        // Split over a few blocking threads so the disk sees several flushes at once; tokio's
+        // blocking pool keeps its threads, where a thread per group per batch cost hundreds of
+        // thread starts for a few thousand small files.
+        let per_group = batch.len().div_ceil(FLUSHERS);
+        let mut groups = Vec::new();
+        while !batch.is_empty() {
+            let rest = batch.split_off(per_group.min(batch.len()));
+            groups.push(tokio::task::spawn_blocking({
+                let group = std::mem::replace(&mut batch, rest);
+                move || land_batch(group)
+            }));
+        }
+        let mut outcomes = Vec::new();
+        for group in groups {
+            match group.await {
+                Ok(done) => outcomes.extend(done),
+                Err(join) => outcomes.push(Err(Error::Io {
+                    context: "move downloads into place".into(),
+                    source: std::io::Error::other(join.to_string()),
+                })),
+            }
+        }
         for outcome in outcomes {
             match outcome {
                 Ok(bytes) => {
