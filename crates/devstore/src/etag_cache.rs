@@ -7,8 +7,11 @@
 //! ETag read while any write was under way is not kept, so a listing racing a write can never
 //! leave a stale ETag behind.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
+
+// FxHash: the keys are the store's own bucket and key names, looked up once per listed object,
+// where SipHash's DoS resistance buys nothing and cost a few percent of a listing.
+use rustc_hash::FxHashMap as HashMap;
 
 /// What identifies one version of a data file on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,8 +27,14 @@ pub struct IdleMark {
 impl IdleMark {
     /// The mark of a pass that walked `walked` and listed `listed` for `pair`.
     pub fn of(walked: &Walk, listed: &[ListedObject], pair: &SyncPair) -> Self {
+        Self::with_local(local_digest(walked), listed, pair)
+    }
+
+    /// The same, with the walk's digest taken already (on the walking thread, while the
+    /// listing is still under way).
+    pub fn with_local(local: [u8; 32], listed: &[ListedObject], pair: &SyncPair) -> Self {
         Self {
-            local: local_digest(walked),
+            local,
             remote: remote_digest(listed),
             settings: settings_digest(pair),
         }
@@ -59,7 +65,8 @@ impl Fields {
     }
 }
 
-fn local_digest(walked: &Walk) -> [u8; 32] {
+/// The digest of a walk, for [`IdleMark::with_local`].
+pub fn local_digest(walked: &Walk) -> [u8; 32] {
     let mut f = Fields::new("pail local walk v1");
     for (path, entry) in &walked.entries {
         f.bytes(path.as_bytes());

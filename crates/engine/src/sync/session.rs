@@ -260,18 +260,23 @@ impl PairSync {
             let root = self.ctx.root.clone();
             let rules = self.ctx.rules.clone();
             async move {
-                tokio::task::spawn_blocking(move || crate::scan::walk(&root, &rules))
-                    .await
-                    .map_err(|e| Error::Io {
-                        context: "scan the folder".into(),
-                        source: std::io::Error::other(e),
-                    })?
+                tokio::task::spawn_blocking(move || {
+                    crate::scan::walk(&root, &rules).map(|w| {
+                        let digest = super::idle_mark::local_digest(&w);
+                        (w, digest)
+                    })
+                })
+                .await
+                .map_err(|e| Error::Io {
+                    context: "scan the folder".into(),
+                    source: std::io::Error::other(e),
+                })?
             }
         };
         let listing = self.ctx.remote.list_prefix_objects(&self.ctx.bucket, &self.ctx.prefix);
         // The first error wins and stops the other: a missing folder fails at once, without
         // waiting out an unreachable store's retries.
-        let (walked, listed) = tokio::try_join!(walking, listing)?;
+        let ((walked, local_digest), listed) = tokio::try_join!(walking, listing)?;
         let looked_at = started.elapsed();
         // Passes never overlap, so any temp file seen now is a leftover of a killed download.
         for temp in &walked.stale_temp_files {
@@ -280,7 +285,7 @@ impl PairSync {
                 tracing::warn!(path = %path.display(), "could not remove a leftover temp file: {e}");
             }
         }
-        let mark = IdleMark::of(&walked, &listed, &self.pair);
+        let mark = IdleMark::with_local(local_digest, &listed, &self.pair);
         if !full_hash
             && !self.rehash_pending
             && walked.stale_temp_files.is_empty()
