@@ -35,7 +35,7 @@ impl Default for UploadOptions {
         Self {
             multipart_threshold: 16 * MIB,
             part_size: 8 * MIB,
-            parallel_parts: 4,
+            parallel_parts: 8,
         }
     }
 }
