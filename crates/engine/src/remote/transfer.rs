@@ -782,11 +782,23 @@ fn receive_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
 
 /// Creates `path` (which must not exist) holding `data`, off the async executor.
 async fn write_new_file(path: std::path::PathBuf, data: bytes::Bytes) -> Result<std::fs::File> {
-    let shown = path.display().to_string();
-    let written = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+    create_new_then(path, "write", move |file| {
         use std::io::Write;
+        file.write_all(&data)
+    })
+    .await
+}
+
+/// Creates `path` (which must not exist) and applies `first` to it, off the async executor; if
+/// `first` fails the file is removed again, so no half-made temp file stays behind.
+async fn create_new_then<F>(path: std::path::PathBuf, verb: &str, first: F) -> Result<std::fs::File>
+where
+    F: FnOnce(&mut std::fs::File) -> std::io::Result<()> + Send + 'static,
+{
+    let context = format!("{verb} {}", path.display());
+    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
         let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
-        if let Err(e) = file.write_all(&data) {
+        if let Err(e) = first(&mut file) {
             drop(file);
             let _ = std::fs::remove_file(&path);
             return Err(e);
@@ -795,11 +807,8 @@ async fn write_new_file(path: std::path::PathBuf, data: bytes::Bytes) -> Result<
     })
     .await
     .map_err(|e| std::io::Error::other(e.to_string()))
-    .and_then(|r| r);
-    written.map_err(|source| Error::Io {
-        context: format!("write {shown}"),
-        source,
-    })
+    .and_then(|r| r)
+    .map_err(|source| Error::Io { context, source })
 }
 
 /// A downloaded and verified file waiting in a temp file (named with [`TEMP_PREFIX`]) beside its
@@ -1032,23 +1041,7 @@ impl Remote {
 
 /// Creates `path` (which must not exist) with room for `size` bytes, off the async executor.
 pub(crate) async fn create_sized(path: std::path::PathBuf, size: u64) -> Result<std::fs::File> {
-    let shown = path.display().to_string();
-    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
-        if let Err(e) = file.set_len(size) {
-            drop(file);
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
-        }
-        Ok(file)
-    })
-    .await
-    .map_err(|e| std::io::Error::other(e.to_string()))
-    .and_then(|r| r)
-    .map_err(|source| Error::Io {
-        context: format!("make room for {shown}"),
-        source,
-    })
+    create_new_then(path, "make room for", move |file| file.set_len(size)).await
 }
 
 /// One byte range of a file being downloaded.

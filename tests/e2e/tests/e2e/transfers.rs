@@ -146,6 +146,8 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
     );
     app.keys_on_row("keep.txt", DELETE).await;
     app.wait_tid("confirm-dialog").await;
+    // The button is enabled once the dialog has counted what goes; a click before that is lost.
+    app.wait_tid("delete-summary").await;
     app.click_tid("confirm-delete").await;
     app.wait_rows(&[("folder", "photos")]).await;
     app.screenshot("renamed-and-deleted").await;
