@@ -1021,15 +1021,7 @@ impl Remote {
             });
         }
         while let Some(done) = set.join_next().await {
-            let failed = match done {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e),
-                Err(join) => Some(Error::Io {
-                    context: "download a range".into(),
-                    source: std::io::Error::other(join.to_string()),
-                }),
-            };
-            if let Some(e) = failed {
+            if let Some(e) = range_failure(done) {
                 permits.close();
                 set.abort_all();
                 return Err(e);
@@ -1042,6 +1034,19 @@ impl Remote {
 /// Creates `path` (which must not exist) with room for `size` bytes, off the async executor.
 pub(crate) async fn create_sized(path: std::path::PathBuf, size: u64) -> Result<std::fs::File> {
     create_new_then(path, "make room for", move |file| file.set_len(size)).await
+}
+
+/// What a finished range task reports: None when its bytes are written, else why not (a task
+/// that panicked or was aborted counts as failed).
+pub(crate) fn range_failure(done: std::result::Result<Result<()>, tokio::task::JoinError>) -> Option<Error> {
+    match done {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e),
+        Err(join) => Some(Error::Io {
+            context: "download a range".into(),
+            source: std::io::Error::other(join.to_string()),
+        }),
+    }
 }
 
 /// One byte range of a file being downloaded.

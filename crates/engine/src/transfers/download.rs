@@ -148,15 +148,7 @@ async fn ranged(job: &Job, dir: &Path, etag: &str, size: u64) -> Result<PathBuf>
             }
         };
         let Some(done) = next else { break };
-        let failed = match done {
-            Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(e),
-            Err(join) => Some(Error::Io {
-                context: "download a range".into(),
-                source: std::io::Error::other(join.to_string()),
-            }),
-        };
-        if let Some(e) = failed {
+        if let Some(e) = crate::remote::transfer::range_failure(done) {
             permits.close();
             set.abort_all();
             return Err(e);
