@@ -51,7 +51,7 @@ pub fn conflict_path(
 }
 
 /// Splits at the last dot, unless that dot starts the name (dotfiles) or ends it.
-fn split_extension(name: &str) -> (&str, &str) {
+pub(crate) fn split_extension(name: &str) -> (&str, &str) {
     match name.rfind('.') {
         Some(i) if i > 0 && i + 1 < name.len() => name.split_at(i),
         _ => (name, ""),

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::sync::conflict_name::split_extension;
 use crate::sync::RelPath;
 
 /// One file to upload.
@@ -158,14 +159,6 @@ pub fn free_local_path(path: &Path, planned: &HashSet<PathBuf>) -> PathBuf {
             return candidate;
         }
         n += 1;
-    }
-}
-
-/// Splits at the last dot, unless that dot starts the name (dotfiles) or ends it.
-fn split_extension(name: &str) -> (&str, &str) {
-    match name.rfind('.') {
-        Some(i) if i > 0 && i + 1 < name.len() => name.split_at(i),
-        _ => (name, ""),
     }
 }
 
