@@ -2,7 +2,8 @@
 //! verified there; a lander then makes many of them durable together and renames them into
 //! place. A file never appears under its name before its bytes are on disk (a crash leaves only
 //! `.pail-tmp-*` files), but many small files share the wait for the disk instead of paying one
-//! flush each on the download's critical path.
+//! flush each on the download's critical path. A large batch is flushed one file system at a time
+//! (Linux `syncfs`), which is far cheaper than thousands of per-file flushes.
 
 use std::path::PathBuf;
 
@@ -10,14 +11,20 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
-use crate::remote::transfer::{land_batch, PendingFile};
+use crate::remote::transfer::{land_batch, land_batch_together, PendingFile};
 
 /// Files waiting for a batch: bounded, so open temp files (one descriptor each) stay few.
 const QUEUE: usize = 256;
 /// The most files landed by one batch.
 const MAX_BATCH: usize = 256;
-/// Blocking threads flushing one batch: enough to keep a disk's queue busy.
+/// Blocking threads flushing one batch file by file: enough to keep a disk's queue busy.
 const FLUSHERS: usize = 8;
+/// From this many files on, a batch is flushed one file system at a time rather than file by
+/// file.
+const TOGETHER: usize = 32;
+/// How long a batch waits for the next file before it is landed: short enough that a lone file
+/// lands at once to a person's eye.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// What a lander did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +36,8 @@ pub struct Landed {
 }
 
 /// Makes verified downloads durable in batches and renames them into place, in the background.
-/// A batch is whatever arrived while the previous one was being flushed, so an idle lander lands
-/// a lone file at once and a busy one lands many per flush.
+/// A batch is whatever arrives until the files stop coming for a moment (or it is full), so an
+/// idle lander lands a lone file almost at once and a busy one lands many per flush.
 #[derive(Debug)]
 pub struct Lander {
     tx: mpsc::Sender<(PendingFile, PathBuf)>,
@@ -88,6 +95,27 @@ async fn run(mut rx: mpsc::Receiver<(PendingFile, PathBuf)>) -> (Landed, Option<
     let mut first_error = None;
     let mut batch = Vec::new();
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // Gather while files keep coming: a batch flushed together costs one flush where files
+        // landed as they came cost one each.
+        while batch.len() < MAX_BATCH {
+            let room = MAX_BATCH - batch.len();
+            let more = tokio::time::timeout(LINGER, rx.recv_many(&mut batch, room)).await;
+            if !matches!(more, Ok(n) if n > 0) {
+                break;
+            }
+        }
+        if batch.len() >= TOGETHER {
+            let whole = std::mem::take(&mut batch);
+            let outcomes = match tokio::task::spawn_blocking(move || land_batch_together(whole)).await {
+                Ok(done) => done,
+                Err(join) => vec![Err(Error::Io {
+                    context: "move downloads into place".into(),
+                    source: std::io::Error::other(join.to_string()),
+                })],
+            };
+            tally(outcomes, &mut landed, &mut first_error);
+            continue;
+        }
         // Split over a few blocking threads so the disk sees several flushes at once; tokio's
         // blocking pool keeps its threads, where a thread per group per batch cost hundreds of
         // thread starts for a few thousand small files.
@@ -110,20 +138,25 @@ async fn run(mut rx: mpsc::Receiver<(PendingFile, PathBuf)>) -> (Landed, Option<
                 })),
             }
         }
-        for outcome in outcomes {
-            match outcome {
-                Ok(bytes) => {
-                    landed.files += 1;
-                    landed.bytes += bytes;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e.detail(), "a download could not be moved into place");
-                    first_error.get_or_insert(e);
-                }
+        tally(outcomes, &mut landed, &mut first_error);
+    }
+    (landed, first_error)
+}
+
+/// Counts what landed and keeps the first failure.
+fn tally(outcomes: Vec<Result<u64>>, landed: &mut Landed, first_error: &mut Option<Error>) {
+    for outcome in outcomes {
+        match outcome {
+            Ok(bytes) => {
+                landed.files += 1;
+                landed.bytes += bytes;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e.detail(), "a download could not be moved into place");
+                first_error.get_or_insert(e);
             }
         }
     }
-    (landed, first_error)
 }
 
 #[cfg(test)]
@@ -163,6 +196,28 @@ mod tests {
             names.iter().all(|n| !n.starts_with(crate::remote::TEMP_PREFIX)),
             "{names:?}"
         );
+    }
+
+    #[test]
+    fn a_batch_flushed_together_lands_all_but_the_file_that_cannot_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut batch: Vec<_> = (0..TOGETHER + 8)
+            .map(|n| (pending(dir.path(), n), dir.path().join(format!("f{n}.txt"))))
+            .collect();
+        batch[3].1 = dir.path().join("missing/f3.txt");
+        let bad_temp = batch[3].0.path.clone();
+        let outcomes = land_batch_together(batch);
+        assert_eq!(outcomes.len(), TOGETHER + 8);
+        for (n, outcome) in outcomes.iter().enumerate() {
+            if n == 3 {
+                assert!(outcome.as_ref().unwrap_err().detail().contains("f3.txt"));
+            } else {
+                assert_eq!(*outcome.as_ref().unwrap(), format!("file {n}").len() as u64);
+                let text = std::fs::read_to_string(dir.path().join(format!("f{n}.txt"))).unwrap();
+                assert_eq!(text, format!("file {n}"));
+            }
+        }
+        assert!(!bad_temp.exists(), "the failed file's temp file is removed");
     }
 
     #[tokio::test]
