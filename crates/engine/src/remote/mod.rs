@@ -5,6 +5,8 @@
 pub mod bandwidth;
 mod classify;
 mod client;
+mod diverted_body;
+mod list_page;
 mod listing;
 mod object_ops;
 mod objects;

@@ -146,24 +146,56 @@ impl Remote {
         let mut token: Option<String> = None;
         let mut after = after;
         loop {
-            let resp = self
-                .client
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .max_keys(1000)
-                .set_start_after(after.take())
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))?;
-            if push_objects(&resp, end, out) {
-                return Ok(());
+            let page = self.objects_page(bucket, prefix, after.take(), token.take()).await?;
+            for o in page.objects {
+                if end.is_some_and(|end| o.key.as_str() >= end) {
+                    return Ok(());
+                }
+                out.push(o);
             }
-            match super::listing::next_token(&resp) {
+            match page.next_token {
                 Some(t) => token = Some(t),
                 None => return Ok(()),
             }
+        }
+    }
+
+    /// One page of up to 1,000 keys, read by Pail's own listing parser: the SDK still signs,
+    /// sends, retries and reads error replies, but never decodes a successful page.
+    async fn objects_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        after: Option<String>,
+        token: Option<String>,
+    ) -> Result<super::list_page::ListPage> {
+        let divert = super::diverted_body::DivertBody::new(super::list_page::STAND_IN);
+        self.client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .max_keys(1000)
+            .set_start_after(after)
+            .set_continuation_token(token)
+            .customize()
+            .interceptor(divert.clone())
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))?;
+        let body = divert
+            .take()
+            .ok_or_else(|| self.listing_error(bucket, "the listing reply had no body".into()))?;
+        super::list_page::parse(&body).map_err(|detail| self.listing_error(bucket, detail))
+    }
+
+    /// A listing reply this code cannot read.
+    fn listing_error(&self, bucket: &str, detail: String) -> crate::error::Error {
+        crate::error::Error::Remote {
+            code: ErrorCode::Server,
+            operation: Operation::ListObjects,
+            endpoint: self.endpoint_label().to_owned(),
+            bucket: Some(bucket.to_owned()),
+            detail,
         }
     }
 
