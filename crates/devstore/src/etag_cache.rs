@@ -7,7 +7,9 @@
 //! ETag read while any write was under way is not kept, so a listing racing a write can never
 //! leave a stale ETag behind.
 
-use std::sync::{Mutex, MutexGuard};
+use std::fs::Metadata;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
 
 // FxHash: the keys are the store's own bucket and key names, looked up once per listed object,
 // where SipHash's DoS resistance buys nothing and cost a few percent of a listing.
@@ -19,6 +21,26 @@ pub(crate) struct FileStamp {
     pub size: u64,
     pub mtime_ns: i128,
     pub inode: u64,
+}
+
+impl FileStamp {
+    /// The stamp of the file `meta` describes.
+    pub(crate) fn of(meta: &Metadata) -> Self {
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        FileStamp {
+            size: meta.len(),
+            mtime_ns,
+            inode,
+        }
+    }
 }
 
 /// A crude bound: past this many entries the cache starts over (a dev store rarely gets near).
@@ -87,12 +109,20 @@ impl EtagCache {
     /// Marks a write of `bucket`/`key` (None: the whole bucket) as under way until the guard
     /// is dropped; the key's entry is dropped at both ends.
     pub(crate) fn writing<'a>(&'a self, bucket: &'a str, key: Option<&'a str>) -> WriteGuard<'a> {
-        let mut inner = self.lock();
-        inner.epoch += 1;
-        inner.writing += 1;
-        inner.forget(bucket, key);
+        self.lock().start_write(bucket, key);
         WriteGuard {
             cache: self,
+            bucket,
+            key,
+        }
+    }
+
+    /// [`Self::writing`] for a write that may outlive the request, such as one finishing on a
+    /// blocking thread after the client went away.
+    pub(crate) fn writing_owned(self: &Arc<Self>, bucket: String, key: String) -> OwnedWriteGuard {
+        self.lock().start_write(&bucket, Some(&key));
+        OwnedWriteGuard {
+            cache: Arc::clone(self),
             bucket,
             key,
         }
@@ -100,6 +130,18 @@ impl EtagCache {
 }
 
 impl Inner {
+    fn start_write(&mut self, bucket: &str, key: Option<&str>) {
+        self.epoch += 1;
+        self.writing += 1;
+        self.forget(bucket, key);
+    }
+
+    fn end_write(&mut self, bucket: &str, key: Option<&str>) {
+        self.forget(bucket, key);
+        self.epoch += 1;
+        self.writing -= 1;
+    }
+
     fn forget(&mut self, bucket: &str, key: Option<&str>) {
         let removed = match (self.buckets.get_mut(bucket), key) {
             (Some(keys), Some(key)) => usize::from(keys.remove(key).is_some()),
@@ -119,10 +161,20 @@ pub(crate) struct WriteGuard<'a> {
 
 impl Drop for WriteGuard<'_> {
     fn drop(&mut self) {
-        let mut inner = self.cache.lock();
-        inner.forget(self.bucket, self.key);
-        inner.epoch += 1;
-        inner.writing -= 1;
+        self.cache.lock().end_write(self.bucket, self.key);
+    }
+}
+
+/// A write in progress that owns its names; see [`EtagCache::writing_owned`].
+pub(crate) struct OwnedWriteGuard {
+    cache: Arc<EtagCache>,
+    bucket: String,
+    key: String,
+}
+
+impl Drop for OwnedWriteGuard {
+    fn drop(&mut self) {
+        self.cache.lock().end_write(&self.bucket, Some(&self.key));
     }
 }
 
@@ -166,6 +218,20 @@ mod tests {
         // A read after the write is kept.
         c.insert(c.epoch(), "b", "k", A, "e2".into());
         assert_eq!(c.get("b", "k", A).as_deref(), Some("e2"));
+    }
+
+    #[test]
+    fn an_owned_write_guard_works_like_a_borrowed_one() {
+        let c = Arc::new(EtagCache::default());
+        c.insert(c.epoch(), "b", "k", A, "e1".into());
+        let before = c.epoch();
+        let w = c.writing_owned("b".into(), "k".into());
+        assert_eq!(c.get("b", "k", A), None);
+        c.insert(c.epoch(), "b", "k", A, "stale".into());
+        drop(w);
+        c.insert(before, "b", "k", A, "stale".into());
+        assert_eq!(c.get("b", "k", A), None);
+        assert_eq!(c.lock().writing, 0);
     }
 
     #[test]

@@ -10,7 +10,9 @@
 
 mod auth;
 mod etag_cache;
+mod layout;
 mod listing;
+mod part_md5s;
 mod sample;
 mod store;
 

@@ -240,7 +240,7 @@ fn paginate(found: Vec<(String, Found)>, query: &ListQuery<'_>) -> ListPage {
             size: if is_folder_marker { 0 } else { meta.len() },
             last_modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
             is_folder_marker,
-            stamp: stamp_of(&meta),
+            stamp: FileStamp::of(&meta),
         });
     }
     page
@@ -252,23 +252,6 @@ fn metadata(entry: &DirEntry) -> Option<Metadata> {
         Ok(m) if m.file_type().is_symlink() => std::fs::metadata(entry.path()).ok(),
         Ok(m) => Some(m),
         Err(_) => None,
-    }
-}
-
-fn stamp_of(meta: &Metadata) -> FileStamp {
-    let mtime_ns = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i128);
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(meta);
-    #[cfg(not(unix))]
-    let inode = 0;
-    FileStamp {
-        size: meta.len(),
-        mtime_ns,
-        inode,
     }
 }
 

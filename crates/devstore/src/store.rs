@@ -2,26 +2,33 @@
 //!
 //! s3s-fs stores object `a/b.txt` of bucket `pail` as the file `<root>/pail/a/b.txt`, plus
 //! sidecar files in `<root>` for headers and ETag. Delegated as-is: bucket creation and
-//! lookup, ListBuckets, PutObject/GetObject/HeadObject/CopyObject of ordinary keys, multipart
-//! uploads. Done here instead:
+//! lookup, ListBuckets, PutObject/GetObject/HeadObject/CopyObject of ordinary keys, storing
+//! and listing the parts of multipart uploads. Done here instead:
 //! - listing (see [`crate::listing`]): folder markers, cheap one-level delimiter listings;
 //! - zero-byte `folder/` marker objects, which s3s-fs turns into bare directories that it
 //!   cannot list, HEAD or GET;
 //! - keys that name a directory (`photos` when `photos/x.png` exists): s3s-fs answers
 //!   HTTP 500 where S3 says `NoSuchKey`;
 //! - DeleteBucket on a non-empty bucket, which s3s-fs deletes recursively where S3 says
-//!   `BucketNotEmpty`; deleting objects also removes their sidecars and emptied folders.
+//!   `BucketNotEmpty`; deleting objects also removes their sidecars and emptied folders;
+//! - completing a multipart upload (see [`multipart`]), which in s3s-fs reads and hashes every
+//!   part again.
+
+mod multipart;
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use futures_util::StreamExt;
 use s3s::dto::*;
 use s3s::{s3_error, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, S3};
 
-use crate::etag_cache::EtagCache;
+use crate::etag_cache::{EtagCache, FileStamp};
+use crate::layout::{self, sidecar_paths, UploadId};
 use crate::listing::{self, ListPage, ListQuery, FOLDER_MARKER};
+use crate::part_md5s::{md5_from_hex, PartMd5s, PartWrite};
 
 /// MD5 of zero bytes: the ETag S3 gives every empty object, folder markers included.
 const EMPTY_ETAG: &str = "d41d8cd98f00b204e9800998ecf8427e";
@@ -33,7 +40,8 @@ pub(crate) struct DevS3 {
     fs: s3s_fs::FileSystem,
     /// Canonical data folder, the same path s3s-fs resolves everything against.
     root: PathBuf,
-    etags: std::sync::Arc<EtagCache>,
+    etags: Arc<EtagCache>,
+    part_md5s: Arc<PartMd5s>,
 }
 
 impl std::fmt::Debug for DevS3 {
@@ -57,7 +65,8 @@ impl DevS3 {
         Self {
             fs,
             root,
-            etags: std::sync::Arc::default(),
+            etags: Arc::default(),
+            part_md5s: Arc::default(),
         }
     }
 
@@ -188,6 +197,17 @@ impl DevS3 {
             }
         }
     }
+
+    /// Keeps the MD5 s3s-fs computed for a part it just stored (its ETag), for completion.
+    async fn remember_part(&self, write: PartWrite<'_>, upload: &UploadId, part_number: i32, e_tag: Option<&ETag>) {
+        let Some(md5) = e_tag.and_then(|e| md5_from_hex(e.value())) else {
+            return;
+        };
+        let path = layout::part_path(&self.root, upload, part_number);
+        if let Ok(meta) = tokio::fs::metadata(path).await {
+            write.stored(FileStamp::of(&meta), md5);
+        }
+    }
 }
 
 /// One listing page plus the ETags of its objects, computed off the async executor.
@@ -243,16 +263,6 @@ impl DevS3 {
             Err(err) => Err(S3Error::internal_error(err)),
         }
     }
-}
-
-/// s3s-fs's per-object sidecar files (see its `fs.rs`): headers, then ETag and checksums.
-fn sidecar_paths(root: &Path, bucket: &str, key: &str) -> [PathBuf; 2] {
-    let b = base64_simd::URL_SAFE_NO_PAD.encode_to_string(bucket);
-    let k = base64_simd::URL_SAFE_NO_PAD.encode_to_string(key);
-    [
-        root.join(format!(".bucket-{b}.object-{k}.metadata.json")),
-        root.join(format!(".bucket-{b}.object-{k}.internal.json")),
-    ]
 }
 
 fn stored_etag(root: &Path, bucket: &str, key: &str) -> Option<String> {
@@ -652,10 +662,7 @@ impl S3 for DevS3 {
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
         let bucket_dir = self.require_bucket(&req.input.bucket).await?;
         match self.writable_key_path(&req.input.bucket, &req.input.key)? {
-            KeyPath::Folder(_) => Err(s3_error!(
-                NotImplemented,
-                "This store cannot upload a key ending in '/' in parts"
-            )),
+            KeyPath::Folder(_) => Err(folder_in_parts()),
             KeyPath::File(path) => {
                 self.check_no_file_folder_clash(&bucket_dir, &path, &req.input.key)
                     .await?;
@@ -665,14 +672,31 @@ impl S3 for DevS3 {
     }
 
     async fn upload_part(&self, req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
-        self.fs.upload_part(req).await
+        // An id s3s-fs cannot parse either: it answers the error.
+        let Some(upload) = UploadId::parse(&req.input.upload_id) else {
+            return self.fs.upload_part(req).await;
+        };
+        let part_number = req.input.part_number;
+        let write = self.part_md5s.writing(&upload, part_number);
+        let response = self.fs.upload_part(req).await?;
+        self.remember_part(write, &upload, part_number, response.output.e_tag.as_ref())
+            .await;
+        Ok(response)
     }
 
     async fn upload_part_copy(
         &self,
         req: S3Request<UploadPartCopyInput>,
     ) -> S3Result<S3Response<UploadPartCopyOutput>> {
-        self.fs.upload_part_copy(req).await
+        let Some(upload) = UploadId::parse(&req.input.upload_id) else {
+            return self.fs.upload_part_copy(req).await;
+        };
+        let part_number = req.input.part_number;
+        let write = self.part_md5s.writing(&upload, part_number);
+        let response = self.fs.upload_part_copy(req).await?;
+        let e_tag = response.output.copy_part_result.as_ref().and_then(|r| r.e_tag.as_ref());
+        self.remember_part(write, &upload, part_number, e_tag).await;
+        Ok(response)
     }
 
     async fn list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
@@ -683,17 +707,24 @@ impl S3 for DevS3 {
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
-        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
-        let _writing = self.etags.writing(&bucket, Some(&key));
-        self.fs.complete_multipart_upload(req).await
+        self.complete_upload(req).await
     }
 
     async fn abort_multipart_upload(
         &self,
         req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
-        self.fs.abort_multipart_upload(req).await
+        let upload = UploadId::parse(&req.input.upload_id);
+        let response = self.fs.abort_multipart_upload(req).await?;
+        if let Some(upload) = upload {
+            self.part_md5s.forget(&upload);
+        }
+        Ok(response)
     }
+}
+
+fn folder_in_parts() -> S3Error {
+    s3_error!(NotImplemented, "This store cannot upload a key ending in '/' in parts")
 }
 
 fn no_such_key() -> S3Error {

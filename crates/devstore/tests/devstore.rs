@@ -775,3 +775,292 @@ async fn listed_etags_follow_every_change() {
     assert_eq!(a.e_tag().map(str::to_owned), recorded("a.txt").await);
     store.shutdown().await;
 }
+
+const MIB: usize = 1024 * 1024;
+
+/// Bytes that differ from part to part and from offset to offset.
+fn part_bytes(seed: u8, len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 13) as u8)
+        .collect()
+}
+
+fn md5(data: &[u8]) -> [u8; 16] {
+    use s3s::crypto::Checksum;
+    s3s::crypto::Md5::checksum(data)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// S3's multipart ETag, computed independently of the store: MD5 of the part MD5s, then `-N`.
+fn expected_multipart_etag(parts: &[&[u8]]) -> String {
+    let digests: Vec<u8> = parts.iter().flat_map(|p| md5(p)).collect();
+    format!("\"{}-{}\"", hex(&md5(&digests)), parts.len())
+}
+
+async fn create_upload(c: &Client, bucket: &str, key: &str) -> String {
+    let up = c
+        .create_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    up.upload_id().unwrap().to_owned()
+}
+
+async fn upload_part(c: &Client, bucket: &str, key: &str, id: &str, n: i32, body: &[u8]) -> String {
+    let out = c
+        .upload_part()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(id)
+        .part_number(n)
+        .body(ByteStream::from(body.to_vec()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("upload part {n}: {e:?}"));
+    out.e_tag().unwrap().to_owned()
+}
+
+fn completed(parts: &[(i32, &str)]) -> aws_sdk_s3::types::CompletedMultipartUpload {
+    let parts = parts.iter().map(|(n, etag)| {
+        aws_sdk_s3::types::CompletedPart::builder()
+            .part_number(*n)
+            .e_tag(*etag)
+            .build()
+    });
+    aws_sdk_s3::types::CompletedMultipartUpload::builder()
+        .set_parts(Some(parts.collect()))
+        .build()
+}
+
+async fn complete(c: &Client, bucket: &str, key: &str, id: &str, parts: &[(i32, &str)]) -> Result<String, String> {
+    c.complete_multipart_upload()
+        .bucket(bucket)
+        .key(key)
+        .upload_id(id)
+        .multipart_upload(completed(parts))
+        .send()
+        .await
+        .map(|out| out.e_tag().unwrap().to_owned())
+        .map_err(|e| e.code().unwrap_or("(no code)").to_owned())
+}
+
+async fn get_bytes(c: &Client, bucket: &str, key: &str) -> Vec<u8> {
+    let got = c.get_object().bucket(bucket).key(key).send().await.unwrap();
+    got.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+async fn exists(c: &Client, bucket: &str, key: &str) -> bool {
+    c.head_object().bucket(bucket).key(key).send().await.is_ok()
+}
+
+/// Upload bookkeeping files s3s-fs keeps in the data folder (parts, upload records, temporaries).
+fn upload_files(dir: &tempfile::TempDir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(".upload") || n.starts_with(".tmp.") || n.contains(".upload-"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_upload_completes_with_s3_etag_and_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let c = client(&store);
+    c.create_bucket().bucket("mpu").send().await.unwrap();
+    let parts = [part_bytes(1, 5 * MIB), part_bytes(2, 5 * MIB + 17), part_bytes(3, 1234)];
+
+    let up = c
+        .create_multipart_upload()
+        .bucket("mpu")
+        .key("big/file.bin")
+        .content_type("application/x-pail")
+        .metadata("origin", "pail-test")
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap();
+    // Out of order, as parallel uploads finish.
+    let e3 = upload_part(&c, "mpu", "big/file.bin", id, 3, &parts[2]).await;
+    let e1 = upload_part(&c, "mpu", "big/file.bin", id, 1, &parts[0]).await;
+    let e2 = upload_part(&c, "mpu", "big/file.bin", id, 2, &parts[1]).await;
+    assert_eq!(e1, format!("\"{}\"", hex(&md5(&parts[0]))));
+
+    let etag = complete(&c, "mpu", "big/file.bin", id, &[(1, &e1), (2, &e2), (3, &e3)])
+        .await
+        .unwrap();
+    let expected = expected_multipart_etag(&[&parts[0], &parts[1], &parts[2]]);
+    assert_eq!(etag, expected);
+
+    assert_eq!(get_bytes(&c, "mpu", "big/file.bin").await, parts.concat());
+    let head = c.head_object().bucket("mpu").key("big/file.bin").send().await.unwrap();
+    assert_eq!(head.e_tag(), Some(expected.as_str()));
+    assert_eq!(
+        head.content_length(),
+        Some(parts.iter().map(Vec::len).sum::<usize>() as i64)
+    );
+    assert_eq!(head.content_type(), Some("application/x-pail"));
+    assert_eq!(
+        head.metadata().and_then(|m| m.get("origin")).map(String::as_str),
+        Some("pail-test")
+    );
+    let listed = c.list_objects_v2().bucket("mpu").prefix("big/").send().await.unwrap();
+    assert_eq!(listed.contents().len(), 1);
+    assert_eq!(listed.contents()[0].e_tag(), Some(expected.as_str()));
+    assert_eq!(
+        upload_files(&dir),
+        Vec::<String>::new(),
+        "no parts or upload record left"
+    );
+
+    // The upload is over: completing it again is refused.
+    let again = complete(&c, "mpu", "big/file.bin", id, &[(1, &e1), (2, &e2), (3, &e3)]).await;
+    assert_eq!(again, Err("AccessDenied".to_owned()));
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_completions_leave_no_object_and_the_upload_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let c = client(&store);
+    c.create_bucket().bucket("mpu").send().await.unwrap();
+    let (one, two) = (part_bytes(4, 5 * MIB), part_bytes(5, 10));
+    let id = create_upload(&c, "mpu", "k").await;
+    let e1 = upload_part(&c, "mpu", "k", &id, 1, &one).await;
+    let e2 = upload_part(&c, "mpu", "k", &id, 2, &two).await;
+    let wrong = format!("\"{}\"", hex(&md5(b"something else")));
+
+    let refusals = [
+        (vec![(1, e1.as_str()), (2, wrong.as_str())], "InvalidPart"),
+        (vec![(2, e2.as_str()), (1, e1.as_str())], "InvalidRequest"),
+        (vec![(1, e2.as_str())], "InvalidPart"),
+        (vec![], "InvalidPart"),
+    ];
+    for (parts, code) in refusals {
+        let result = complete(&c, "mpu", "k", &id, &parts).await;
+        assert_eq!(result, Err(code.to_owned()), "{parts:?}");
+        assert!(!exists(&c, "mpu", "k").await, "{parts:?} left an object");
+    }
+    // A part never uploaded.
+    let holey = create_upload(&c, "mpu", "holey").await;
+    let h1 = upload_part(&c, "mpu", "holey", &holey, 1, &one).await;
+    let result = complete(&c, "mpu", "holey", &holey, &[(1, &h1), (2, &h1)]).await;
+    assert_eq!(result, Err("InvalidPart".to_owned()));
+    assert!(!exists(&c, "mpu", "holey").await);
+    // Too small a part that is not the last.
+    let small_first = create_upload(&c, "mpu", "small").await;
+    let s1 = upload_part(&c, "mpu", "small", &small_first, 1, &two).await;
+    let s2 = upload_part(&c, "mpu", "small", &small_first, 2, &two).await;
+    let result = complete(&c, "mpu", "small", &small_first, &[(1, &s1), (2, &s2)]).await;
+    assert_eq!(result, Err("EntityTooSmall".to_owned()));
+    assert!(!exists(&c, "mpu", "small").await);
+
+    // Nothing was lost: the right list still completes the upload.
+    let etag = complete(&c, "mpu", "k", &id, &[(1, &e1), (2, &e2)]).await.unwrap();
+    assert_eq!(etag, expected_multipart_etag(&[&one, &two]));
+    assert_eq!(
+        get_bytes(&c, "mpu", "k").await,
+        [one.as_slice(), two.as_slice()].concat()
+    );
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_conditions_and_aborted_uploads() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let c = client(&store);
+    c.create_bucket().bucket("mpu").send().await.unwrap();
+    put(&c, "mpu", "taken", b"already here").await;
+
+    let id = create_upload(&c, "mpu", "taken").await;
+    let e1 = upload_part(&c, "mpu", "taken", &id, 1, b"new content").await;
+    let refused = c
+        .complete_multipart_upload()
+        .bucket("mpu")
+        .key("taken")
+        .upload_id(&id)
+        .if_none_match("*")
+        .multipart_upload(completed(&[(1, &e1)]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some("PreconditionFailed"));
+    let stale = c
+        .complete_multipart_upload()
+        .bucket("mpu")
+        .key("taken")
+        .upload_id(&id)
+        .if_match(format!("\"{}\"", hex(&md5(b"not what is there"))))
+        .multipart_upload(completed(&[(1, &e1)]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), Some("PreconditionFailed"));
+    assert_eq!(get_bytes(&c, "mpu", "taken").await, b"already here");
+    let current = format!("\"{}\"", hex(&md5(b"already here")));
+    c.complete_multipart_upload()
+        .bucket("mpu")
+        .key("taken")
+        .upload_id(&id)
+        .if_match(current)
+        .multipart_upload(completed(&[(1, &e1)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get_bytes(&c, "mpu", "taken").await, b"new content");
+
+    let aborted = create_upload(&c, "mpu", "aborted").await;
+    let a1 = upload_part(&c, "mpu", "aborted", &aborted, 1, b"abc").await;
+    c.abort_multipart_upload()
+        .bucket("mpu")
+        .key("aborted")
+        .upload_id(&aborted)
+        .send()
+        .await
+        .unwrap();
+    let result = complete(&c, "mpu", "aborted", &aborted, &[(1, &a1)]).await;
+    assert_eq!(result, Err("AccessDenied".to_owned()));
+    assert!(!exists(&c, "mpu", "aborted").await);
+    assert_eq!(upload_files(&dir), Vec::<String>::new());
+    store.shutdown().await;
+}
+
+/// Part MD5s are remembered in memory; a part uploaded again, or uploaded before the store
+/// restarted, is read afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_hashes_parts_it_does_not_know() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let c = client(&store);
+    c.create_bucket().bucket("mpu").send().await.unwrap();
+    let (one, two, two_again) = (part_bytes(6, 5 * MIB), part_bytes(7, 99), part_bytes(8, 99));
+    let id = create_upload(&c, "mpu", "k").await;
+    let e1 = upload_part(&c, "mpu", "k", &id, 1, &one).await;
+    let old_e2 = upload_part(&c, "mpu", "k", &id, 2, &two).await;
+    let e2 = upload_part(&c, "mpu", "k", &id, 2, &two_again).await;
+    let result = complete(&c, "mpu", "k", &id, &[(1, &e1), (2, &old_e2)]).await;
+    assert_eq!(result, Err("InvalidPart".to_owned()), "part 2 was replaced");
+    store.shutdown().await;
+
+    let store = start(&dir).await;
+    let c = client(&store);
+    let result = complete(&c, "mpu", "k", &id, &[(1, &e1), (2, &old_e2)]).await;
+    assert_eq!(result, Err("InvalidPart".to_owned()), "after a restart too");
+    let etag = complete(&c, "mpu", "k", &id, &[(1, &e1), (2, &e2)]).await.unwrap();
+    assert_eq!(etag, expected_multipart_etag(&[&one, &two_again]));
+    assert_eq!(
+        get_bytes(&c, "mpu", "k").await,
+        [one.as_slice(), two_again.as_slice()].concat()
+    );
+    assert_eq!(upload_files(&dir), Vec::<String>::new());
+    store.shutdown().await;
+}
