@@ -72,6 +72,10 @@ impl ClientOptions {
 pub struct Remote {
     pub(crate) client: aws_sdk_s3::Client,
     endpoint_label: String,
+    /// The endpoint is plain HTTP on this computer. Over plain HTTP the SDK signs every chunk of
+    /// an upload's body (SHA-256 over every byte, most of a large upload's CPU), which protects
+    /// the bytes on a network; on loopback there is none, so Pail sends its own CRC32 instead.
+    pub(crate) loopback_http: bool,
 }
 
 impl Remote {
@@ -127,6 +131,7 @@ impl Remote {
             .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
         Remote {
             client: aws_sdk_s3::Client::from_conf(builder.build()),
+            loopback_http: endpoint.is_some_and(is_loopback_http),
             endpoint_label,
         }
     }
@@ -139,5 +144,54 @@ impl Remote {
     /// The underlying SDK client, for operations the engine does not wrap yet.
     pub fn sdk(&self) -> &aws_sdk_s3::Client {
         &self.client
+    }
+}
+
+/// Whether `endpoint` is a plain-HTTP URL whose host is this computer.
+fn is_loopback_http(endpoint: &str) -> bool {
+    let Some(rest) = endpoint
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        .and_then(|_| endpoint.get(7..))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_http;
+
+    #[test]
+    fn only_plain_http_to_this_computer_counts_as_loopback() {
+        for yes in [
+            "http://127.0.0.1:9000",
+            "http://localhost",
+            "HTTP://LocalHost:80/",
+            "http://[::1]:9000/bucket",
+            "http://127.9.8.7",
+            "http://user@127.0.0.1:1",
+        ] {
+            assert!(is_loopback_http(yes), "{yes}");
+        }
+        for no in [
+            "https://127.0.0.1:9000",
+            "http://10.0.0.5:9000",
+            "http://minio.lan:9000",
+            "http://localhost.example.com",
+            "http://[2001:db8::1]:9000",
+            "http://127.0.0.1.nip.io",
+            "s3.amazonaws.com",
+            "",
+        ] {
+            assert!(!is_loopback_http(no), "{no}");
+        }
     }
 }

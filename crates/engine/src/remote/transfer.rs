@@ -185,6 +185,16 @@ fn quoted(etag: &str) -> String {
 }
 
 const MIB: u64 = 1024 * 1024;
+
+/// The SDK reads a file body in blocks of 4 KiB unless told otherwise, one trip to the blocking
+/// pool each: a quarter of a million per GiB uploaded. Large files are read 256 KiB at a time; a
+/// small file in one block of its own size (a large buffer per small file would cost more than
+/// it saves).
+fn read_block(len: u64) -> usize {
+    const LARGEST: u64 = 256 * 1024;
+    const SMALLEST: u64 = 4096;
+    len.clamp(SMALLEST, LARGEST) as usize
+}
 /// S3 allows at most 10,000 parts; the part size grows for files that would need more.
 const MAX_PARTS: u64 = 10_000;
 
@@ -243,10 +253,22 @@ impl Remote {
         spec: &PutSpec,
         progress: Option<&std::sync::Arc<std::sync::atomic::AtomicU64>>,
     ) -> Result<Written> {
-        let body = ByteStream::from_path(local).await.map_err(|e| Error::Io {
-            context: format!("read {}", local.display()),
-            source: std::io::Error::other(e),
-        })?;
+        let size = tokio::fs::metadata(local)
+            .await
+            .map_err(|source| Error::Io {
+                context: format!("read {}", local.display()),
+                source,
+            })?
+            .len();
+        let body = ByteStream::read_from()
+            .path(local)
+            .buffer_size(read_block(size))
+            .build()
+            .await
+            .map_err(|e| Error::Io {
+                context: format!("read {}", local.display()),
+                source: std::io::Error::other(e),
+            })?;
         let len = body.size_hint().0;
         let body = match progress {
             Some(p) => super::bandwidth::counted(body, p.clone()),
@@ -461,27 +483,38 @@ impl Remote {
                 permits.clone(),
             );
             let endpoint = self.endpoint_label().to_owned();
+            let own_checksum = self.loopback_http;
             set.spawn(async move {
                 let Ok(_permit) = permits.acquire_owned().await else {
                     return Err(Error::Cancelled);
+                };
+                let crc32 = match own_checksum {
+                    true => Some(crc32_of_range(path.clone(), offset, len).await?),
+                    false => None,
                 };
                 let body = ByteStream::read_from()
                     .path(&path)
                     .offset(offset)
                     .length(Length::Exact(len))
+                    .buffer_size(read_block(len))
                     .build()
                     .await
                     .map_err(|e| Error::Io {
                         context: format!("read {}", path.display()),
                         source: std::io::Error::other(e),
                     })?;
-                let out = client
+                let request = client
                     .upload_part()
                     .bucket(&bucket)
                     .key(&key)
                     .upload_id(&upload_id)
-                    .part_number(part_number)
-                    .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                    .part_number(part_number);
+                // A checksum given up front also keeps the body out of aws-chunked encoding.
+                let request = match &crc32 {
+                    Some(value) => request.checksum_crc32(value),
+                    None => request.checksum_algorithm(ChecksumAlgorithm::Crc32),
+                };
+                let out = request
                     .body(body)
                     .send()
                     .await
@@ -489,7 +522,7 @@ impl Remote {
                 Ok(CompletedPart::builder()
                     .part_number(part_number)
                     .set_e_tag(out.e_tag().map(str::to_owned))
-                    .set_checksum_crc32(out.checksum_crc32().map(str::to_owned))
+                    .set_checksum_crc32(out.checksum_crc32().map(str::to_owned).or(crc32))
                     .build())
             });
         }
@@ -1293,6 +1326,42 @@ impl BackgroundFlush {
     }
 }
 
+/// The base64 CRC32 (as S3's `x-amz-checksum-crc32` wants it) of `len` bytes of a file from
+/// `offset`, read in large blocks off the async executor.
+pub(crate) async fn crc32_of_range(path: std::path::PathBuf, offset: u64, len: u64) -> Result<String> {
+    use std::io::{Read, Seek};
+    let shown = path.display().to_string();
+    tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        let mut file = std::fs::File::open(&path)?;
+        file.seek(std::io::SeekFrom::Start(offset))?;
+        let mut hasher = crc32fast::Hasher::new();
+        let mut block = vec![0u8; read_block(len)];
+        let mut left = len;
+        while left > 0 {
+            let want = block.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let got = file.read(&mut block[..want])?;
+            if got == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the file became shorter while it was being uploaded",
+                ));
+            }
+            hasher.update(&block[..got]);
+            left -= got as u64;
+        }
+        Ok(aws_smithy_types::base64::encode(hasher.finalize().to_be_bytes()))
+    })
+    .await
+    .map_err(|e| Error::Io {
+        context: format!("read {shown}"),
+        source: std::io::Error::other(e),
+    })?
+    .map_err(|source| Error::Io {
+        context: format!("read {shown}"),
+        source,
+    })
+}
+
 /// BLAKE3 of a file, read in large blocks off the async executor.
 pub(crate) async fn hash_file(path: std::path::PathBuf) -> Result<ContentHash> {
     let shown = path.display().to_string();
@@ -1406,4 +1475,20 @@ async fn write_body(
         ContentHash(*hasher.finalize().as_bytes()),
         md5.map(|m| hex::encode(m.finalize())),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_crc32_of_a_range_is_s3s_base64_of_the_big_endian_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"xx123456789yy").unwrap();
+        // 0xCBF43926 is the CRC-32 check value of "123456789".
+        assert_eq!(crc32_of_range(path.clone(), 2, 9).await.unwrap(), "y/Q5Jg==");
+        let err = crc32_of_range(path, 2, 20).await.unwrap_err();
+        assert!(err.detail().contains("shorter"), "{}", err.detail());
+    }
 }
