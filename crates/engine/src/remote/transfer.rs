@@ -1329,10 +1329,8 @@ impl BackgroundFlush {
 /// The base64 CRC32 (as S3's `x-amz-checksum-crc32` wants it) of `len` bytes of a file from
 /// `offset`, read in large blocks off the async executor.
 pub(crate) async fn crc32_of_range(path: std::path::PathBuf, offset: u64, len: u64) -> Result<String> {
-    use std::io::{Read, Seek};
-    let shown = path.display().to_string();
-    tokio::task::spawn_blocking(move || -> std::io::Result<String> {
-        let mut file = std::fs::File::open(&path)?;
+    read_blocking(path, move |file| {
+        use std::io::{Read, Seek};
         file.seek(std::io::SeekFrom::Start(offset))?;
         let mut hasher = crc32fast::Hasher::new();
         let mut block = vec![0u8; read_block(len)];
@@ -1352,34 +1350,30 @@ pub(crate) async fn crc32_of_range(path: std::path::PathBuf, offset: u64, len: u
         Ok(aws_smithy_types::base64::encode(hasher.finalize().to_be_bytes()))
     })
     .await
-    .map_err(|e| Error::Io {
-        context: format!("read {shown}"),
-        source: std::io::Error::other(e),
-    })?
-    .map_err(|source| Error::Io {
-        context: format!("read {shown}"),
-        source,
-    })
 }
 
 /// BLAKE3 of a file, read in large blocks off the async executor.
 pub(crate) async fn hash_file(path: std::path::PathBuf) -> Result<ContentHash> {
-    let shown = path.display().to_string();
-    tokio::task::spawn_blocking(move || -> std::io::Result<ContentHash> {
+    read_blocking(path, |file| {
         let mut hasher = blake3::Hasher::new();
-        let file = std::fs::File::open(&path)?;
         std::io::copy(&mut std::io::BufReader::with_capacity(1024 * 1024, file), &mut hasher)?;
         Ok(ContentHash(*hasher.finalize().as_bytes()))
     })
     .await
-    .map_err(|e| Error::Io {
-        context: format!("read {shown}"),
-        source: std::io::Error::other(e),
-    })?
-    .map_err(|source| Error::Io {
-        context: format!("read {shown}"),
-        source,
-    })
+}
+
+/// Opens `path` and runs `read` on it on the blocking pool; a failure names the file.
+async fn read_blocking<T, F>(path: std::path::PathBuf, read: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut std::fs::File) -> std::io::Result<T> + Send + 'static,
+{
+    let context = format!("read {}", path.display());
+    tokio::task::spawn_blocking(move || read(&mut std::fs::File::open(&path)?))
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r)
+        .map_err(|source| Error::Io { context, source })
 }
 
 /// A verified download waiting in a temp file beside its destination.
