@@ -2,8 +2,8 @@
 //!
 //! s3s-fs stores object `a/b.txt` of bucket `pail` as the file `<root>/pail/a/b.txt`, plus
 //! sidecar files in `<root>` for headers and ETag. Delegated as-is: bucket creation and
-//! lookup, ListBuckets, PutObject/GetObject/HeadObject/CopyObject of ordinary keys, storing
-//! and listing the parts of multipart uploads. Done here instead:
+//! lookup, ListBuckets, PutObject/HeadObject/CopyObject of ordinary keys, GetObject's headers,
+//! storing and listing the parts of multipart uploads. Done here instead:
 //! - listing (see [`crate::listing`]): folder markers, cheap one-level delimiter listings;
 //! - zero-byte `folder/` marker objects, which s3s-fs turns into bare directories that it
 //!   cannot list, HEAD or GET;
@@ -12,8 +12,10 @@
 //! - DeleteBucket on a non-empty bucket, which s3s-fs deletes recursively where S3 says
 //!   `BucketNotEmpty`; deleting objects also removes their sidecars and emptied folders;
 //! - completing a multipart upload (see [`multipart`]), which in s3s-fs reads and hashes every
-//!   part again.
+//!   part again;
+//! - reading GetObject's body (see [`get`]), which s3s-fs does 4 KiB per blocking call.
 
+mod get;
 mod multipart;
 
 use std::io;
@@ -557,12 +559,7 @@ impl S3 for DevS3 {
                     ..Default::default()
                 }))
             }
-            Some(KeyPath::File(path)) => {
-                if is_dir(&path).await {
-                    return Err(no_such_key());
-                }
-                self.fs.get_object(req).await
-            }
+            Some(KeyPath::File(path)) => self.get_file(req, path).await,
         }
     }
 

@@ -1064,3 +1064,210 @@ async fn completion_hashes_parts_it_does_not_know() {
     assert_eq!(upload_files(&dir), Vec::<String>::new());
     store.shutdown().await;
 }
+
+/// A GetObject answer, read whole.
+struct Got {
+    body: Vec<u8>,
+    content_length: Option<i64>,
+    content_range: Option<String>,
+    crc32: Option<String>,
+}
+
+async fn get_range(c: &Client, bucket: &str, key: &str, range: Option<&str>) -> Result<Got, (u16, String)> {
+    get_with(c, bucket, key, range, Some(aws_sdk_s3::types::ChecksumMode::Enabled)).await
+}
+
+async fn get_with(
+    c: &Client,
+    bucket: &str,
+    key: &str,
+    range: Option<&str>,
+    checksum_mode: Option<aws_sdk_s3::types::ChecksumMode>,
+) -> Result<Got, (u16, String)> {
+    let got = c
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .set_range(range.map(str::to_owned))
+        .set_checksum_mode(checksum_mode)
+        .send()
+        .await
+        .map_err(|e| {
+            let status = e.raw_response().map_or(0, |r| r.status().as_u16());
+            (status, e.code().unwrap_or("(no code)").to_owned())
+        })?;
+    Ok(Got {
+        content_length: got.content_length(),
+        content_range: got.content_range().map(str::to_owned),
+        crc32: got.checksum_crc32().map(str::to_owned),
+        body: got.body.collect().await.unwrap().into_bytes().to_vec(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_serves_exact_bytes_for_whole_objects_and_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let s3 = client(&store);
+    s3.create_bucket().bucket("get").send().await.unwrap();
+    // Several of the store's 1 MiB read blocks, and not a whole number of them.
+    let data = part_bytes(7, 2 * MIB + MIB / 2 + 123);
+    let size = data.len();
+    let put = s3
+        .put_object()
+        .bucket("get")
+        .key("big.bin")
+        .content_type("application/x-test")
+        .metadata("origin", "pail-test")
+        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Crc32)
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert!(put.checksum_crc32().is_some());
+
+    let head = s3.head_object().bucket("get").key("big.bin").send().await.unwrap();
+    let got = s3
+        .get_object()
+        .bucket("get")
+        .key("big.bin")
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.e_tag(), put.e_tag());
+    assert_eq!(got.e_tag(), head.e_tag());
+    assert_eq!(got.content_type(), Some("application/x-test"));
+    assert_eq!(got.metadata(), head.metadata());
+    assert_eq!(
+        got.metadata().and_then(|m| m.get("origin")).map(String::as_str),
+        Some("pail-test")
+    );
+    assert_eq!(got.last_modified(), head.last_modified());
+    assert_eq!(got.content_length(), Some(size as i64));
+    assert_eq!(got.content_range(), None);
+    assert_eq!(got.checksum_crc32(), put.checksum_crc32());
+    assert!(got.body.collect().await.unwrap().into_bytes() == data[..]);
+
+    // (Range header, first byte served, end); a whole-object checksum only for the whole object.
+    let last = size - 1;
+    let cases = [
+        ("bytes=0-9".to_owned(), 0, 10),
+        (format!("bytes=100-{}", 100 + MIB + 50), 100, 100 + MIB + 51),
+        (format!("bytes={}-{}", MIB - 5, MIB + 4), MIB - 5, MIB + 5),
+        (format!("bytes={}-", size - MIB - 700), size - MIB - 700, size),
+        (format!("bytes={last}-{}", size + 100), last, size),
+        ("bytes=-10".to_owned(), size - 10, size),
+        (format!("bytes=-{}", 2 * MIB), size - 2 * MIB, size),
+        // Longer than the object: the whole object, as on S3.
+        (format!("bytes=-{}", size + 10), 0, size),
+        ("bytes=0-".to_owned(), 0, size),
+    ];
+    for (range, start, end) in cases {
+        let got = get_range(&s3, "get", "big.bin", Some(&range)).await.unwrap();
+        assert!(got.body == data[start..end], "{range}: wrong bytes");
+        assert_eq!(got.content_length, Some((end - start) as i64), "{range}");
+        let expected_range = format!("bytes {start}-{}/{size}", end - 1);
+        assert_eq!(got.content_range.as_deref(), Some(expected_range.as_str()), "{range}");
+        let whole = end - start == size;
+        assert_eq!(
+            got.crc32.is_some(),
+            whole,
+            "{range}: checksum only for the whole object"
+        );
+    }
+    for range in [
+        format!("bytes={size}-"),
+        format!("bytes={}-{}", size + 5, size + 9),
+        "bytes=-0".into(),
+    ] {
+        let err = get_range(&s3, "get", "big.bin", Some(&range)).await.err();
+        assert_eq!(err, Some((416, "InvalidRange".to_owned())), "{range}");
+    }
+
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_of_empty_objects_folder_markers_and_files_without_etag() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let s3 = client(&store);
+    s3.create_bucket().bucket("get").send().await.unwrap();
+    put(&s3, "get", "empty", b"").await;
+    put(&s3, "get", "folder/", b"").await;
+
+    for key in ["empty", "folder/"] {
+        let got = s3.get_object().bucket("get").key(key).send().await.unwrap();
+        assert_eq!(got.content_length(), Some(0), "{key}");
+        assert_eq!(got.e_tag(), Some("\"d41d8cd98f00b204e9800998ecf8427e\""), "{key}");
+        assert!(got.last_modified().is_some(), "{key}");
+        assert!(got.body.collect().await.unwrap().into_bytes().is_empty(), "{key}");
+    }
+    // No byte of an empty object can be served.
+    for range in ["bytes=0-", "bytes=-5"] {
+        let err = get_range(&s3, "get", "empty", Some(range)).await.err();
+        assert_eq!(err, Some((416, "InvalidRange".to_owned())), "{range}");
+    }
+
+    // A file put in the data folder by hand has no ETag sidecar: s3s-fs hashes the file.
+    let data = part_bytes(3, MIB + 17);
+    std::fs::write(dir.path().join("data/get/by-hand.bin"), &data).unwrap();
+    let got = s3.get_object().bucket("get").key("by-hand.bin").send().await.unwrap();
+    let expected_etag = format!("\"{}\"", hex(&md5(&data)));
+    assert_eq!(got.e_tag(), Some(expected_etag.as_str()));
+    assert!(got.body.collect().await.unwrap().into_bytes() == data[..]);
+
+    store.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_racing_replacements_never_mixes_two_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = start(&dir).await;
+    let s3 = client(&store);
+    s3.create_bucket().bucket("race").send().await.unwrap();
+    // Different sizes: a body read from one version under the other's headers would be cut
+    // short or run long.
+    let versions = [vec![b'a'; 3 * MIB / 2], vec![b'b'; MIB / 3]];
+    let put_version = |i: usize| {
+        s3.put_object()
+            .bucket("race")
+            .key("k")
+            .body(ByteStream::from(versions[i].clone()))
+            .send()
+    };
+    put_version(0).await.unwrap();
+
+    let writer = async {
+        for i in 0..60 {
+            put_version(i % 2).await.unwrap();
+        }
+    };
+    // Checksums are not checked: s3s-fs writes them after the data file, so a GET between the
+    // two gets the previous version's, with or without the large-block reads.
+    let unchecked = Client::from_conf(
+        s3.config()
+            .to_builder()
+            .response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired)
+            .build(),
+    );
+    let readers = futures_util::stream::iter(0..150)
+        .map(|i| {
+            let range = (i % 3 == 0).then_some("bytes=10-");
+            get_with(&unchecked, "race", "k", range, None)
+        })
+        .buffer_unordered(6)
+        .collect::<Vec<_>>();
+    let ((), gots) = tokio::join!(writer, readers);
+    for got in gots {
+        let got = got.unwrap();
+        let len = got.body.len();
+        assert_eq!(got.content_length, Some(len as i64));
+        let version = versions.iter().find(|v| v[0] == got.body[0]).unwrap();
+        let skipped = if got.content_range.is_some() { 10 } else { 0 };
+        assert!(got.body == version[skipped..], "a body of {len} bytes mixes versions");
+    }
+
+    store.shutdown().await;
+}
