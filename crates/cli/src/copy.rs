@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pail_engine::remote::{PutControl, PutSpec, Remote, UploadOptions};
 use pail_engine::state::{transfers, StateDb};
 use pail_engine::sync::RelPath;
-use pail_engine::transfers::Lander;
+use pail_engine::transfers::{Durability, Lander};
 use pail_engine::Error;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -67,13 +67,28 @@ pub struct Journal {
     pub cancel: CancellationToken,
 }
 
+/// How a copy runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CopyOptions {
+    /// Copy folders with everything inside.
+    pub recursive: bool,
+    /// Whether each downloaded file waits for the disk before it takes its name.
+    pub durability: Durability,
+}
+
 /// Runs a copy.
-pub async fn copy(remote: &Remote, src: Place, dst: Place, recursive: bool, journal: Journal) -> Result<Copied, Error> {
+pub async fn copy(
+    remote: &Remote,
+    src: Place,
+    dst: Place,
+    options: CopyOptions,
+    journal: Journal,
+) -> Result<Copied, Error> {
     match (src, dst) {
         (Place::Local(from), Place::S3 { bucket, key }) => {
-            upload(remote, &from, &bucket, &key, recursive, journal).await
+            upload(remote, &from, &bucket, &key, options.recursive, journal).await
         }
-        (Place::S3 { bucket, key }, Place::Local(to)) => download(remote, &bucket, &key, &to, recursive).await,
+        (Place::S3 { bucket, key }, Place::Local(to)) => download(remote, &bucket, &key, &to, options).await,
         (Place::Local(_), Place::Local(_)) => Err(Error::InvalidInput(
             "Both places are on this computer; one of them must be s3://BUCKET/….".into(),
         )),
@@ -259,7 +274,8 @@ async fn journaled_upload(
     result.map(|written| written.bytes)
 }
 
-async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, recursive: bool) -> Result<Copied, Error> {
+async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, options: CopyOptions) -> Result<Copied, Error> {
+    let CopyOptions { recursive, durability } = options;
     let is_folder = key.is_empty() || key.ends_with('/');
     if !recursive && is_folder {
         return Err(Error::InvalidInput(
@@ -312,16 +328,16 @@ async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, recursive
         })?;
     }
     let sizes = Arc::new(sizes);
-    // Each file is verified in a temp file beside its destination; the lander flushes finished
-    // files to disk in batches and only then renames them into place.
-    let lander = Arc::new(Lander::new());
+    // Each file is verified in a temp file beside its destination; the lander renames it into
+    // place (with --fsync, only after flushing finished files to disk in batches).
+    let lander = Arc::new(Lander::new(durability));
     let landing = lander.clone();
     let moved = run_parallel(jobs, remote, bucket, move |remote, bucket, (path, key)| {
         let size = sizes.get(&key).copied();
         let lander = landing.clone();
         async move {
             let dir = path.parent().unwrap_or(Path::new("."));
-            let pending = remote.download_pending(&bucket, &key, dir, size).await?;
+            let pending = remote.download_pending(&bucket, &key, dir, size, durability).await?;
             let bytes = pending.bytes;
             lander.land(pending, path).await?;
             Ok(bytes)

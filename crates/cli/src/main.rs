@@ -40,6 +40,11 @@ enum Command {
         src: String,
         /// Destination: a local path or s3://BUCKET/KEY.
         dst: String,
+        /// Flush each downloaded file to disk before it takes its name, so that a crash or power
+        /// cut right after the copy cannot take it back (slower; like rsync --fsync). Without
+        /// it, as with cp, the system writes files to disk in its own time.
+        #[arg(long)]
+        fsync: bool,
         /// Where interrupted uploads are journaled so that running the same command again resumes
         /// them (default: a file in Pail's data folder).
         #[arg(long)]
@@ -172,6 +177,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             recursive,
             src,
             dst,
+            fsync,
             state_db,
             conn,
         } => {
@@ -186,7 +192,14 @@ async fn run(cli: Cli) -> Result<u8, Error> {
                 cancel: tokio_util::sync::CancellationToken::new(),
             };
             sync::spawn_signal_handler(journal.cancel.clone());
-            let result = copy::copy(&remote, src, dst, recursive, journal.clone()).await;
+            let options = copy::CopyOptions {
+                recursive,
+                durability: match fsync {
+                    true => pail_engine::transfers::Durability::Flushed,
+                    false => pail_engine::transfers::Durability::Deferred,
+                },
+            };
+            let result = copy::copy(&remote, src, dst, options, journal.clone()).await;
             journal.db.close().await;
             let done = match result {
                 Err(Error::Cancelled) => {

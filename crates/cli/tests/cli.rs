@@ -111,6 +111,21 @@ async fn cp_uploads_and_downloads_a_tree_byte_for_byte() {
         .filter(|p| p.to_string_lossy().contains(".pail-tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "no temp files left: {leftovers:?}");
+    // The same tree again with every file flushed to disk before it takes its name.
+    let flushed = tempfile::tempdir().unwrap();
+    let out = pail(
+        &[
+            "cp",
+            "-r",
+            "--fsync",
+            &format!("s3://{bucket}/up/"),
+            flushed.path().to_str().unwrap(),
+        ],
+        &endpoint,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(std::fs::read(flushed.path().join("sub/deeper/big.bin")).unwrap(), big);
+    assert_eq!(std::fs::read(flushed.path().join("a.txt")).unwrap(), b"alpha");
 
     // One file, into an existing folder, keeps its name.
     let one = tempfile::tempdir().unwrap();
@@ -192,6 +207,20 @@ async fn large_objects_come_down_in_parallel_ranges_identical() {
     );
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     assert!(std::fs::read(tree.join("sub/big.bin")).unwrap() == big);
+    // --fsync takes the path that flushes behind each range and before each rename.
+    let flushed = dst.path().join("flushed");
+    let out = pail(
+        &[
+            "cp",
+            "-r",
+            "--fsync",
+            &format!("s3://{bucket}/tree/"),
+            flushed.to_str().unwrap(),
+        ],
+        &endpoint,
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(std::fs::read(flushed.join("sub/big.bin")).unwrap() == big);
     let leftovers: Vec<_> = pail_testkit::files_under(dst.path())
         .into_iter()
         .filter(|p| p.to_string_lossy().contains(".pail-tmp-"))

@@ -25,7 +25,7 @@ pub use objects::{MetadataEntry, ObjectProperties};
 pub use preview::{preview_kind, Preview, IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES};
 pub use sync_ops::{ListedObject, ObjectIdentity};
 pub use transfer::{
-    bare_etag, hash_text, parse_hash, part_size_for, DonePart, DownloadedTemp, JournalFuture, PutControl, PutSpec,
-    ResumeFrom, UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY, RANGED_DOWNLOAD_THRESHOLD,
-    TEMP_PREFIX,
+    bare_etag, hash_text, parse_hash, part_size_for, DonePart, DownloadedTemp, Durability, JournalFuture, PutControl,
+    PutSpec, ResumeFrom, UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY,
+    RANGED_DOWNLOAD_THRESHOLD, TEMP_PREFIX,
 };

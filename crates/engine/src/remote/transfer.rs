@@ -636,7 +636,7 @@ impl Remote {
             context: format!("create the folder {}", dir.display()),
             source,
         })?;
-        self.download_pending(bucket, key, dir, size)
+        self.download_pending(bucket, key, dir, size, Durability::Flushed)
             .await?
             .land(dest.to_path_buf())
             .await
@@ -653,9 +653,10 @@ impl Remote {
         key: &str,
         dir: &Path,
         size: Option<u64>,
+        durability: Durability,
     ) -> Result<PendingFile> {
         match size {
-            Some(n) if n >= RANGED_DOWNLOAD_THRESHOLD => self.download_ranged(bucket, key, dir).await,
+            Some(n) if n >= RANGED_DOWNLOAD_THRESHOLD => self.download_ranged(bucket, key, dir, durability).await,
             _ => Ok(self.fetch_verified(bucket, key, None, dir).await?.pending),
         }
     }
@@ -844,6 +845,19 @@ where
     .map_err(|source| Error::Io { context, source })
 }
 
+/// Whether a downloaded file waits for the disk before it takes its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Its bytes are flushed to disk first: what sync and the app's queue need, since they
+    /// record a file as done and a crash must not take it back.
+    #[default]
+    Flushed,
+    /// The system writes it back in its own time, as cp, rsync, rclone and s5cmd leave it: a
+    /// one-off copy records nothing a crash could contradict. It still appears under its name
+    /// only complete and verified.
+    Deferred,
+}
+
 /// A downloaded and verified file waiting in a temp file (named with [`TEMP_PREFIX`]) beside its
 /// destination, not yet flushed to disk. [`PendingFile::land`] or a
 /// [`Lander`](crate::transfers::Lander) makes it durable and gives it its name; dropping it leaves
@@ -924,11 +938,17 @@ pub fn land_batch(batch: Vec<(PendingFile, std::path::PathBuf)>) -> Vec<Result<u
 /// a flush fails, each file is flushed on its own so a failure names its file.
 pub fn land_batch_together(batch: Vec<(PendingFile, std::path::PathBuf)>) -> Vec<Result<u64>> {
     if flush_file_systems(batch.iter().map(|(p, _)| &p.file)) {
-        let flushed = batch.iter().map(|_| Ok(())).collect();
-        rename_flushed(batch, flushed)
+        land_batch_deferred(batch)
     } else {
         land_batch(batch)
     }
+}
+
+/// Renames every pending file to its destination without waiting for the disk
+/// ([`Durability::Deferred`]); a file that cannot be renamed is removed and reported.
+pub fn land_batch_deferred(batch: Vec<(PendingFile, std::path::PathBuf)>) -> Vec<Result<u64>> {
+    let flushed = batch.iter().map(|_| Ok(())).collect();
+    rename_flushed(batch, flushed)
 }
 
 /// Flushes each distinct file system holding one of `files`; false when that is not possible
@@ -1007,7 +1027,13 @@ impl Remote {
     /// Downloads a large object in parallel ranges into a temp file in `dir`, every range
     /// conditional on the ETag the first HEAD saw (so all bytes come from one version), then
     /// checks the hash Pail recorded, where there is one.
-    async fn download_ranged(&self, bucket: &str, key: &str, dir: &Path) -> Result<PendingFile> {
+    async fn download_ranged(
+        &self,
+        bucket: &str,
+        key: &str,
+        dir: &Path,
+        durability: Durability,
+    ) -> Result<PendingFile> {
         let Some(id) = self.head_identity(bucket, key).await? else {
             return Err(Error::Remote {
                 code: crate::error::ErrorCode::NoSuchKey,
@@ -1019,7 +1045,10 @@ impl Remote {
         };
         let temp = dir.join(temp_name());
         let file = std::sync::Arc::new(create_sized(temp.clone(), id.size).await?);
-        let mut checked = self.fetch_ranges(bucket, key, &id.etag, &temp, &file, id.size).await;
+        let flush_behind = durability == Durability::Flushed;
+        let mut checked = self
+            .fetch_ranges(bucket, key, &id.etag, &temp, &file, id.size, flush_behind)
+            .await;
         if let (Ok(()), Some(want)) = (&checked, id.hash) {
             checked = match hash_file(temp.clone()).await {
                 Ok(hash) if hash == want => Ok(()),
@@ -1052,6 +1081,7 @@ impl Remote {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn fetch_ranges(
         &self,
         bucket: &str,
@@ -1060,9 +1090,10 @@ impl Remote {
         temp: &Path,
         file: &std::sync::Arc<std::fs::File>,
         size: u64,
+        flush_behind: bool,
     ) -> Result<()> {
         let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(RANGE_PARALLEL));
-        let flusher = std::sync::Arc::new(BackgroundFlush::new(file.clone(), temp));
+        let flusher = std::sync::Arc::new(BackgroundFlush::new(file.clone(), temp, flush_behind));
         let mut set = JoinSet::new();
         for start in (0..size).step_by(RANGE_BYTES as usize) {
             let end = (start + RANGE_BYTES).min(size) - 1;
@@ -1277,6 +1308,8 @@ fn write_all_at(file: &std::fs::File, mut buf: &[u8], mut offset: u64) -> std::i
 /// that fails fails the download.
 struct BackgroundFlush {
     file: std::sync::Arc<std::fs::File>,
+    /// Off for a [`Durability::Deferred`] download: nothing is flushed.
+    enabled: bool,
     shown: String,
     unflushed: std::sync::atomic::AtomicU64,
     running: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -1284,9 +1317,10 @@ struct BackgroundFlush {
 }
 
 impl BackgroundFlush {
-    fn new(file: std::sync::Arc<std::fs::File>, path: &Path) -> Self {
+    fn new(file: std::sync::Arc<std::fs::File>, path: &Path, enabled: bool) -> Self {
         Self {
             file,
+            enabled,
             shown: path.display().to_string(),
             unflushed: std::sync::atomic::AtomicU64::new(0),
             running: Default::default(),
@@ -1298,7 +1332,7 @@ impl BackgroundFlush {
     fn wrote(&self, n: u64) {
         use std::sync::atomic::Ordering;
         let total = self.unflushed.fetch_add(n, Ordering::Relaxed) + n;
-        if total < FLUSH_EVERY || self.running.swap(true, Ordering::AcqRel) {
+        if !self.enabled || total < FLUSH_EVERY || self.running.swap(true, Ordering::AcqRel) {
             return;
         }
         self.unflushed.store(0, Ordering::Relaxed);

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
-use crate::remote::transfer::{land_batch, land_batch_together, PendingFile};
+use crate::remote::transfer::{land_batch, land_batch_deferred, land_batch_together, Durability, PendingFile};
 
 /// Files waiting for a batch: bounded, so open temp files (one descriptor each) stay few.
 const QUEUE: usize = 256;
@@ -46,17 +46,18 @@ pub struct Lander {
 
 impl Default for Lander {
     fn default() -> Self {
-        Self::new()
+        Self::new(Durability::Flushed)
     }
 }
 
 impl Lander {
-    /// Starts a lander on the current runtime.
-    pub fn new() -> Self {
+    /// Starts a lander on the current runtime; with [`Durability::Deferred`] files are renamed
+    /// into place without waiting for the disk.
+    pub fn new(durability: Durability) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
         Self {
             tx,
-            task: tokio::spawn(run(rx)),
+            task: tokio::spawn(run(rx, durability)),
         }
     }
 
@@ -90,7 +91,7 @@ impl Lander {
     }
 }
 
-async fn run(mut rx: mpsc::Receiver<(PendingFile, PathBuf)>) -> (Landed, Option<Error>) {
+async fn run(mut rx: mpsc::Receiver<(PendingFile, PathBuf)>, durability: Durability) -> (Landed, Option<Error>) {
     let mut landed = Landed::default();
     let mut first_error = None;
     let mut batch = Vec::new();
@@ -104,9 +105,13 @@ async fn run(mut rx: mpsc::Receiver<(PendingFile, PathBuf)>) -> (Landed, Option<
                 break;
             }
         }
-        if batch.len() >= TOGETHER {
+        if durability == Durability::Deferred || batch.len() >= TOGETHER {
             let whole = std::mem::take(&mut batch);
-            let outcomes = match tokio::task::spawn_blocking(move || land_batch_together(whole)).await {
+            let land = match durability {
+                Durability::Deferred => land_batch_deferred,
+                Durability::Flushed => land_batch_together,
+            };
+            let outcomes = match tokio::task::spawn_blocking(move || land(whole)).await {
                 Ok(done) => done,
                 Err(join) => vec![Err(Error::Io {
                     context: "move downloads into place".into(),
@@ -174,8 +179,17 @@ mod tests {
 
     #[tokio::test]
     async fn every_file_lands_under_its_name_and_no_temp_file_stays() {
+        every_file_lands(Durability::Flushed).await;
+    }
+
+    #[tokio::test]
+    async fn deferred_files_land_under_their_names_too() {
+        every_file_lands(Durability::Deferred).await;
+    }
+
+    async fn every_file_lands(durability: Durability) {
         let dir = tempfile::tempdir().unwrap();
-        let lander = Lander::new();
+        let lander = Lander::new(durability);
         for n in 0..300 {
             lander
                 .land(pending(dir.path(), n), dir.path().join(format!("f{n}.txt")))
@@ -223,7 +237,7 @@ mod tests {
     #[tokio::test]
     async fn a_file_that_cannot_land_is_reported_and_removed_while_the_others_land() {
         let dir = tempfile::tempdir().unwrap();
-        let lander = Lander::new();
+        let lander = Lander::default();
         let bad = pending(dir.path(), 1);
         let bad_temp = bad.path.clone();
         // Its destination's folder does not exist, so the rename fails.

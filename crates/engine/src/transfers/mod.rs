@@ -26,7 +26,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
-pub use crate::remote::transfer::{land_batch, PendingFile};
+pub use crate::remote::transfer::{land_batch, Durability, PendingFile};
 pub use download::CHUNK_BYTES;
 pub use landing::{Landed, Lander};
 pub use model::{
