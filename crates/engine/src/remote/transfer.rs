@@ -643,10 +643,11 @@ impl Remote {
     }
 
     /// Downloads `bucket/key` into a new temp file in `dir` (which must exist) and verifies it,
-    /// without flushing it to disk yet: many files are then made durable together (see
-    /// [`crate::transfers::Lander`]) before they take their names, instead of one flush each. An
-    /// object of at least [`RANGED_DOWNLOAD_THRESHOLD`] (by `size`, from a listing) comes down in
-    /// byte ranges fetched in parallel. On error nothing is left behind.
+    /// without a final flush: with [`Durability::Flushed`] many files are then made durable
+    /// together (see [`crate::transfers::Lander`]) before they take their names, instead of one
+    /// flush each. An object of at least [`RANGED_DOWNLOAD_THRESHOLD`] (by `size`, from a
+    /// listing) comes down in byte ranges fetched in parallel, flushed behind as it arrives
+    /// unless `durability` is deferred. On error nothing is left behind.
     pub async fn download_pending(
         &self,
         bucket: &str,

@@ -1,9 +1,12 @@
 //! Landing downloads in batches: each file arrives in a temp file beside its destination and is
-//! verified there; a lander then makes many of them durable together and renames them into
-//! place. A file never appears under its name before its bytes are on disk (a crash leaves only
-//! `.pail-tmp-*` files), but many small files share the wait for the disk instead of paying one
-//! flush each on the download's critical path. A large batch is flushed one file system at a time
-//! (Linux `syncfs`), which is far cheaper than thousands of per-file flushes.
+//! verified there; a lander then renames many of them into place together. A file never appears
+//! under its name before it is complete and verified.
+//!
+//! With [`Durability::Flushed`] it also never appears before its bytes are on disk (a crash
+//! leaves only `.pail-tmp-*` files), yet many small files share the wait for the disk instead of
+//! paying one flush each on the download's critical path: a large batch is flushed one file
+//! system at a time (Linux `syncfs`), far cheaper than thousands of per-file flushes. With
+//! [`Durability::Deferred`] the system writes the files back in its own time.
 
 use std::path::PathBuf;
 
@@ -35,7 +38,8 @@ pub struct Landed {
     pub bytes: u64,
 }
 
-/// Makes verified downloads durable in batches and renames them into place, in the background.
+/// Renames verified downloads into place in batches, in the background (first making each batch
+/// durable, unless its [`Durability`] is deferred).
 /// A batch is whatever arrives until the files stop coming for a moment (or it is full), so an
 /// idle lander lands a lone file almost at once and a busy one lands many per flush.
 #[derive(Debug)]
