@@ -242,24 +242,21 @@ impl Remote {
                 .upload_multipart(local, bucket, key, size, spec, options, control)
                 .await;
         }
-        self.upload_single(local, bucket, key, spec, control.progress).await
+        self.upload_single(local, bucket, key, size, spec, control.progress)
+            .await
     }
 
+    /// One PUT of `local`, whose size (as just seen) only sizes the read buffer: the body's
+    /// length is taken when it is opened.
     async fn upload_single(
         &self,
         local: &Path,
         bucket: &str,
         key: &str,
+        size: u64,
         spec: &PutSpec,
         progress: Option<&std::sync::Arc<std::sync::atomic::AtomicU64>>,
     ) -> Result<Written> {
-        let size = tokio::fs::metadata(local)
-            .await
-            .map_err(|source| Error::Io {
-                context: format!("read {}", local.display()),
-                source,
-            })?
-            .len();
         let body = ByteStream::read_from()
             .path(local)
             .buffer_size(read_block(size))
