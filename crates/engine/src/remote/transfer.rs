@@ -195,6 +195,7 @@ fn read_block(len: u64) -> usize {
     const SMALLEST: u64 = 4096;
     len.clamp(SMALLEST, LARGEST) as usize
 }
+
 /// S3 allows at most 10,000 parts; the part size grows for files that would need more.
 const MAX_PARTS: u64 = 10_000;
 
@@ -485,6 +486,8 @@ impl Remote {
                 let Ok(_permit) = permits.acquire_owned().await else {
                     return Err(Error::Cancelled);
                 };
+                // The part is read twice (for the checksum, then to send it); the second read
+                // comes from the page cache and costs far less than signing every chunk.
                 let crc32 = match own_checksum {
                     true => Some(crc32_of_range(path.clone(), offset, len).await?),
                     false => None,
@@ -920,9 +923,8 @@ impl PendingFile {
 }
 
 /// Flushes every pending file to disk, then renames each to its destination (replacing a file
-/// there); blocking. The flushes run on a few threads at once, so their waits for the disk
-/// overlap (and, on journaling file systems, share commits). A file that fails is removed and
-/// reported in its place; the others still land.
+/// there); blocking. The flushes run one after another; a failed file is removed and reported
+/// in its place, and the others still land.
 pub fn land_batch(batch: Vec<(PendingFile, std::path::PathBuf)>) -> Vec<Result<u64>> {
     // Flushed one after another here; callers that land many files run several batches at once
     // (see transfers::landing), on threads they already have.
@@ -1516,5 +1518,74 @@ mod tests {
         assert_eq!(crc32_of_range(path.clone(), 2, 9).await.unwrap(), "y/Q5Jg==");
         let err = crc32_of_range(path, 2, 20).await.unwrap_err();
         assert!(err.detail().contains("shorter"), "{}", err.detail());
+    }
+
+    /// Every test endpoint is on loopback, so the SDK's own checksum path (aws-chunked with a
+    /// CRC32 trailer, used for any other host) is forced here against a real server.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn parts_go_up_with_the_sdks_checksum_or_pails_own_and_come_back_identical() {
+        use crate::remote::{ClientOptions, RemoteCredentials};
+        let dir = tempfile::tempdir().unwrap();
+        let config = pail_devstore::DevStoreConfig::new(dir.path().join("store"), "partkey", "partsecret");
+        let store = pail_devstore::DevStore::start(config).await.unwrap();
+        let local = dir.path().join("big.bin");
+        let data: Vec<u8> = (0..(11 * MIB as u32 + 777))
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        std::fs::write(&local, &data).unwrap();
+        let options = UploadOptions {
+            multipart_threshold: 5 * MIB,
+            part_size: 5 * MIB,
+            parallel_parts: 2,
+        };
+        for own in [false, true] {
+            let mut remote = Remote::new(
+                Some(&store.endpoint()),
+                "us-east-1",
+                true,
+                RemoteCredentials::Static {
+                    access_key_id: "partkey".into(),
+                    secret: crate::secrets::Sensitive::new("partsecret".to_owned()),
+                },
+                ClientOptions::default(),
+                &Default::default(),
+            )
+            .await;
+            assert!(remote.loopback_http, "the devstore is on loopback");
+            remote.loopback_http = own;
+            let bucket = format!("parts-{own}");
+            remote.client.create_bucket().bucket(&bucket).send().await.unwrap();
+            let sent = remote
+                .upload_file_with(&local, &bucket, "big.bin", options)
+                .await
+                .unwrap();
+            assert_eq!(sent, data.len() as u64);
+            let head = remote
+                .client
+                .head_object()
+                .bucket(&bucket)
+                .key("big.bin")
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                head.e_tag().unwrap().ends_with("-3\""),
+                "three parts: {:?}",
+                head.e_tag()
+            );
+            let got = remote
+                .client
+                .get_object()
+                .bucket(&bucket)
+                .key("big.bin")
+                .send()
+                .await
+                .unwrap();
+            let got = got.body.collect().await.unwrap().into_bytes();
+            assert!(
+                got[..] == data[..],
+                "the object is the file, byte for byte (own checksum: {own})"
+            );
+        }
     }
 }
