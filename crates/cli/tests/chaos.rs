@@ -418,8 +418,12 @@ impl Run {
             .set_version_id(version.map(str::to_owned))
             .send()
             .await
-            .expect("get");
-        o.body.collect().await.expect("body").into_bytes().to_vec()
+            .unwrap_or_else(|e| panic!("get {key} version {version:?}: {e:?}"));
+        let (checksum, etag) = (o.checksum_crc32().map(str::to_owned), o.e_tag().map(str::to_owned));
+        match o.body.collect().await {
+            Ok(body) => body.into_bytes().to_vec(),
+            Err(e) => panic!("body of {key} version {version:?} (ETag {etag:?}, CRC32 {checksum:?}): {e:?}"),
+        }
     }
 
     /// Every version number found anywhere a version may legitimately survive.
