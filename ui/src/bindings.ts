@@ -366,6 +366,8 @@ export type ErrorCode =
 "preconditionFailed" | 
 /**  The local disk is full. */
 "diskFull" | 
+/**  A local file changed while it was being uploaded; nothing was replaced. */
+"fileChanged" | 
 /**  The user cancelled the operation. */
 "cancelled" | 
 /**  The server failed (5xx) or answered something unexpected. */

@@ -256,6 +256,7 @@ async fn journaled_upload(
                         cancel: Some(&journal.cancel),
                         pause: None,
                         progress: None,
+                        expect: None,
                     },
                 )
                 .await

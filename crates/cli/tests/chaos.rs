@@ -8,7 +8,8 @@
 //!   path, as a conflict copy, in a computer's trash, or as a bucket version;
 //! - no temp or partial file is left, nothing is written outside a sync root.
 //!
-//! `PAIL_CHAOS_SEED=N` replays one run; `PAIL_CHAOS_RUNS=N` runs more seeds (CI runs a few).
+//! `PAIL_CHAOS_SEED=N` replays one run; `PAIL_CHAOS_RUNS=N` runs more seeds (CI runs a few);
+//! `PAIL_CHAOS_LOGS=DIR` keeps every computer's log there (set `PAIL_LOG` for its level).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -146,6 +147,15 @@ impl Run {
             .env_remove("AWS_PROFILE")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if let Some(dir) = std::env::var_os("PAIL_CHAOS_LOGS") {
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(Path::new(&dir).join(format!("{}.log", c.name)));
+            if let Ok(log) = log {
+                cmd.stderr(log);
+            }
+        }
         cmd
     }
 

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// The local disk is full.
     DiskFull,
+    /// A local file changed while it was being uploaded; nothing was replaced.
+    FileChanged,
     /// The user cancelled the operation.
     Cancelled,
     /// The server failed (5xx) or answered something unexpected.
@@ -135,6 +137,13 @@ pub enum Error {
     /// The user cancelled; whatever was half done was cleaned up.
     #[error("cancelled")]
     Cancelled,
+    /// A local file changed while it was being uploaded, so the upload was stopped before the
+    /// store could keep it.
+    #[error("{} changed while it was being uploaded", path.display())]
+    FileChanged {
+        /// The file.
+        path: std::path::PathBuf,
+    },
     /// A local file operation failed.
     #[error("{context}: {source}")]
     Io {
@@ -161,6 +170,7 @@ impl Error {
             Error::Credentials { .. } => ErrorCode::MissingCredentials,
             Error::SyncRootUnavailable { .. } => ErrorCode::NotFound,
             Error::Cancelled => ErrorCode::Cancelled,
+            Error::FileChanged { .. } => ErrorCode::FileChanged,
             Error::Io { source, .. } if is_disk_full(source) => ErrorCode::DiskFull,
             Error::DemoStore(_) | Error::Io { .. } => ErrorCode::Internal,
         }
@@ -185,6 +195,7 @@ impl Error {
             Error::DemoStore(_) => "The built-in demo store could not start. Another program may be using Pail's data folder; restart Pail and try again.".into(),
             Error::SyncRootUnavailable { path, .. } => format!("The folder {} is missing or cannot be read (is its disk unplugged?). Pail paused syncing it so that nothing is deleted; it resumes when the folder is back.", path.display()),
             Error::Cancelled => "Cancelled. Nothing was left half-uploaded.".into(),
+            Error::FileChanged { path } => format!("“{}” changed while Pail was uploading it, so Pail stopped and the bucket kept what it had. Try again once the file is saved and closed.", path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())),
             Error::Io { context, source } if is_disk_full(source) => format!("Pail could not {context}: the disk is full. Free some space; Pail continues on its own."),
             Error::Io { context, .. } => format!("Pail could not {context}. Check that the disk is not full and the folder is writable."),
         }
@@ -227,6 +238,7 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
         ErrorCode::PreconditionFailed => "Someone else changed this file in the bucket at the same time. Pail looks again and keeps both versions.".into(),
         ErrorCode::DiskFull => "This computer's disk is full. Free some space; Pail continues on its own.".into(),
         ErrorCode::Cancelled => "Cancelled.".into(),
+        ErrorCode::FileChanged => "A file changed while Pail was uploading it, so Pail stopped and the bucket kept what it had. Try again once the file is saved and closed.".into(),
         ErrorCode::Server => "The server reported a problem of its own. Try again later; if it keeps happening, the details below help its administrator.".into(),
         ErrorCode::InvalidInput | ErrorCode::KeyringUnavailable | ErrorCode::StateDb | ErrorCode::NotFound | ErrorCode::Internal => "Something unexpected went wrong talking to the server. The details below say what.".into(),
     }

@@ -11,6 +11,7 @@ mod listing;
 mod object_ops;
 mod objects;
 mod preview;
+mod steady_body;
 mod sync_ops;
 pub(crate) mod transfer;
 
@@ -25,7 +26,7 @@ pub use objects::{MetadataEntry, ObjectProperties};
 pub use preview::{preview_kind, Preview, IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES};
 pub use sync_ops::{ListedObject, ObjectIdentity};
 pub use transfer::{
-    bare_etag, hash_text, parse_hash, part_size_for, DonePart, DownloadedTemp, Durability, JournalFuture, PutControl,
-    PutSpec, ResumeFrom, UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY,
+    bare_etag, hash_text, parse_hash, part_size_for, DonePart, DownloadedTemp, Durability, ExpectedFile, JournalFuture,
+    PutControl, PutSpec, ResumeFrom, UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY,
     RANGED_DOWNLOAD_THRESHOLD, TEMP_PREFIX,
 };

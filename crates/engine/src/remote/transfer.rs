@@ -11,8 +11,10 @@ use tokio::io::AsyncWriteExt;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::steady_body::{changed_file, same_stamp, steady, Digest, Promise};
 use super::{classify, Remote};
 use crate::error::{Error, Operation, Result};
+use crate::scan::Identity;
 use crate::sync::ContentHash;
 
 /// Prefix of Pail's temp files (ignored by sync scans), so a crash never leaves a partial file
@@ -139,6 +141,19 @@ pub struct PutControl<'a> {
     /// Counts the bytes of a single-PUT upload as they are sent (multipart uploads count their
     /// parts through the journal instead).
     pub progress: Option<&'a std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// The version of the file that must be sent (sync's scan of it).
+    pub expect: Option<&'a ExpectedFile>,
+}
+
+/// The version of a local file an upload must send: anything else fails with
+/// [`Error::FileChanged`] before the store can keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectedFile {
+    /// Its stamp when it was hashed; checked as the upload starts and as each body ends.
+    pub stamp: Identity,
+    /// Its BLAKE3. A single PUT's bytes are checked against it; a multipart upload's parts are
+    /// read in parallel, out of order, so they rely on the stamp (plus each part's own CRC32).
+    pub hash: ContentHash,
 }
 
 impl std::fmt::Debug for PutControl<'_> {
@@ -149,6 +164,7 @@ impl std::fmt::Debug for PutControl<'_> {
             .field("cancel", &self.cancel.map(|c| c.is_cancelled()))
             .field("pause", &self.pause.map(|c| c.is_cancelled()))
             .field("progress", &self.progress.is_some())
+            .field("expect", &self.expect)
             .finish()
     }
 }
@@ -156,6 +172,7 @@ impl std::fmt::Debug for PutControl<'_> {
 /// One multipart upload's fixed facts, shared by its part tasks.
 struct PartsJob<'a> {
     local: &'a Path,
+    stamp: Identity,
     bucket: &'a str,
     key: &'a str,
     upload_id: &'a str,
@@ -231,43 +248,51 @@ impl Remote {
         options: UploadOptions,
         control: PutControl<'_>,
     ) -> Result<Written> {
-        let size = tokio::fs::metadata(local)
-            .await
-            .map_err(|source| Error::Io {
-                context: format!("read {}", local.display()),
-                source,
-            })?
-            .len();
-        if size >= options.multipart_threshold.max(1) {
+        let stamp = crate::scan::identity_of(&tokio::fs::metadata(local).await.map_err(|source| Error::Io {
+            context: format!("read {}", local.display()),
+            source,
+        })?);
+        if control.expect.is_some_and(|e| !same_stamp(&e.stamp, &stamp)) {
+            return Err(Error::FileChanged {
+                path: local.to_path_buf(),
+            });
+        }
+        if stamp.size >= options.multipart_threshold.max(1) {
             return self
-                .upload_multipart(local, bucket, key, size, spec, options, control)
+                .upload_multipart(local, stamp, bucket, key, spec, options, control)
                 .await;
         }
-        self.upload_single(local, bucket, key, size, spec, control.progress)
+        let promise = Promise {
+            stamp,
+            digest: control.expect.map(|e| Digest::Blake3(e.hash)),
+        };
+        self.upload_single(local, promise, bucket, key, spec, control.progress)
             .await
     }
 
-    /// One PUT of `local`, whose size (as just seen) only sizes the read buffer: the body's
-    /// length is taken when it is opened.
+    /// One PUT of `local`, which must keep `promise` until its last byte is read.
     async fn upload_single(
         &self,
         local: &Path,
+        promise: Promise,
         bucket: &str,
         key: &str,
-        size: u64,
         spec: &PutSpec,
         progress: Option<&std::sync::Arc<std::sync::atomic::AtomicU64>>,
     ) -> Result<Written> {
+        let len = promise.stamp.size;
         let body = ByteStream::read_from()
             .path(local)
-            .buffer_size(read_block(size))
+            // A file that shrank meanwhile is sent short and refused by the steady body.
+            .length(Length::UpTo(len))
+            .buffer_size(read_block(len))
             .build()
             .await
             .map_err(|e| Error::Io {
                 context: format!("read {}", local.display()),
                 source: std::io::Error::other(e),
             })?;
-        let len = body.size_hint().0;
+        let body = steady(body, local, len, promise);
         let body = match progress {
             Some(p) => super::bandwidth::counted(body, p.clone()),
             None => body,
@@ -304,7 +329,7 @@ impl Remote {
             .body(body)
             .send()
             .await
-            .map_err(|e| classify(e, Operation::PutObject, self.endpoint_label(), Some(bucket)))?;
+            .map_err(|e| upload_error(e, self.endpoint_label(), bucket))?;
         Ok(Written {
             bytes: len,
             etag: bare_etag(out.e_tag()),
@@ -316,13 +341,14 @@ impl Remote {
     async fn upload_multipart(
         &self,
         local: &Path,
+        stamp: Identity,
         bucket: &str,
         key: &str,
-        size: u64,
         spec: &PutSpec,
         options: UploadOptions,
         control: PutControl<'_>,
     ) -> Result<Written> {
+        let size = stamp.size;
         let part_size = part_size_for(options, size);
         // The journal's parts are reused when they fit this file's layout; if the store has
         // forgotten the upload meanwhile, completing fails, the upload is aborted, and the next
@@ -358,7 +384,7 @@ impl Remote {
         };
         let result = self
             .finish_multipart(
-                local, bucket, key, &upload_id, size, part_size, spec, options, control, done,
+                local, stamp, bucket, key, &upload_id, part_size, spec, options, control, done,
             )
             .await;
         if control.pause.is_some_and(CancellationToken::is_cancelled) && result.is_err() {
@@ -394,10 +420,10 @@ impl Remote {
     async fn finish_multipart(
         &self,
         local: &Path,
+        stamp: Identity,
         bucket: &str,
         key: &str,
         upload_id: &str,
-        size: u64,
         part_size: u64,
         spec: &PutSpec,
         options: UploadOptions,
@@ -405,8 +431,10 @@ impl Remote {
         done: Vec<CompletedPart>,
     ) -> Result<Written> {
         let upload_id = upload_id.to_owned();
+        let size = stamp.size;
         let job = PartsJob {
             local,
+            stamp,
             bucket,
             key,
             upload_id: &upload_id,
@@ -482,6 +510,7 @@ impl Remote {
             );
             let endpoint = self.endpoint_label().to_owned();
             let own_checksum = self.loopback_http;
+            let stamp = job.stamp;
             set.spawn(async move {
                 let Ok(_permit) = permits.acquire_owned().await else {
                     return Err(Error::Cancelled);
@@ -489,20 +518,36 @@ impl Remote {
                 // The part is read twice (for the checksum, then to send it); the second read
                 // comes from the page cache and costs far less than signing every chunk.
                 let crc32 = match own_checksum {
-                    true => Some(crc32_of_range(path.clone(), offset, len).await?),
+                    true => match crc32_of_range(path.clone(), offset, len).await {
+                        Ok(crc32) => Some(crc32),
+                        Err(e) => return Err(unless_changed(&path, stamp, e).await),
+                    },
                     false => None,
                 };
                 let body = ByteStream::read_from()
                     .path(&path)
                     .offset(offset)
-                    .length(Length::Exact(len))
+                    // A file that shrank meanwhile is refused by the steady body.
+                    .length(Length::UpTo(len))
                     .buffer_size(read_block(len))
                     .build()
-                    .await
-                    .map_err(|e| Error::Io {
-                        context: format!("read {}", path.display()),
-                        source: std::io::Error::other(e),
-                    })?;
+                    .await;
+                let body = match body {
+                    Ok(body) => body,
+                    Err(e) => {
+                        let e = Error::Io {
+                            context: format!("read {}", path.display()),
+                            source: std::io::Error::other(e),
+                        };
+                        return Err(unless_changed(&path, stamp, e).await);
+                    }
+                };
+                let promise = Promise {
+                    stamp,
+                    digest: crc32.map(Digest::Crc32),
+                };
+                let body = steady(body, &path, len, promise);
+                let crc32 = crc32.map(|c| aws_smithy_types::base64::encode(c.to_be_bytes()));
                 let request = client
                     .upload_part()
                     .bucket(&bucket)
@@ -518,7 +563,7 @@ impl Remote {
                     .body(body)
                     .send()
                     .await
-                    .map_err(|e| classify(e, Operation::PutObject, &endpoint, Some(&bucket)))?;
+                    .map_err(|e| upload_error(e, &endpoint, &bucket))?;
                 Ok(CompletedPart::builder()
                     .part_number(part_number)
                     .set_e_tag(out.e_tag().map(str::to_owned))
@@ -1360,9 +1405,35 @@ impl BackgroundFlush {
     }
 }
 
-/// The base64 CRC32 (as S3's `x-amz-checksum-crc32` wants it) of `len` bytes of a file from
-/// `offset`, read in large blocks off the async executor.
-pub(crate) async fn crc32_of_range(path: std::path::PathBuf, offset: u64, len: u64) -> Result<String> {
+/// `err`, or [`Error::FileChanged`] when the file no longer has `stamp` (a read that failed
+/// because the file shrank is not a disk problem).
+async fn unless_changed(path: &Path, stamp: Identity, err: Error) -> Error {
+    match tokio::fs::metadata(path).await {
+        Ok(m) if same_stamp(&stamp, &crate::scan::identity_of(&m)) => err,
+        _ => Error::FileChanged {
+            path: path.to_path_buf(),
+        },
+    }
+}
+
+/// Classifies a failed upload request; one stopped because its file changed is
+/// [`Error::FileChanged`], whatever the transport made of it.
+fn upload_error<E>(
+    err: aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    endpoint: &str,
+    bucket: &str,
+) -> Error
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match changed_file(&err) {
+        Some(path) => Error::FileChanged { path },
+        None => classify(err, Operation::PutObject, endpoint, Some(bucket)),
+    }
+}
+
+/// The CRC32 of `len` bytes of a file from `offset`, read in large blocks off the async executor.
+pub(crate) async fn crc32_of_range(path: std::path::PathBuf, offset: u64, len: u64) -> Result<u32> {
     read_blocking(path, move |file| {
         use std::io::{Read, Seek};
         file.seek(std::io::SeekFrom::Start(offset))?;
@@ -1381,7 +1452,7 @@ pub(crate) async fn crc32_of_range(path: std::path::PathBuf, offset: u64, len: u
             hasher.update(&block[..got]);
             left -= got as u64;
         }
-        Ok(aws_smithy_types::base64::encode(hasher.finalize().to_be_bytes()))
+        Ok(hasher.finalize())
     })
     .await
 }
@@ -1515,7 +1586,8 @@ mod tests {
         let path = dir.path().join("f");
         std::fs::write(&path, b"xx123456789yy").unwrap();
         // 0xCBF43926 is the CRC-32 check value of "123456789".
-        assert_eq!(crc32_of_range(path.clone(), 2, 9).await.unwrap(), "y/Q5Jg==");
+        let crc32 = crc32_of_range(path.clone(), 2, 9).await.unwrap();
+        assert_eq!(aws_smithy_types::base64::encode(crc32.to_be_bytes()), "y/Q5Jg==");
         let err = crc32_of_range(path, 2, 20).await.unwrap_err();
         assert!(err.detail().contains("shorter"), "{}", err.detail());
     }

@@ -273,11 +273,16 @@ async fn put_local(
     expect: &LocalFile,
 ) -> Result<std::result::Result<Written, String>> {
     let local = ctx.local(path);
-    if !still_is(&local, expect).await {
-        return Ok(Err(format!("{path} changed on disk since it was scanned")));
-    }
     let key = ctx.key(path);
-    let mut written = ctx
+    let scanned = crate::remote::ExpectedFile {
+        stamp: crate::scan::Identity {
+            size: expect.size,
+            mtime_ns: expect.mtime_ns,
+            inode: expect.inode.unwrap_or(0),
+        },
+        hash: expect.hash,
+    };
+    let put = ctx
         .remote
         .put_file(
             &local,
@@ -287,18 +292,29 @@ async fn put_local(
             ctx.upload,
             crate::remote::PutControl {
                 journal: ctx.journal.as_deref(),
+                expect: Some(&scanned),
                 ..Default::default()
             },
         )
-        .await?;
+        .await;
+    let mut written = match put {
+        Ok(written) => written,
+        // Nothing was replaced; the next scan sees the new content and plans again.
+        Err(Error::FileChanged { .. }) => return Ok(Err(format!("{path} changed on disk since it was scanned"))),
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Err(format!("{path} was removed since it was scanned")))
+        }
+        Err(e) => return Err(e),
+    };
     if written.etag.is_empty() {
         // Some stores omit the ETag on completion; the base needs it to notice later rewrites.
         if let Some(id) = ctx.remote.head_identity(&ctx.bucket, &key).await? {
             written.etag = id.etag;
         }
     }
-    // A write during the upload is caught on the next scan: its identity differs from the one
-    // recorded here, so it is hashed again and uploaded with If-Match on this ETag.
+    // The upload sent exactly the scanned version; a write after it is caught on the next scan:
+    // its identity differs from the one recorded here, so it is hashed again and uploaded with
+    // If-Match on this ETag.
     Ok(Ok(written))
 }
 

@@ -136,6 +136,7 @@ pub(super) async fn run(job: &Job) -> Result<()> {
                         cancel: Some(&job.cancel),
                         pause: Some(&job.pause),
                         progress: None,
+                        expect: None,
                     },
                 )
                 .await

@@ -37,3 +37,4 @@ mod sync_manager;
 mod sync_state;
 mod transfer_queue;
 mod transfers;
+mod upload_integrity;
