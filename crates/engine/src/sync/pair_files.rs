@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
@@ -146,16 +147,16 @@ pub async fn list(db: &StateDb, pair_id: &str, root: &Path, dir: &str, rules: &I
 async fn base_children(db: &StateDb, pair_id: &str, dir: &str) -> Result<BTreeMap<String, BaseRow>> {
     // Every path under `dir` sorts between `dir` and `dir` + U+10FFFF.
     let upper = format!("{dir}\u{10FFFF}");
-    let rows = sqlx::query(
+    // Row by row: the top folder of a large pair has every base under it.
+    let mut rows = sqlx::query(
         "SELECT path, kind, size, local_mtime_ns FROM sync_base WHERE pair_id = ? AND path > ? AND path < ?",
     )
     .bind(pair_id)
     .bind(dir)
     .bind(&upper)
-    .fetch_all(db.pool())
-    .await?;
+    .fetch(db.pool());
     let mut out = BTreeMap::new();
-    for row in rows {
+    while let Some(row) = rows.try_next().await? {
         let path: String = row.try_get("path")?;
         let rest = &path[dir.len()..];
         if let Some(i) = rest.find('/').filter(|i| i + 1 < rest.len()) {

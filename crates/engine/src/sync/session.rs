@@ -341,6 +341,9 @@ impl PairSync {
             })
             .collect();
         let local = local_snapshot(&scanned);
+        // A pass over a large tree holds several maps of every path at once; each one goes as
+        // soon as it has served, to keep the pass's peak memory down.
+        drop(scanned);
         report.unstable = local.unstable.len();
         let scanned_at = started.elapsed();
 
@@ -350,6 +353,7 @@ impl PairSync {
             self.fetch_hashes(wanted).await?;
             remote = remote_snapshot(&self.ctx.prefix, &listed, &self.ctx.rules, &self.remote_hashes);
         }
+        drop(listed);
         let quiet = clean_walk && local.warnings.is_empty() && remote.warnings.is_empty();
         for w in local.warnings.iter().chain(&remote.warnings) {
             if self.reported.insert(format!("w:{}:{}", w.path, w.reason)) {
@@ -360,7 +364,7 @@ impl PairSync {
         }
 
         let listed_at = started.elapsed();
-        let views = merge_views(&bases, &local, &remote);
+        let views = merge_views(bases, local, remote);
         let mut settings = PairSettings::new(self.options.host_name.clone(), chrono::Local::now().naive_local());
         settings.mode = self.pair.mode;
         settings.mass_delete_guard = self.options.mass_delete_guard;
