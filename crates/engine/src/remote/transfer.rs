@@ -287,11 +287,17 @@ impl Remote {
             .length(Length::UpTo(len))
             .buffer_size(read_block(len))
             .build()
-            .await
-            .map_err(|e| Error::Io {
-                context: format!("read {}", local.display()),
-                source: std::io::Error::other(e),
-            })?;
+            .await;
+        let body = match body {
+            Ok(body) => body,
+            Err(e) => {
+                let e = Error::Io {
+                    context: format!("read {}", local.display()),
+                    source: std::io::Error::other(e),
+                };
+                return Err(unless_changed(local, promise.stamp, e).await);
+            }
+        };
         let body = steady(body, local, len, promise);
         let body = match progress {
             Some(p) => super::bandwidth::counted(body, p.clone()),
