@@ -281,23 +281,7 @@ impl Remote {
         progress: Option<&std::sync::Arc<std::sync::atomic::AtomicU64>>,
     ) -> Result<Written> {
         let len = promise.stamp.size;
-        let body = ByteStream::read_from()
-            .path(local)
-            // A file that shrank meanwhile is sent short and refused by the steady body.
-            .length(Length::UpTo(len))
-            .buffer_size(read_block(len))
-            .build()
-            .await;
-        let body = match body {
-            Ok(body) => body,
-            Err(e) => {
-                let e = Error::Io {
-                    context: format!("read {}", local.display()),
-                    source: std::io::Error::other(e),
-                };
-                return Err(unless_changed(local, promise.stamp, e).await);
-            }
-        };
+        let body = file_range_body(local, 0, len, promise.stamp).await?;
         let body = steady(body, local, len, promise);
         let body = match progress {
             Some(p) => super::bandwidth::counted(body, p.clone()),
@@ -530,24 +514,7 @@ impl Remote {
                     },
                     false => None,
                 };
-                let body = ByteStream::read_from()
-                    .path(&path)
-                    .offset(offset)
-                    // A file that shrank meanwhile is refused by the steady body.
-                    .length(Length::UpTo(len))
-                    .buffer_size(read_block(len))
-                    .build()
-                    .await;
-                let body = match body {
-                    Ok(body) => body,
-                    Err(e) => {
-                        let e = Error::Io {
-                            context: format!("read {}", path.display()),
-                            source: std::io::Error::other(e),
-                        };
-                        return Err(unless_changed(&path, stamp, e).await);
-                    }
-                };
+                let body = file_range_body(&path, offset, len, stamp).await?;
                 let promise = Promise {
                     stamp,
                     digest: crc32.map(Digest::Crc32),
@@ -1407,6 +1374,29 @@ impl BackgroundFlush {
                 source,
             }),
             None => Ok(()),
+        }
+    }
+}
+
+/// A rebuildable body of `len` bytes of `path` from `offset`, read straight from disk. A file
+/// that shrank since `stamp` is sent short (and refused by the steady body); one that is gone is
+/// [`Error::FileChanged`].
+async fn file_range_body(path: &Path, offset: u64, len: u64, stamp: Identity) -> Result<ByteStream> {
+    let built = ByteStream::read_from()
+        .path(path)
+        .offset(offset)
+        .length(Length::UpTo(len))
+        .buffer_size(read_block(len))
+        .build()
+        .await;
+    match built {
+        Ok(body) => Ok(body),
+        Err(e) => {
+            let e = Error::Io {
+                context: format!("read {}", path.display()),
+                source: std::io::Error::other(e),
+            };
+            Err(unless_changed(path, stamp, e).await)
         }
     }
 }
