@@ -3,9 +3,9 @@
 //! The SDK keeps a request's CRC32 from its first attempt but reads the file again for a retry,
 //! so a file saved between two attempts used to go up as new bytes under the old checksum (and,
 //! from sync, under the old Pail hash). S3 refuses that; moto, like other lenient stores, stored
-//! it. These tests edit a file at exactly that moment and check that the upload fails with
-//! `FileChanged` and the store keeps what it had; and that sync's promise (the scanned stamp and
-//! hash) is held on both test servers.
+//! it. These tests edit a file at exactly that moment (and during a multipart upload) and check
+//! that the upload fails with `FileChanged` and the store keeps what it had; and that sync's
+//! promise (the scanned stamp and hash) is held on both test servers.
 
 use std::time::Duration;
 
@@ -116,6 +116,65 @@ async fn a_file_saved_between_two_attempts_of_one_put_is_refused_and_the_store_k
     assert_eq!(
         checked_body(&client, &bucket, "report.txt").await,
         vec![b'b'; 64 * 1024]
+    );
+}
+
+/// A large file saved while its parts are on their way: the parts that end after the save fail,
+/// the upload is aborted (no hidden parts left) and the bucket keeps what it had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_saved_during_a_multipart_upload_is_refused_and_its_parts_are_aborted() {
+    let bucket = bucket_name("parts-edit");
+    let client = sdk_client(&moto_endpoint(), "k", "s");
+    make_bucket(&client, &bucket, &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("video.bin");
+    let size = 11 * 1024 * 1024;
+    std::fs::write(&local, vec![b'a'; size]).unwrap();
+
+    // The stalled proxy holds the upload after it has taken the file's stamp, before any part.
+    let proxy = FaultProxy::start(moto_endpoint(), 5, FaultConfig::none());
+    proxy.pause();
+    let r = remote(&proxy.endpoint(), "k", "s").await;
+    let upload = {
+        let (local, bucket) = (local.clone(), bucket.clone());
+        tokio::spawn(async move {
+            let parts = UploadOptions {
+                multipart_threshold: 5 * 1024 * 1024,
+                part_size: 5 * 1024 * 1024,
+                parallel_parts: 2,
+            };
+            r.put_file(
+                &local,
+                &bucket,
+                "video.bin",
+                &PutSpec::plain(),
+                parts,
+                PutControl::default(),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    save(&local, &vec![b'b'; size]);
+    proxy.resume();
+
+    let err = upload.await.unwrap().expect_err("the parts would mix two versions");
+    assert_eq!(err.code(), ErrorCode::FileChanged, "{err:?}");
+    assert!(
+        client
+            .head_object()
+            .bucket(&bucket)
+            .key("video.bin")
+            .send()
+            .await
+            .is_err(),
+        "no object appeared"
+    );
+    let open = client.list_multipart_uploads().bucket(&bucket).send().await.unwrap();
+    assert!(
+        open.uploads().is_empty(),
+        "the upload was aborted: {:?}",
+        open.uploads()
     );
 }
 
