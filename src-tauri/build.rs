@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "add_pair",
     "remove_pair",
     "set_pair_paused",
+    "set_pair_mode",
     "set_all_paused",
     "set_ignore_patterns",
     "default_ignore_patterns",

@@ -41,6 +41,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             sync::add_pair,
             sync::remove_pair,
             sync::set_pair_paused,
+            sync::set_pair_mode,
             sync::set_all_paused,
             sync::set_ignore_patterns,
             sync::default_ignore_patterns,

@@ -261,6 +261,7 @@ mod tests {
             total: 0,
             message: Some("why".into()),
             detail: None,
+            error_code: None,
             deletions_held: false,
             conflicts: 0,
             last_synced: None,

@@ -72,6 +72,8 @@ export const commands = {
 	removePair: (pairId: string) => typedError<null, UiError>(__TAURI_INVOKE("remove_pair", { pairId })),
 	/**  Pauses or resumes one synced folder. */
 	setPairPaused: (pairId: string, paused: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_pair_paused", { pairId, paused })),
+	/**  Changes which way a synced folder syncs (two-way, upload only, download only). */
+	setPairMode: (pairId: string, mode: Mode) => typedError<null, UiError>(__TAURI_INVOKE("set_pair_mode", { pairId, mode })),
 	/**  Pauses or resumes every synced folder. */
 	setAllPaused: (paused: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_all_paused", { paused })),
 	/**  Replaces a pair's own ignore patterns (gitignore syntax, one per line). */
@@ -374,6 +376,13 @@ export type ErrorCode =
 "server" | 
 /**  A thing the user referred to (a connection) does not exist. */
 "notFound" | 
+/**  Another process (the app, or another `pail sync`) is syncing this folder already. */
+"folderInUse" | 
+/**
+ *  The store does not keep a promise two-way sync relies on (conditional writes, or the
+ *  bytes it was sent), so syncing both ways could lose a version.
+ */
+"unsafeStore" | 
 /**  A bug or an unexpected local failure. */
 "internal";
 
@@ -567,6 +576,11 @@ export type PairStatus = {
 	message: string | null,
 	/**  Technical detail behind `message`. */
 	detail: string | null,
+	/**
+	 *  What kind of problem `message` is about, so the UI can offer a way out (another sync
+	 *  mode for a store that ignores conditional writes, …).
+	 */
+	errorCode: ErrorCode | null,
 	/**  The mass-deletion guard holds back deletions until the user confirms. */
 	deletionsHeld: boolean,
 	/**  Unresolved conflict copies. */

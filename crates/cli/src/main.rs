@@ -54,7 +54,10 @@ enum Command {
     },
     /// Keeps a local folder and a bucket folder in sync: `pail sync LOCAL_DIR s3://BUCKET[/PREFIX]`.
     ///
-    /// Exit status: 0 up to date, 1 failure, 3 deletions held back by the safety limit.
+    /// Exit status: 0 everything is in sync; 1 the sync could not run (the message says why);
+    /// 2 the command line is wrong; 3 deletions held back by the safety limit (nothing was
+    /// deleted; rerun with --allow-mass-delete to confirm); 4 synced, but some paths were left
+    /// out or failed (each one is named on stderr).
     Sync {
         /// The local folder (created if missing on the first sync).
         local_dir: PathBuf,
@@ -69,13 +72,26 @@ enum Command {
         /// The state database (default: one file per pair in Pail's data folder).
         #[arg(long)]
         state_db: Option<PathBuf>,
-        /// Apply deletions even when they exceed the safety limit.
+        /// Apply deletions even when they exceed the safety limit, or empty one side.
         #[arg(long)]
         allow_mass_delete: bool,
+        /// Sync both ways even on a store that ignores conditional requests (Pail checks this
+        /// first; there, two computers can overwrite each other's changes).
+        #[arg(long)]
+        allow_unsafe_store: bool,
         /// Leave out paths matching this gitignore-style pattern (repeatable; remembered in the
         /// state database; common litter such as .DS_Store is always left out).
         #[arg(long = "ignore", value_name = "PATTERN")]
         ignore: Vec<String>,
+        /// Forget a pattern remembered by an earlier --ignore (repeatable).
+        #[arg(long = "unignore", value_name = "PATTERN")]
+        unignore: Vec<String>,
+        /// Print the remembered ignore patterns (after any --ignore/--unignore) and exit.
+        #[arg(long)]
+        list_ignores: bool,
+        /// Print nothing but warnings and errors (no summary at the end of --once).
+        #[arg(short, long)]
+        quiet: bool,
         #[command(flatten)]
         conn: ConnectionArgs,
     },
@@ -148,7 +164,11 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             mode,
             state_db,
             allow_mass_delete,
+            allow_unsafe_store,
             ignore,
+            unignore,
+            list_ignores,
+            quiet,
             conn,
         } => {
             let target = S3Location::parse(&target)?;
@@ -164,12 +184,16 @@ async fn run(cli: Cli) -> Result<u8, Error> {
                 },
                 state_db,
                 allow_mass_delete,
+                allow_unsafe_store,
                 ignore,
+                unignore,
+                list_ignores,
+                quiet,
                 endpoint_label: remote.endpoint_label().to_owned(),
             };
             Ok(match sync::sync(remote, args).await? {
                 sync::SyncExit::Done => 0,
-                sync::SyncExit::Incomplete => 1,
+                sync::SyncExit::Incomplete => sync::EXIT_INCOMPLETE,
                 sync::SyncExit::GuardTripped => sync::EXIT_GUARD,
             })
         }

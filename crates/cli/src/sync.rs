@@ -12,6 +12,8 @@ use crate::location::S3Location;
 
 /// Exit status when the mass-deletion guard held deletions back.
 pub const EXIT_GUARD: u8 = 3;
+/// Exit status when the sync finished but some paths were left out or failed.
+pub const EXIT_INCOMPLETE: u8 = 4;
 
 /// What `pail sync` was asked to do.
 pub struct SyncArgs {
@@ -27,8 +29,16 @@ pub struct SyncArgs {
     pub state_db: Option<PathBuf>,
     /// Apply deletions even when the guard would hold them back.
     pub allow_mass_delete: bool,
+    /// Sync both ways even where the store failed the conditional-request probe.
+    pub allow_unsafe_store: bool,
     /// Extra ignore patterns (added to the pair's stored ones).
     pub ignore: Vec<String>,
+    /// Stored ignore patterns to forget.
+    pub unignore: Vec<String>,
+    /// Print the stored ignore patterns and stop.
+    pub list_ignores: bool,
+    /// No summary.
+    pub quiet: bool,
     /// Where the endpoint is, for the default state DB's name.
     pub endpoint_label: String,
 }
@@ -39,11 +49,12 @@ pub enum SyncExit {
     Done,
     /// Deletions were held back; the user must look.
     GuardTripped,
-    /// Some files could not be synced; the messages were printed.
+    /// Some paths were left out or could not be synced; the messages were printed.
     Incomplete,
 }
 
-/// Runs the sync; prints progress on a terminal and warnings always.
+/// Runs the sync. Warnings and failures always go to stderr, each once; `--once` ends with a
+/// one-line summary on stderr unless `--quiet`.
 pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
     let state_db = match &args.state_db {
         Some(p) => p.clone(),
@@ -52,8 +63,17 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
     let db = StateDb::open(&state_db).await?;
     let root = prepare_root(&db, &args.local).await?;
     let pair = ensure_pair(&db, &root, &args).await?;
+    if args.list_ignores {
+        for pattern in &pair.ignore_patterns {
+            println!("{pattern}");
+        }
+        db.close().await;
+        return Ok(SyncExit::Done);
+    }
     let mut options = SyncOptions::new(host_name());
+    options.holder = format!("pail sync on {}", host_name());
     options.allow_mass_delete = args.allow_mass_delete;
+    options.allow_unsafe_store = args.allow_unsafe_store;
     if let Some(secs) = std::env::var("PAIL_POLL_SECONDS")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
@@ -63,43 +83,10 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut engine = PairSync::new(remote, db.clone(), pair, options)?;
     if args.once {
-        let summary = engine.run_once().await?;
-        let t = &summary.total;
-        for w in &t.warnings {
-            eprintln!("pail: skipped {}: {}", w.path.escape_debug(), w.reason);
-        }
-        for (path, reason) in &t.skipped {
-            eprintln!("pail: skipped {path}: {reason}");
-        }
-        if terminal {
-            eprintln!(
-                "synced: {} up, {} down, {} moved/copied, {} deleted here, {} deleted in the bucket, {} conflicts ({} bytes)",
-                t.uploaded, t.downloaded, t.copied, t.trashed_local, t.deleted_remote, t.conflicts, t.bytes
-            );
-        }
+        let summary = engine.run_once().await;
         db.close().await;
-        if let Some(g) = &t.guard {
-            eprintln!(
-                "pail: this sync would delete {} of {} files ({}), more than the safety limit, so nothing was deleted.\n      If that is what you want, run again with --allow-mass-delete.",
-                g.count,
-                g.total,
-                match g.side {
-                    pail_engine::sync::Side::Local => "on this computer",
-                    pail_engine::sync::Side::Remote => "in the bucket",
-                }
-            );
-            return Ok(SyncExit::GuardTripped);
-        }
-        if !t.failed.is_empty() || summary.unfinished {
-            for (path, e) in t.failed.iter().take(20) {
-                eprintln!("pail: {path}: {}\n      detail: {}", e.user_message(), e.detail());
-            }
-            if summary.unfinished {
-                eprintln!("pail: some files kept changing while Pail synced them; run again when they are saved.");
-            }
-            return Ok(SyncExit::Incomplete);
-        }
-        return Ok(SyncExit::Done);
+        let summary = summary?;
+        return Ok(report_once(&summary, args.quiet));
     }
     let stop = CancellationToken::new();
     spawn_signal_handler(stop.clone());
@@ -115,6 +102,75 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
     engine.run_continuous(stop, paused).await?;
     db.close().await;
     Ok(SyncExit::Done)
+}
+
+/// Prints what a `--once` run left out, failed or held back, then the summary, and picks the
+/// exit status.
+fn report_once(summary: &pail_engine::sync::OnceSummary, quiet: bool) -> SyncExit {
+    let t = &summary.total;
+    for w in &t.warnings {
+        eprintln!("pail: skipped {}: {}", w.path.escape_debug(), w.reason);
+    }
+    for (path, reason) in &t.skipped {
+        eprintln!("pail: skipped {}: {reason}", path.as_str().escape_debug());
+    }
+    for (path, e) in t.failed.iter().take(20) {
+        eprintln!(
+            "pail: {}: {}\n      detail: {}",
+            path.as_str().escape_debug(),
+            e.user_message(),
+            e.detail()
+        );
+    }
+    if t.failed.len() > 20 {
+        eprintln!("pail: … and {} more failures", t.failed.len() - 20);
+    }
+    if summary.unfinished {
+        eprintln!("pail: some files kept changing while Pail synced them; run again when they are saved.");
+    }
+    if let Some(g) = &t.guard {
+        let (here, there) = match g.side {
+            pail_engine::sync::Side::Local => ("on this computer", "in the bucket"),
+            pail_engine::sync::Side::Remote => ("in the bucket", "on this computer"),
+        };
+        if g.emptied.is_none() && g.count as f64 <= g.limit {
+            eprintln!(
+                "pail: deletions held back by an earlier run still wait for your answer: this sync would delete {} files {here}. Nothing was deleted.\n      If that is what you want, run again with --allow-mass-delete.",
+                g.count
+            );
+        } else if g.emptied.is_some() {
+            eprintln!(
+                "pail: every file is gone {there}, so this sync would delete all {} of them {here} too. Nothing was deleted.\n      If that is what you want, run again with --allow-mass-delete.",
+                g.count
+            );
+        } else {
+            eprintln!(
+                "pail: this sync would delete {} of {} files {here}, more than the safety limit, so nothing was deleted.\n      If that is what you want, run again with --allow-mass-delete.",
+                g.count, g.total
+            );
+        }
+    }
+    if !quiet {
+        eprintln!(
+            "pail: synced: {} up, {} down, {} moved/copied, {} deleted here, {} deleted in the bucket, {} conflicts, {} left out, {} failed ({} bytes)",
+            t.uploaded,
+            t.downloaded,
+            t.copied,
+            t.trashed_local,
+            t.deleted_remote,
+            t.conflicts,
+            t.warnings.len() + t.skipped.len(),
+            t.failed.len(),
+            t.bytes
+        );
+    }
+    if t.guard.is_some() {
+        SyncExit::GuardTripped
+    } else if !t.failed.is_empty() || summary.unfinished || !t.warnings.is_empty() || !t.skipped.is_empty() {
+        SyncExit::Incomplete
+    } else {
+        SyncExit::Done
+    }
 }
 
 /// Cancels `stop` on Ctrl-C (SIGINT) or SIGTERM.
@@ -192,6 +248,12 @@ async fn ensure_pair(db: &StateDb, root: &Path, args: &SyncArgs) -> Result<pairs
             if !patterns.contains(p) {
                 patterns.push(p.clone());
             }
+        }
+        for p in &args.unignore {
+            if !patterns.contains(p) {
+                eprintln!("pail: “{}” was not an ignore pattern of this folder", p.escape_debug());
+            }
+            patterns.retain(|kept| kept != p);
         }
         if patterns != existing.ignore_patterns {
             pairs::set_ignore_patterns(db.pool(), &existing.id, &patterns).await?;

@@ -8,6 +8,9 @@
 //!   path, as a conflict copy, in a computer's trash, or as a bucket version;
 //! - no temp or partial file is left, nothing is written outside a sync root.
 //!
+//! Run as root (as CI is), every computer's `pail` runs as the unprivileged user `nobody`, so a
+//! file made unreadable (`chmod 000`) is unreadable to it, as on a real desktop.
+//!
 //! `PAIL_CHAOS_SEED=N` replays one run; `PAIL_CHAOS_RUNS=N` runs more seeds (CI runs a few);
 //! `PAIL_CHAOS_LOGS=DIR` keeps every computer's log there (set `PAIL_LOG` for its level).
 
@@ -37,6 +40,10 @@ struct Computer {
 }
 
 struct Run {
+    /// The `pail` binary as the computers run it (a copy `nobody` may execute).
+    binary: PathBuf,
+    /// Files made unreadable on a computer, made readable again before the end.
+    unreadable: Vec<PathBuf>,
     rng: StdRng,
     proxy: FaultProxy,
     endpoint: String,
@@ -56,6 +63,74 @@ struct Run {
 
 const DIRS: &[&str] = &["", "docs/", "docs/old/", "photos/"];
 const NAMES: &[&str] = &["a.txt", "b.txt", "notes.md", "pic.jpg", "data.bin"];
+
+/// Every (key, version id) under `prefix`, read from moto's raw `ListObjectVersions` reply: moto
+/// ignores `encoding-type=url` there and sends a key with a control character raw, which no XML
+/// parser (the SDK's included) accepts. moto checks no signature, so a plain request does.
+fn list_versions_raw(endpoint: &str, bucket: &str, prefix: &str) -> Vec<(String, String)> {
+    use std::io::{Read, Write};
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let field = |block: &str, name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let start = block.find(&open)? + open.len();
+        let end = block[start..].find(&format!("</{name}>"))? + start;
+        Some(
+            block[start..end]
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&"),
+        )
+    };
+    let mut out = Vec::new();
+    let mut markers: Option<(String, String)> = None;
+    loop {
+        let mut query = format!("versions&prefix={}", enc(prefix));
+        if let Some((key, version)) = &markers {
+            query.push_str(&format!("&key-marker={}&version-id-marker={}", enc(key), enc(version)));
+        }
+        let mut stream = std::net::TcpStream::connect(host).expect("connect to moto");
+        write!(stream, "GET /{bucket}?{query} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("send");
+        let mut reply = Vec::new();
+        stream.read_to_end(&mut reply).expect("read");
+        let text = String::from_utf8_lossy(&reply).into_owned();
+        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        for block in body.split("<Version>").skip(1) {
+            let block = block.split("</Version>").next().unwrap_or_default();
+            if let (Some(key), Some(version)) = (field(block, "Key"), field(block, "VersionId")) {
+                out.push((key, version));
+            }
+        }
+        if field(body, "IsTruncated").as_deref() != Some("true") {
+            return out;
+        }
+        markers = Some((
+            field(body, "NextKeyMarker").expect("next key marker"),
+            field(body, "NextVersionIdMarker").expect("next version marker"),
+        ));
+    }
+}
+
+/// A key from a listing requested with `encoding-type=url` (moto encodes keys, and spaces as
+/// `%20` or `+`).
+fn decode_key(encoded: &str) -> String {
+    percent_encoding::percent_decode_str(&encoded.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Sets a file's permission bits; whether it worked (it may have been renamed away).
+fn set_mode(path: &Path, mode: u32) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).is_ok()
+}
 
 fn version_of(content: &[u8]) -> Option<u64> {
     let text = std::str::from_utf8(content.get(..TOKEN.len() + 8)?).ok()?;
@@ -80,6 +155,16 @@ impl Run {
             .await
             .expect("enable versioning");
         let base = tempfile::tempdir().expect("temp dir");
+        // Everything the harness makes is open to the computers' unprivileged user (umask 0:
+        // folders 0777, files 0666), so it can sync, rename and trash what the harness wrote.
+        // SAFETY: umask has no preconditions and cannot fail.
+        unsafe { libc::umask(0) };
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        }
+        let binary = base.path().join("pail");
+        std::fs::copy(env!("CARGO_BIN_EXE_pail"), &binary).expect("copy pail");
         let mut rng = StdRng::seed_from_u64(seed);
         let n = rng.random_range(2..=3);
         let computers = (0..n)
@@ -97,6 +182,8 @@ impl Run {
             })
             .collect();
         Self {
+            binary,
+            unreadable: Vec::new(),
             rng,
             proxy,
             endpoint,
@@ -131,7 +218,14 @@ impl Run {
 
     fn sync_command(&self, i: usize) -> Command {
         let c = &self.computers[i];
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pail"));
+        let mut cmd = if running_as_root() {
+            let mut cmd = Command::new("setpriv");
+            cmd.args(["--reuid", "nobody", "--regid", "nogroup", "--clear-groups"])
+                .arg(&self.binary);
+            cmd
+        } else {
+            Command::new(&self.binary)
+        };
         cmd.arg("sync")
             .arg(&c.root)
             .arg(format!("s3://{}/{PREFIX}", self.bucket))
@@ -143,6 +237,7 @@ impl Run {
             .env("AWS_SECRET_ACCESS_KEY", SECRET)
             .env("PAIL_HOST_NAME", &c.name)
             .env("XDG_DATA_HOME", &c.data_home)
+            .env("HOME", c.root.parent().expect("home"))
             .env_remove("AWS_SESSION_TOKEN")
             .env_remove("AWS_PROFILE")
             .stdout(Stdio::null())
@@ -312,7 +407,103 @@ impl Run {
                     .await;
                 self.log.push(format!("writer deletes {rel}"));
             }
+            // Someone empties the bucket folder behind the computers' backs (a console, a
+            // script): no computer may follow without being told to.
+            90 => {
+                let keys = self.bucket_keys().await;
+                for key in &keys {
+                    let _ = self.s3.delete_object().bucket(&self.bucket).key(key).send().await;
+                }
+                self.log
+                    .push(format!("writer empties the bucket folder ({} keys)", keys.len()));
+            }
+            // Another tool writes a key with a control character (XML cannot carry it raw).
+            91 => {
+                let d = DIRS[self.rng.random_range(0..DIRS.len())];
+                let rel = format!("{d}odd\u{19}name.txt");
+                let body = self.new_content("writer", &rel, None);
+                let _ = self
+                    .s3
+                    .put_object()
+                    .bucket(&self.bucket)
+                    .key(format!("{PREFIX}{rel}"))
+                    .body(body.into())
+                    .send()
+                    .await;
+                self.log.push(format!("writer puts {}", rel.escape_debug()));
+            }
+            // The computer's disk is unplugged: an empty folder (the mount point) stands at its
+            // path while it syncs; then the disk comes back.
+            92 => {
+                self.reap(i);
+                let unplugged = root.with_file_name("unplugged");
+                if std::fs::rename(&root, &unplugged).is_err() || std::fs::create_dir(&root).is_err() {
+                    return;
+                }
+                let out = self
+                    .sync_command(i)
+                    .stderr(Stdio::piped())
+                    .output()
+                    .expect("run pail sync");
+                let left = std::fs::read_dir(&root).map(|d| d.count()).unwrap_or(0);
+                let _ = std::fs::remove_dir_all(&root);
+                let _ = std::fs::rename(&unplugged, &root);
+                assert_eq!(
+                    out.status.code(),
+                    Some(1),
+                    "a sync of an unplugged folder must fail: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                assert_eq!(left, 0, "nothing is written into the mount point");
+                self.log
+                    .push(format!("{who}'s disk unplugged during a sync, then back"));
+            }
+            // A file this computer's user cannot read any more (another user's, or locked
+            // down): it must be left alone everywhere, never taken as deleted.
+            93..=94 => {
+                let files = self.files_of(i);
+                if files.is_empty() {
+                    return;
+                }
+                let rel = files[self.rng.random_range(0..files.len())].clone();
+                let p = root.join(&rel);
+                if set_mode(&p, 0o000) {
+                    self.unreadable.push(p);
+                    self.log.push(format!("{who} makes {rel} unreadable"));
+                }
+            }
+            95 => {
+                if let Some(p) = self.unreadable.pop() {
+                    set_mode(&p, 0o666);
+                    self.log.push(format!("{} readable again", p.display()));
+                }
+            }
             _ => self.sync_step(i).await,
+        }
+    }
+
+    /// Every key under the prefix (user files only).
+    async fn bucket_keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            let Ok(page) = self
+                .s3
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(PREFIX)
+                .encoding_type(aws_sdk_s3::types::EncodingType::Url)
+                .set_continuation_token(token)
+                .send()
+                .await
+            else {
+                return keys;
+            };
+            keys.extend(page.contents().iter().filter_map(|o| o.key().map(decode_key)));
+            match page.next_continuation_token() {
+                Some(t) => token = Some(t.to_owned()),
+                None => return keys,
+            }
         }
     }
 
@@ -364,14 +555,27 @@ impl Run {
         for i in 0..self.computers.len() {
             self.reap(i);
         }
+        for p in std::mem::take(&mut self.unreadable) {
+            set_mode(&p, 0o666);
+        }
         let mut last = None;
         for round in 0..8 {
             for i in 0..self.computers.len() {
-                let out = self
+                let mut out = self
                     .sync_command(i)
                     .stderr(Stdio::piped())
                     .output()
                     .expect("run pail sync");
+                if out.status.code() == Some(3) {
+                    // The operations emptied one side (every file deleted here or in the
+                    // bucket): the guard asks, and the user of this run says yes.
+                    out = self
+                        .sync_command(i)
+                        .arg("--allow-mass-delete")
+                        .stderr(Stdio::piped())
+                        .output()
+                        .expect("run pail sync");
+                }
                 assert!(
                     out.status.success(),
                     "settling round {round}: {} failed: {}",
@@ -399,12 +603,17 @@ impl Run {
                 .list_objects_v2()
                 .bucket(&self.bucket)
                 .prefix(PREFIX)
+                .encoding_type(aws_sdk_s3::types::EncodingType::Url)
                 .set_continuation_token(token)
                 .send()
                 .await
                 .expect("list");
             for o in page.contents() {
-                let key = o.key().unwrap_or_default().to_owned();
+                let key = decode_key(o.key().unwrap_or_default());
+                // Pail's own keys (a store probe cut short by a kill) are no user data.
+                if key[PREFIX.len()..].starts_with(".pail/") {
+                    continue;
+                }
                 let body = self.get(&key, None).await;
                 out.insert(key[PREFIX.len()..].to_owned(), body);
             }
@@ -447,28 +656,9 @@ impl Run {
                 found.extend(version_of(content));
             }
         }
-        let mut key_marker = None;
-        let mut version_marker = None;
-        loop {
-            let page = self
-                .s3
-                .list_object_versions()
-                .bucket(&self.bucket)
-                .prefix(PREFIX)
-                .set_key_marker(key_marker)
-                .set_version_id_marker(version_marker)
-                .send()
-                .await
-                .expect("list versions");
-            for v in page.versions() {
-                let body = self.get(v.key().unwrap_or_default(), v.version_id()).await;
-                found.extend(version_of(&body));
-            }
-            if page.is_truncated() != Some(true) {
-                break;
-            }
-            key_marker = page.next_key_marker().map(str::to_owned);
-            version_marker = page.next_version_id_marker().map(str::to_owned);
+        for (key, version) in list_versions_raw(&moto_endpoint(), &self.bucket, PREFIX) {
+            let body = self.get(&key, Some(&version)).await;
+            found.extend(version_of(&body));
         }
         found
     }
@@ -488,6 +678,8 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
         let Ok(rd) = std::fs::read_dir(dir) else { return };
         let mut entries: Vec<_> = rd.flatten().collect();
         entries.sort_by_key(|e| e.file_name());
+        // Pail's own folder (identity marker, lock, temp files) is no user data.
+        entries.retain(|e| !(dir == root && e.file_name() == ".pail"));
         let rel = |p: &Path| {
             p.strip_prefix(root)
                 .map(|r| r.to_string_lossy().into_owned())
@@ -560,6 +752,10 @@ async fn one_run(seed: u64, totals: &mut Totals) {
     );
     // No temp file left, nothing outside the roots.
     for c in &run.computers {
+        let sync_temps = std::fs::read_dir(c.root.join(".pail/tmp"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(sync_temps, 0, "sync temp files left on {}; {}", c.name, context());
         assert!(
             !reference
                 .keys()

@@ -167,12 +167,16 @@ impl DevS3 {
         Some(meta.modified().unwrap_or_else(|_| SystemTime::now()))
     }
 
-    /// Deletes one key; like S3, deleting a missing key succeeds.
+    /// Deletes one key; like S3, deleting a missing key succeeds, and `If-Match` is honoured
+    /// (s3s-fs ignores it; S3 answers 412 on a mismatch and 404 when the key is missing).
     async fn delete_key(&self, req: S3Request<DeleteObjectInput>) -> S3Result<()> {
         let bucket = req.input.bucket.clone();
         let key = req.input.key.clone();
         let _writing = self.etags.writing(&bucket, Some(&key));
         let bucket_dir = self.require_bucket(&bucket).await?;
+        if let Some(condition) = &req.input.if_match {
+            self.check_delete_condition(&bucket, &key, condition).await?;
+        }
         match self.key_path(&bucket, &key) {
             None => Ok(()),
             Some(KeyPath::Folder(folder)) => {
@@ -197,6 +201,37 @@ impl DevS3 {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// The `If-Match` of a delete: the key must exist and (unless `*`) have that ETag.
+    async fn check_delete_condition(&self, bucket: &str, key: &str, condition: &ETagCondition) -> S3Result<()> {
+        let current = match self.key_path(bucket, key) {
+            Some(KeyPath::Folder(folder)) if self.folder_marker_time(&folder).await.is_some() => {
+                Some(EMPTY_ETAG.to_owned())
+            }
+            Some(KeyPath::File(path)) if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_file()) => {
+                let (root, bucket, key) = (self.root.clone(), bucket.to_owned(), key.to_owned());
+                let etag = tokio::task::spawn_blocking(move || {
+                    stored_etag(&root, &bucket, &key).or_else(|| {
+                        let file = std::fs::File::open(&path).ok()?;
+                        multipart::md5_hex_of(file).ok()
+                    })
+                })
+                .await
+                .map_err(S3Error::internal_error)?;
+                Some(etag.ok_or_else(|| s3_error!(InternalError, "the object's ETag cannot be read"))?)
+            }
+            _ => None,
+        };
+        let Some(current) = current else {
+            return Err(no_such_key());
+        };
+        match condition {
+            ETagCondition::ETag(expected) if !ETag::Strong(current).strong_cmp(expected) => {
+                Err(s3_error!(PreconditionFailed, "ETag does not match"))
+            }
+            _ => Ok(()),
         }
     }
 

@@ -51,6 +51,11 @@ pub enum ErrorCode {
     Server,
     /// A thing the user referred to (a connection) does not exist.
     NotFound,
+    /// Another process (the app, or another `pail sync`) is syncing this folder already.
+    FolderInUse,
+    /// The store does not keep a promise two-way sync relies on (conditional writes, or the
+    /// bytes it was sent), so syncing both ways could lose a version.
+    UnsafeStore,
     /// A bug or an unexpected local failure.
     Internal,
 }
@@ -134,6 +139,35 @@ pub enum Error {
         /// What the OS said.
         reason: String,
     },
+    /// Another process holds the folder's sync lock.
+    #[error("sync folder {path} is in use by {holder}")]
+    FolderInUse {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// Who holds the lock, as that process wrote it ("pail sync (process 12) since …").
+        holder: String,
+    },
+    /// The store failed a check that two-way sync relies on.
+    #[error("the store at {endpoint} is not safe for two-way sync: {lacks}")]
+    UnsafeStore {
+        /// The endpoint.
+        endpoint: String,
+        /// What it lacks, as a sentence fragment a person can read.
+        lacks: String,
+        /// What the check saw.
+        detail: String,
+    },
+    /// The store kept other bytes than an upload sent (found by comparing its checksum echo or
+    /// MD5 ETag with what was sent).
+    #[error("the store at {endpoint} kept other bytes than were sent for {key}: {detail}")]
+    StoreCorrupted {
+        /// The endpoint.
+        endpoint: String,
+        /// The key written.
+        key: String,
+        /// What differed.
+        detail: String,
+    },
     /// The user cancelled; whatever was half done was cleaned up.
     #[error("cancelled")]
     Cancelled,
@@ -169,11 +203,22 @@ impl Error {
             Error::AwsConfig(_) => ErrorCode::InvalidInput,
             Error::Credentials { .. } => ErrorCode::MissingCredentials,
             Error::SyncRootUnavailable { .. } => ErrorCode::NotFound,
+            Error::FolderInUse { .. } => ErrorCode::FolderInUse,
+            Error::UnsafeStore { .. } | Error::StoreCorrupted { .. } => ErrorCode::UnsafeStore,
             Error::Cancelled => ErrorCode::Cancelled,
             Error::FileChanged { .. } => ErrorCode::FileChanged,
             Error::Io { source, .. } if is_disk_full(source) => ErrorCode::DiskFull,
             Error::DemoStore(_) | Error::Io { .. } => ErrorCode::Internal,
         }
+    }
+
+    /// Whether the failure may pass on its own (network, timeouts, a busy or failing server), so
+    /// retrying later is the right answer.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.code(),
+            ErrorCode::EndpointUnreachable | ErrorCode::Timeout | ErrorCode::Throttled | ErrorCode::Server
+        )
     }
 
     /// A sentence a non-engineer can act on. The technical text is in [`Error::detail`].
@@ -193,7 +238,10 @@ impl Error {
             Error::AwsConfig(_) => "Pail could not read your AWS configuration files (~/.aws/config and ~/.aws/credentials). Check that they are readable and well formed.".into(),
             Error::Credentials { profile, .. } => format!("Pail could not get credentials from the AWS profile “{profile}”. If it uses single sign-on, run “aws sso login --profile {profile}” and try again; otherwise check the profile in ~/.aws/config."),
             Error::DemoStore(_) => "The built-in demo store could not start. Another program may be using Pail's data folder; restart Pail and try again.".into(),
-            Error::SyncRootUnavailable { path, .. } => format!("The folder {} is missing or cannot be read (is its disk unplugged?). Pail paused syncing it so that nothing is deleted; it resumes when the folder is back.", path.display()),
+            Error::SyncRootUnavailable { path, .. } => format!("The folder {} is missing or cannot be read, or is not the folder that was paired (is its disk unplugged?). Pail paused syncing it so that nothing is deleted; it resumes when the folder is back.", path.display()),
+            Error::FolderInUse { path, holder } => format!("The folder {} is already being synced by {holder}. Only one program may sync a folder at a time; stop the other one first.", path.display()),
+            Error::UnsafeStore { endpoint, lacks, .. } => format!("The storage service at {endpoint} {lacks}, so two computers syncing both ways could overwrite each other's changes without notice. Sync this folder upload-only or download-only instead."),
+            Error::StoreCorrupted { endpoint, key, .. } => format!("The storage service at {endpoint} stored something else than Pail sent for “{key}”, so the upload does not count as done. The service may not support this kind of upload; ask its administrator, or try another service."),
             Error::Cancelled => "Cancelled. Nothing was left half-uploaded.".into(),
             Error::FileChanged { path } => format!("“{}” changed while Pail was uploading it, so Pail stopped and the bucket kept what it had. Try again once the file is saved and closed.", path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())),
             Error::Io { context, source } if is_disk_full(source) => format!("Pail could not {context}: the disk is full. Free some space; Pail continues on its own."),
@@ -204,7 +252,7 @@ impl Error {
     /// The technical detail behind the message, for the "Details" disclosure and bug reports.
     pub fn detail(&self) -> String {
         match self {
-            Error::Remote { detail, .. } => detail.clone(),
+            Error::Remote { detail, .. } | Error::UnsafeStore { detail, .. } => detail.clone(),
             other => error_chain(other),
         }
     }
@@ -240,7 +288,13 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
         ErrorCode::Cancelled => "Cancelled.".into(),
         ErrorCode::FileChanged => "A file changed while Pail was uploading it, so Pail stopped and the bucket kept what it had. Try again once the file is saved and closed.".into(),
         ErrorCode::Server => "The server reported a problem of its own. Try again later; if it keeps happening, the details below help its administrator.".into(),
-        ErrorCode::InvalidInput | ErrorCode::KeyringUnavailable | ErrorCode::StateDb | ErrorCode::NotFound | ErrorCode::Internal => "Something unexpected went wrong talking to the server. The details below say what.".into(),
+        ErrorCode::InvalidInput
+        | ErrorCode::KeyringUnavailable
+        | ErrorCode::StateDb
+        | ErrorCode::NotFound
+        | ErrorCode::FolderInUse
+        | ErrorCode::UnsafeStore
+        | ErrorCode::Internal => "Something unexpected went wrong talking to the server. The details below say what.".into(),
     }
 }
 

@@ -83,6 +83,10 @@ pub struct FaultConfig {
     pub max_latency: Duration,
     /// How long a [`FaultKind::Timeout`] request is held before its connection is dropped.
     pub timeout_delay: Duration,
+    /// Drop the conditional headers (`If-Match`, `If-None-Match`) of every request before it
+    /// reaches the server: the server then behaves as a store that accepts and ignores them.
+    /// Only for servers that do not check signatures (moto), since the headers are signed.
+    pub strip_conditions: bool,
 }
 
 impl FaultConfig {
@@ -98,6 +102,7 @@ impl FaultConfig {
             latency: 0.0,
             max_latency: Duration::ZERO,
             timeout_delay: Duration::from_secs(2),
+            strip_conditions: false,
         }
     }
 
@@ -113,6 +118,7 @@ impl FaultConfig {
             latency: 0.10,
             max_latency: Duration::from_millis(200),
             timeout_delay: Duration::from_secs(2),
+            strip_conditions: false,
         }
     }
 
@@ -890,6 +896,19 @@ fn plain_response(status: u16, reason: &str) -> Vec<u8> {
     format!("HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
 }
 
+/// A request head without its `If-Match` and `If-None-Match` lines.
+fn without_conditions(head: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len());
+    for line in head.split_inclusive(|b| *b == b'\n') {
+        let name = line.split(|b| *b == b':').next().unwrap_or(&[]);
+        let conditional = name.eq_ignore_ascii_case(b"if-match") || name.eq_ignore_ascii_case(b"if-none-match");
+        if !conditional {
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
 struct UpstreamConn {
     r: Reader,
     w: OwnedWriteHalf,
@@ -1009,7 +1028,11 @@ impl Conn {
             r: mut up_r,
             w: mut up_w,
         } = up;
-        shared.put(&mut up_w, head).await?;
+        if shared.strips_conditions() {
+            shared.put(&mut up_w, &without_conditions(head)).await?;
+        } else {
+            shared.put(&mut up_w, head).await?;
+        }
         let (client_r, client_w) = (&mut self.client_r, &mut self.client_w);
         // Both directions run at once: with `Expect: 100-continue` the server speaks before the body.
         let send = async {
@@ -1055,10 +1078,23 @@ impl Shared {
     fn config_timeout_delay(&self) -> Duration {
         lock(&self.config).timeout_delay
     }
+
+    fn strips_conditions(&self) -> bool {
+        lock(&self.config).strip_conditions
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stripping_conditions_keeps_every_other_header_line() {
+        let head = b"PUT /b/k HTTP/1.1\r\nHost: x\r\nIf-Match: \"e\"\r\nif-none-match: *\r\nContent-Length: 0\r\n\r\n";
+        assert_eq!(
+            super::without_conditions(head),
+            b"PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".to_vec()
+        );
+    }
+
     use super::*;
 
     #[test]

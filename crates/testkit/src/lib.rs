@@ -90,6 +90,42 @@ pub fn moto_endpoint() -> String {
     .clone()
 }
 
+/// The access key and secret [`permissive_endpoint`]'s server accepts.
+pub const PERMISSIVE_KEYS: (&str, &str) = ("S3RVER", "S3RVER");
+
+/// The endpoint of a *permissive* S3 server shared by this test process, started on first use:
+/// s3rver (npm), which accepts `If-Match` and `If-None-Match` on writes and deletes and ignores
+/// them, stores `aws-chunked` upload bodies as they arrive (framing and all), and ignores
+/// `encoding-type=url`. Pail must find all of that out rather than trust it. Credentials are
+/// [`PERMISSIVE_KEYS`]; path-style addressing.
+pub fn permissive_endpoint() -> String {
+    static S3RVER: OnceLock<String> = OnceLock::new();
+    S3RVER
+        .get_or_init(|| {
+            let port = free_port();
+            let dir = std::env::temp_dir().join(format!("pail-s3rver-{}-{port}", std::process::id()));
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                panic!("s3rver data folder {}: {e}", dir.display());
+            }
+            let mut cmd = Command::new("s3rver");
+            cmd.arg("-d")
+                .arg(&dir)
+                .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-s"])
+                // Under OpenSSL 3 its paged listings need the legacy provider (MD5 of tokens).
+                .env("NODE_OPTIONS", "--openssl-legacy-provider")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            if let Err(e) = spawn_tied_to_process(cmd) {
+                panic!(
+                    "s3rver must be installed (npm install -g s3rver@3.7.1); run the tests through scripts/test: {e}"
+                );
+            }
+            wait_for_port(port, "s3rver");
+            format!("http://127.0.0.1:{port}")
+        })
+        .clone()
+}
+
 /// A raw SDK client for arranging test data (never the code under test).
 pub fn sdk_client(endpoint: &str, key: &str, secret: &str) -> aws_sdk_s3::Client {
     let conf = aws_sdk_s3::Config::builder()

@@ -5,6 +5,7 @@
 use pail_engine::sync::conflicts::{Conflict, Resolution};
 use pail_engine::sync::manager::{ActivityEntry, PairCheck, PairDraft, PairInfo, PairStatus};
 use pail_engine::sync::pair_files::PairFile;
+use pail_engine::sync::Mode;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -55,6 +56,13 @@ pub async fn remove_pair(state: State<'_, AppState>, pair_id: String) -> CmdResu
 #[specta::specta]
 pub async fn set_pair_paused(state: State<'_, AppState>, pair_id: String, paused: bool) -> CmdResult<()> {
     Ok(state.sync.set_paused(&pair_id, paused).await?)
+}
+
+/// Changes which way a synced folder syncs (two-way, upload only, download only).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_pair_mode(state: State<'_, AppState>, pair_id: String, mode: Mode) -> CmdResult<()> {
+    Ok(state.sync.set_mode(&pair_id, mode).await?)
 }
 
 /// Pauses or resumes every synced folder.

@@ -89,11 +89,34 @@ export function PairDetail({ pair, connection, onChanged, onRemoved }: Props) {
       </div>
       {s.message && (s.state === "offline" || s.state === "needsAttention") && (
         <ErrorNotice
-          error={{ code: s.state === "offline" ? "endpointUnreachable" : "internal", message: s.message, detail: s.detail ?? "" }}
+          error={{
+            code: s.errorCode ?? (s.state === "offline" ? "endpointUnreachable" : "internal"),
+            message: s.message,
+            detail: s.detail ?? "",
+          }}
           actions={
             s.deletionsHeld
               ? [{ label: "Review and delete…", testId: "confirm-deletions", onClick: () => setConfirm("deletions") }]
-              : []
+              : s.errorCode === "unsafeStore" && pair.mode === "TwoWay"
+                ? [
+                    {
+                      label: "Sync upload only",
+                      testId: "mode-upload-only",
+                      onClick: () =>
+                        void run(commands.setPairMode(pair.id, "UploadOnly")).then(
+                          (ok) => ok && onChanged({ ...pair, mode: "UploadOnly" }),
+                        ),
+                    },
+                    {
+                      label: "Sync download only",
+                      testId: "mode-download-only",
+                      onClick: () =>
+                        void run(commands.setPairMode(pair.id, "DownloadOnly")).then(
+                          (ok) => ok && onChanged({ ...pair, mode: "DownloadOnly" }),
+                        ),
+                    },
+                  ]
+                : []
           }
         />
       )}

@@ -16,6 +16,7 @@ function status(over: Partial<PairStatus> = {}): PairStatus {
     total: 0,
     message: null,
     detail: null,
+    errorCode: null,
     deletionsHeld: false,
     conflicts: 0,
     lastSynced: null,
@@ -115,6 +116,26 @@ describe("synced folders", () => {
     send(status({ state: "upToDate" }));
     await waitFor(() => expect(row).toHaveAttribute("data-state", "upToDate"));
     expect(screen.queryByText("Pail cannot reach the bucket.")).toBeNull();
+  });
+
+  it("offers a one-way mode when the store cannot be trusted with two-way sync", async () => {
+    const user = userEvent.setup();
+    const { calls, send } = backend([pair()], { set_pair_mode: () => null });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    await screen.findByTestId("pair-row");
+    send(
+      status({
+        state: "needsAttention",
+        message: "The storage service at http://x ignores conditional writes.",
+        detail: "PUT with a wrong If-Match → accepted",
+        errorCode: "unsafeStore",
+      }),
+    );
+    await user.click(await screen.findByTestId("mode-upload-only"));
+    expect(calls.find((c) => c.cmd === "set_pair_mode")?.args).toEqual({ pairId: "p1", mode: "UploadOnly" });
+    await waitFor(() => expect(screen.getByText(/Upload only/i)).toBeInTheDocument());
+    expect(screen.queryByTestId("mode-upload-only")).toBeNull();
   });
 
   it("pauses and resumes a pair and asks before removing it, keeping files", async () => {

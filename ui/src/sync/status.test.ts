@@ -10,6 +10,7 @@ function status(over: Partial<PairStatus> = {}): PairStatus {
     total: 0,
     message: null,
     detail: null,
+    errorCode: null,
     deletionsHeld: false,
     conflicts: 0,
     lastSynced: null,

@@ -288,6 +288,11 @@ fn multipart_etag(parts: &[CheckedPart]) -> String {
     format!("{}-{}", to_hex(&md5.finalize()), parts.len())
 }
 
+/// The hex MD5 of a whole file: the ETag of a single-part object s3s-fs kept none for.
+pub(super) fn md5_hex_of(file: File) -> io::Result<String> {
+    md5_of(file).map(|md5| to_hex(&md5))
+}
+
 /// Hashes a part s3s-fs stored before this run of the store, or an object without an ETag.
 fn md5_of(mut file: File) -> io::Result<Md5> {
     let mut md5 = s3s::crypto::Md5::new();

@@ -76,6 +76,10 @@ pub struct Remote {
     /// an upload's body (SHA-256 over every byte, most of a large upload's CPU), which protects
     /// the bytes on a network; on loopback there is none, so Pail sends its own CRC32 instead.
     pub(crate) loopback_http: bool,
+    /// The store was found to keep other bytes than a streamed (aws-chunked) upload sent, so
+    /// single-part uploads go as plain bodies with `Content-MD5` from then on. Shared by every
+    /// clone of this client.
+    pub(crate) plain_bodies: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Remote {
@@ -132,6 +136,7 @@ impl Remote {
         Remote {
             client: aws_sdk_s3::Client::from_conf(builder.build()),
             loopback_http: endpoint.is_some_and(is_loopback_http),
+            plain_bodies: Default::default(),
             endpoint_label,
         }
     }

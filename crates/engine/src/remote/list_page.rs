@@ -29,6 +29,7 @@ enum Field {
     Size,
     IsTruncated,
     NextToken,
+    EncodingType,
 }
 
 /// Parses a `ListBucketResult` document; the error says what was wrong with it.
@@ -45,6 +46,7 @@ pub(crate) fn parse(xml: &[u8]) -> Result<ListPage, String> {
     let mut object: Option<ListedObject> = None;
     let mut saw_root = false;
     let mut truncated = None;
+    let mut url_encoded = false;
     loop {
         let event = reader.read_event().map_err(|e| {
             format!(
@@ -72,6 +74,7 @@ pub(crate) fn parse(xml: &[u8]) -> Result<ListPage, String> {
                     }
                     (2, _, "IsTruncated") => Field::IsTruncated,
                     (2, _, "NextContinuationToken") => Field::NextToken,
+                    (2, _, "EncodingType") => Field::EncodingType,
                     (3, true, "Key") => Field::Key,
                     (3, true, "ETag") => Field::ETag,
                     (3, true, "Size") => Field::Size,
@@ -103,6 +106,9 @@ pub(crate) fn parse(xml: &[u8]) -> Result<ListPage, String> {
                     }
                     page.objects.push(done);
                 }
+                if field == Field::EncodingType {
+                    url_encoded = super::key_encoding::says_url(&value);
+                }
                 finish_field(field, &mut value, object.as_mut(), &mut page, &mut truncated)?;
                 field = Field::Other;
                 depth = depth.saturating_sub(1);
@@ -120,6 +126,11 @@ pub(crate) fn parse(xml: &[u8]) -> Result<ListPage, String> {
     // Some stores leave IsTruncated out: then the token alone says whether more follow.
     if truncated == Some(false) {
         page.next_token = None;
+    }
+    if url_encoded {
+        for object in &mut page.objects {
+            object.key = super::key_encoding::decode_key(&object.key)?;
+        }
     }
     Ok(page)
 }
@@ -199,6 +210,24 @@ mod tests {
             ["a & b <c> 'd' \u{e9}\u{1F600} \u{e9}", "x<y>&z", "line\r\nbreak  "]
         );
         assert_eq!(page.next_token, None);
+    }
+
+    #[test]
+    fn url_encoded_keys_are_decoded_only_when_the_store_says_so() {
+        let xml = "<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>\
+            <Contents><Key>p/a%19b+c%2B</Key><ETag>e</ETag><Size>1</Size></Contents></ListBucketResult>";
+        let keys = |xml: &str| -> Vec<String> {
+            parse(xml.as_bytes())
+                .unwrap()
+                .objects
+                .into_iter()
+                .map(|o| o.key)
+                .collect()
+        };
+        assert_eq!(keys(xml), ["p/a\u{19}b c+"]);
+        // A store that ignored the request sends keys as they are, and does not say url.
+        let plain = xml.replace("<EncodingType>url</EncodingType>", "");
+        assert_eq!(keys(&plain), ["p/a%19b+c%2B"]);
     }
 
     #[test]

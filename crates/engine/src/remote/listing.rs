@@ -4,7 +4,7 @@
 use std::ops::ControlFlow;
 
 use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
-use aws_sdk_s3::types::{CommonPrefix, Object};
+use aws_sdk_s3::types::{CommonPrefix, EncodingType, Object};
 use serde::{Deserialize, Serialize};
 
 use super::{classify, Remote};
@@ -222,7 +222,8 @@ impl Remote {
         Ok(out)
     }
 
-    /// One ListObjectsV2 page.
+    /// One ListObjectsV2 page, requested URL-encoded (see [`super::key_encoding`]) and handed
+    /// out with its keys and folders decoded.
     pub(super) async fn list_page(
         &self,
         bucket: &str,
@@ -231,17 +232,49 @@ impl Remote {
         max_keys: i32,
         token: Option<String>,
     ) -> Result<ListObjectsV2Output> {
-        self.client
+        let mut page = self
+            .client
             .list_objects_v2()
             .bucket(bucket)
             .prefix(prefix)
             .set_delimiter(delimiter.map(str::to_owned))
             .max_keys(max_keys)
+            .encoding_type(EncodingType::Url)
             .set_continuation_token(token)
             .send()
             .await
-            .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))
+            .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))?;
+        decode_page(&mut page).map_err(|detail| crate::error::Error::Remote {
+            code: crate::error::ErrorCode::Server,
+            operation: Operation::ListObjects,
+            endpoint: self.endpoint_label().to_owned(),
+            bucket: Some(bucket.to_owned()),
+            detail,
+        })?;
+        Ok(page)
     }
+}
+
+/// Decodes the keys and folders of a page whose store says they are URL-encoded.
+fn decode_page(page: &mut ListObjectsV2Output) -> std::result::Result<(), String> {
+    if !page
+        .encoding_type()
+        .is_some_and(|t| super::key_encoding::says_url(t.as_str()))
+    {
+        return Ok(());
+    }
+    use super::key_encoding::decode_key;
+    for object in page.contents.iter_mut().flatten() {
+        if let Some(key) = &object.key {
+            object.key = Some(decode_key(key)?);
+        }
+    }
+    for folder in page.common_prefixes.iter_mut().flatten() {
+        if let Some(p) = &folder.prefix {
+            folder.prefix = Some(decode_key(p)?);
+        }
+    }
+    Ok(())
 }
 
 /// The token of the next page, if the store says there is one (some stores omit IsTruncated).

@@ -6,14 +6,17 @@ pub mod bandwidth;
 mod classify;
 mod client;
 mod diverted_body;
+mod key_encoding;
 mod list_page;
 mod listing;
 mod object_ops;
 mod objects;
 mod preview;
 mod steady_body;
+mod store_probe;
 mod sync_ops;
 pub(crate) mod transfer;
+mod upload_check;
 
 pub use classify::classify;
 pub use client::{ClientOptions, Remote, RemoteCredentials};
@@ -24,6 +27,7 @@ pub use object_ops::{
 };
 pub use objects::{MetadataEntry, ObjectProperties};
 pub use preview::{preview_kind, Preview, IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES};
+pub use store_probe::ConditionProbe;
 pub use sync_ops::{ListedObject, ObjectIdentity};
 pub use transfer::{
     bare_etag, hash_text, parse_hash, part_size_for, DonePart, DownloadedTemp, Durability, ExpectedFile, JournalFuture,

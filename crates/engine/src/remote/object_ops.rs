@@ -539,12 +539,23 @@ impl Remote {
                 .list_object_versions()
                 .bucket(bucket)
                 .prefix(key)
+                .encoding_type(aws_sdk_s3::types::EncodingType::Url)
                 .set_key_marker(key_marker.take())
                 .set_version_id_marker(version_marker.take())
                 .send()
                 .await
                 .map_err(|e| classify(e, Operation::ListVersions, self.endpoint_label(), Some(bucket)))?;
-            for v in resp.versions().iter().filter(|v| v.key() == Some(key)) {
+            // Keys (and the next key marker) come URL-encoded where the store says so, for the
+            // same reason as in folder listings.
+            let encoded = resp
+                .encoding_type()
+                .is_some_and(|t| super::key_encoding::says_url(t.as_str()));
+            let is_key = |k: Option<&str>| match k {
+                Some(k) if encoded => super::key_encoding::decode_key(k).is_ok_and(|k| k == key),
+                Some(k) => k == key,
+                None => false,
+            };
+            for v in resp.versions().iter().filter(|v| is_key(v.key())) {
                 found.push((
                     v.last_modified().cloned(),
                     ObjectVersion {
@@ -556,7 +567,7 @@ impl Remote {
                     },
                 ));
             }
-            for d in resp.delete_markers().iter().filter(|d| d.key() == Some(key)) {
+            for d in resp.delete_markers().iter().filter(|d| is_key(d.key())) {
                 found.push((
                     d.last_modified().cloned(),
                     ObjectVersion {
@@ -571,8 +582,8 @@ impl Remote {
             // Keys come in order and `key` is the smallest one with its own prefix: once the next
             // page starts at another key, every version of `key` has been seen.
             match (resp.is_truncated(), resp.next_key_marker()) {
-                (Some(true), Some(next)) if next == key => {
-                    key_marker = Some(next.to_owned());
+                (Some(true), Some(next)) if is_key(Some(next)) => {
+                    key_marker = Some(key.to_owned());
                     version_marker = resp.next_version_id_marker().map(str::to_owned);
                 }
                 _ => break,

@@ -175,6 +175,7 @@ impl Remote {
             .bucket(bucket)
             .prefix(prefix)
             .max_keys(1000)
+            .encoding_type(aws_sdk_s3::types::EncodingType::Url)
             .set_start_after(after)
             .set_continuation_token(token)
             .customize()

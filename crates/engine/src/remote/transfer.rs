@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::steady_body::{changed_file, same_stamp, steady, Digest, Promise};
+use super::upload_check::{self, SentDigests, StoreReport, Verdict};
 use super::{classify, Remote};
 use crate::error::{Error, Operation, Result};
 use crate::scan::Identity;
@@ -270,7 +271,11 @@ impl Remote {
             .await
     }
 
-    /// One PUT of `local`, which must keep `promise` until its last byte is read.
+    /// One PUT of `local`, which must keep `promise` until its last byte is read, checked
+    /// against what the store reports (see [`super::upload_check`]). A store found to keep
+    /// other bytes than a streamed body carried gets the file again as a plain body with
+    /// `Content-MD5` (conditional on the bad version, so a racing writer is not clobbered), and
+    /// plain bodies from then on.
     async fn upload_single(
         &self,
         local: &Path,
@@ -280,15 +285,144 @@ impl Remote {
         spec: &PutSpec,
         progress: Option<&std::sync::Arc<std::sync::atomic::AtomicU64>>,
     ) -> Result<Written> {
+        use std::sync::atomic::Ordering;
+        if self.plain_bodies.load(Ordering::Relaxed) {
+            return self.put_plain_verified(local, promise, bucket, key, spec).await;
+        }
         let len = promise.stamp.size;
+        let sent = read_blocking(local.to_path_buf(), move |file| {
+            use std::io::Read;
+            let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+            file.take(len).read_to_end(&mut bytes)?;
+            Ok(SentDigests::of(&bytes))
+        })
+        .await?;
         let body = file_range_body(local, 0, len, promise.stamp).await?;
         let body = steady(body, local, len, promise);
         let body = match progress {
             Some(p) => super::bandwidth::counted(body, p.clone()),
             None => body,
         };
-        self.put_body(bucket, key, body, len, Some(ChecksumAlgorithm::Crc32), spec)
+        let (written, echo, encrypted) = self
+            .put_body_reported(bucket, key, body, len, Some(ChecksumAlgorithm::Crc32), spec)
+            .await?;
+        // A changed file fails the steady body before the store keeps anything; past that point
+        // the bytes sent are the ones `sent` describes unless the stamp moved meanwhile.
+        let report = StoreReport {
+            etag: &written.etag,
+            crc32: echo.as_deref(),
+            encrypted_etag: encrypted,
+        };
+        match upload_check::judge(&sent, &report) {
+            Verdict::Verified => Ok(written),
+            Verdict::Unknown => {
+                self.check_size(bucket, key, &written, sent.len).await?;
+                Ok(written)
+            }
+            Verdict::Mismatch(why) => {
+                tracing::warn!(
+                    endpoint = self.endpoint_label(),
+                    key,
+                    "the store kept other bytes than a streamed upload sent ({why}); sending plain bodies from now on"
+                );
+                self.plain_bodies.store(true, Ordering::Relaxed);
+                let repair = PutSpec {
+                    condition: WriteCondition::IfMatch(written.etag.clone()),
+                    metadata: spec.metadata.clone(),
+                };
+                self.put_plain_verified(local, promise, bucket, key, &repair).await
+            }
+        }
+    }
+
+    /// One PUT of the whole file held in memory, with `Content-MD5` and no streaming checksum
+    /// (so no aws-chunked framing), then checked like any upload. Single-part uploads are at
+    /// most the multipart threshold, so holding one in memory is bounded.
+    async fn put_plain_verified(
+        &self,
+        local: &Path,
+        promise: Promise,
+        bucket: &str,
+        key: &str,
+        spec: &PutSpec,
+    ) -> Result<Written> {
+        let len = promise.stamp.size;
+        let path = local.to_path_buf();
+        let bytes = read_blocking(path.clone(), move |file| {
+            use std::io::Read;
+            let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+            file.take(len.saturating_add(1)).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        })
+        .await?;
+        let now = crate::scan::identity_of(&tokio::fs::metadata(local).await.map_err(|source| Error::Io {
+            context: format!("read {}", local.display()),
+            source,
+        })?);
+        let same_content = match promise.digest {
+            Some(Digest::Blake3(hash)) => blake3::hash(&bytes).as_bytes() == &hash.0,
+            Some(Digest::Crc32(crc)) => crc32fast::hash(&bytes) == crc,
+            None => true,
+        };
+        if bytes.len() as u64 != len || !same_stamp(&promise.stamp, &now) || !same_content {
+            return Err(Error::FileChanged { path });
+        }
+        let sent = SentDigests::of(&bytes);
+        let (if_match, if_none_match) = spec.condition_headers();
+        let out = self
+            .client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_md5(sent.content_md5())
+            .content_length(i64::try_from(len).unwrap_or(i64::MAX))
+            .set_if_match(if_match)
+            .set_if_none_match(if_none_match)
+            .set_metadata(spec.metadata_map())
+            .body(ByteStream::from(bytes))
+            .customize()
+            .config_override(
+                aws_sdk_s3::config::Builder::default()
+                    .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired),
+            )
+            .send()
             .await
+            .map_err(|e| upload_error(e, self.endpoint_label(), bucket))?;
+        let written = Written {
+            bytes: len,
+            etag: bare_etag(out.e_tag()),
+            version_id: out.version_id().map(str::to_owned),
+        };
+        let report = StoreReport {
+            etag: &written.etag,
+            crc32: out.checksum_crc32(),
+            encrypted_etag: is_encrypted_etag(out.server_side_encryption(), out.sse_customer_algorithm()),
+        };
+        match upload_check::judge(&sent, &report) {
+            Verdict::Verified => Ok(written),
+            Verdict::Unknown => {
+                self.check_size(bucket, key, &written, len).await?;
+                Ok(written)
+            }
+            Verdict::Mismatch(why) => Err(Error::StoreCorrupted {
+                endpoint: self.endpoint_label().to_owned(),
+                key: key.to_owned(),
+                detail: why,
+            }),
+        }
+    }
+
+    /// The last resort when nothing a write returned can vouch for its bytes: the stored size.
+    async fn check_size(&self, bucket: &str, key: &str, written: &Written, len: u64) -> Result<()> {
+        match self.head_identity(bucket, key).await? {
+            Some(now) if now.etag == written.etag && now.size != len => Err(Error::StoreCorrupted {
+                endpoint: self.endpoint_label().to_owned(),
+                key: key.to_owned(),
+                detail: format!("the store keeps {} bytes where Pail sent {len}", now.size),
+            }),
+            // Rewritten since (another writer): nothing to say about ours.
+            _ => Ok(()),
+        }
     }
 
     /// Writes a zero-byte object (a folder marker) under `spec`.
@@ -306,6 +440,20 @@ impl Remote {
         checksum: Option<ChecksumAlgorithm>,
         spec: &PutSpec,
     ) -> Result<Written> {
+        Ok(self.put_body_reported(bucket, key, body, len, checksum, spec).await?.0)
+    }
+
+    /// A PUT, with what the store said about the bytes: its CRC32 echo and whether its ETag is
+    /// an encryption's rather than an MD5.
+    async fn put_body_reported(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: ByteStream,
+        len: u64,
+        checksum: Option<ChecksumAlgorithm>,
+        spec: &PutSpec,
+    ) -> Result<(Written, Option<String>, bool)> {
         let (if_match, if_none_match) = spec.condition_headers();
         let out = self
             .client
@@ -320,11 +468,15 @@ impl Remote {
             .send()
             .await
             .map_err(|e| upload_error(e, self.endpoint_label(), bucket))?;
-        Ok(Written {
-            bytes: len,
-            etag: bare_etag(out.e_tag()),
-            version_id: out.version_id().map(str::to_owned),
-        })
+        Ok((
+            Written {
+                bytes: len,
+                etag: bare_etag(out.e_tag()),
+                version_id: out.version_id().map(str::to_owned),
+            },
+            out.checksum_crc32().map(str::to_owned),
+            is_encrypted_etag(out.server_side_encryption(), out.sse_customer_algorithm()),
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -386,6 +538,11 @@ impl Remote {
             if let Err(e) = journal.ended(&upload_id).await {
                 tracing::warn!(error = %e.detail(), "could not clear a finished upload from the journal");
             }
+        }
+        // Parts carry their own checksums, but a store that keeps a part's aws-chunked framing
+        // as data ends up with a larger object: one HEAD finds that out.
+        if let Ok(written) = &result {
+            self.check_size(bucket, key, written, stamp.size).await?;
         }
         result
     }
@@ -812,6 +969,13 @@ impl Expected<'_> {
             _ => None,
         }
     }
+}
+
+/// Whether an object's ETag comes from per-object encryption (SSE-KMS, SSE-C) rather than
+/// being the MD5 of its bytes.
+fn is_encrypted_etag(sse: Option<&aws_sdk_s3::types::ServerSideEncryption>, customer_algorithm: Option<&str>) -> bool {
+    use aws_sdk_s3::types::ServerSideEncryption as Sse;
+    customer_algorithm.is_some() || matches!(sse, Some(Sse::AwsKms | Sse::AwsKmsDsse))
 }
 
 /// A verified GET waiting in its temp file, with what it said about the object.

@@ -54,6 +54,9 @@ pub enum ScanIssueKind {
     SpecialFile,
     /// The OS refused to read it.
     Unreadable(String),
+    /// A folder on another disk (a mount point below the root): never entered, so an unmounted
+    /// disk below the root never looks like deleted files, and nothing syncs across disks.
+    OtherDisk,
 }
 
 /// A path left out of the scan, for the user's warnings list.
@@ -122,8 +125,8 @@ pub fn scan(root: &Path, options: ScanOptions<'_>) -> Result<ScanReport> {
 /// run it on a blocking thread. A missing or unreadable root is an error, never an empty tree,
 /// so an unmounted disk is not taken for "everything was deleted".
 pub fn walk(root: &Path, rules: &IgnoreRules) -> Result<Walk> {
-    match std::fs::metadata(root) {
-        Ok(m) if m.is_dir() => {}
+    let device = match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => device_of(&m),
         Ok(_) => {
             return Err(Error::SyncRootUnavailable {
                 path: root.to_path_buf(),
@@ -136,7 +139,7 @@ pub fn walk(root: &Path, rules: &IgnoreRules) -> Result<Walk> {
                 reason: e.to_string(),
             })
         }
-    }
+    };
     let started = std::time::Instant::now();
     let mut out = Walk::default();
     let top = std::fs::read_dir(root).map_err(|e| Error::SyncRootUnavailable {
@@ -144,7 +147,7 @@ pub fn walk(root: &Path, rules: &IgnoreRules) -> Result<Walk> {
         reason: e.to_string(),
     })?;
     let mut found = Vec::new();
-    walk_dir(top, "", rules, &mut found, &mut out);
+    walk_dir(top, "", device, rules, &mut found, &mut out);
     // Each folder's names are sorted on the way, so this is (nearly) in order already and the
     // sort and the map's bulk build are linear; inserting 100,000 paths one by one was not.
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -168,6 +171,7 @@ pub fn walk(root: &Path, rules: &IgnoreRules) -> Result<Walk> {
 fn walk_dir(
     entries: std::fs::ReadDir,
     dir_rel: &str,
+    device: u64,
     rules: &IgnoreRules,
     found: &mut Vec<(String, WalkedEntry)>,
     out: &mut Walk,
@@ -202,6 +206,10 @@ fn walk_dir(
                 continue;
             }
         };
+        // Pail's own folder at the root (identity marker, lock, temp files) is never synced.
+        if dir_rel.is_empty() && name == crate::sync::folder::RESERVED_DIR {
+            continue;
+        }
         let rel = join(&name);
         let ft = match entry.file_type() {
             Ok(ft) => ft,
@@ -227,10 +235,17 @@ fn walk_dir(
                 kind: ScanIssueKind::Symlink,
             });
         } else if ft.is_dir() {
+            if entry.metadata().is_ok_and(|m| device_of(&m) != device) {
+                out.issues.push(ScanIssue {
+                    path: rel,
+                    kind: ScanIssueKind::OtherDisk,
+                });
+                continue;
+            }
             match std::fs::read_dir(entry.path()) {
                 Ok(children) => {
                     found.push((rel.clone(), WalkedEntry::Dir));
-                    walk_dir(children, &rel, rules, found, out);
+                    walk_dir(children, &rel, device, rules, found, out);
                 }
                 Err(e) => out.issues.push(ScanIssue {
                     path: rel,
@@ -320,6 +335,17 @@ fn scan_file(
         identity: after,
         hash: ContentHash(*hasher.finalize().as_bytes()),
     })
+}
+
+/// The device a file or folder lives on (0 where the platform does not say).
+pub fn device_of(m: &Metadata) -> u64 {
+    #[cfg(unix)]
+    return std::os::unix::fs::MetadataExt::dev(m);
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        0
+    }
 }
 
 /// The identity of a file from its metadata (taken without following symlinks).

@@ -4,6 +4,7 @@
 pub mod bases;
 pub mod connections;
 pub mod idle_marks;
+pub mod pair_safety;
 pub mod pairs;
 pub mod queue;
 pub mod settings;

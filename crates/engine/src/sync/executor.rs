@@ -34,6 +34,9 @@ pub struct ExecContext {
     pub parallel: usize,
     /// Where multipart uploads are noted while in flight.
     pub journal: Option<Arc<dyn crate::remote::UploadJournal>>,
+    /// Paths whose bucket key is spelled in another Unicode form than the local name (see
+    /// [`super::views::unify_spellings`]): local spelling → bucket spelling.
+    pub remote_spellings: std::collections::HashMap<RelPath, RelPath>,
 }
 
 impl std::fmt::Debug for dyn crate::remote::UploadJournal {
@@ -132,6 +135,12 @@ async fn run_one(ctx: &ExecContext, action: &Action) -> Outcome {
             expect_local,
             delete_source,
         } => copy_remote(ctx, from, source_if_match, to, expect_local, *delete_source).await,
+        Action::MoveLocal {
+            from,
+            to,
+            expect_local,
+            remote_etag,
+        } => move_local(ctx, from, to, expect_local, remote_etag).await,
         Action::KeepBoth {
             path,
             conflict_path,
@@ -183,12 +192,25 @@ fn io_err(context: String) -> impl FnOnce(std::io::Error) -> Error {
 }
 
 impl ExecContext {
+    /// Where downloads wait until verified: Pail's own folder inside the root (same disk, so
+    /// the final rename or link is atomic), never beside the user's files.
+    async fn temp_dir(&self) -> Result<PathBuf> {
+        let dir = super::folder::temp_dir(&self.root);
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(io_err(format!("create Pail's temp folder {}", dir.display())))?;
+        Ok(dir)
+    }
+
     fn local(&self, path: &RelPath) -> PathBuf {
         // RelPath has no `..`, no absolute start and no empty segment, so this stays under root.
         self.root.join(path.trimmed())
     }
 
     fn key(&self, path: &RelPath) -> String {
+        if let Some(spelled) = self.remote_spellings.get(path) {
+            return spelled.to_key(&self.prefix);
+        }
         path.to_key(&self.prefix)
     }
 
@@ -373,7 +395,7 @@ async fn download(ctx: &ExecContext, path: &RelPath, etag: &str, expect_local: O
         return changed(why);
     }
     let dest = ctx.local(path);
-    let dir = dest.parent().unwrap_or(&ctx.root).to_path_buf();
+    let dir = ctx.temp_dir().await?;
     let temp = ctx
         .remote
         .download_to_temp(&ctx.bucket, &ctx.key(path), Some(etag), &dir)
@@ -387,6 +409,46 @@ async fn download(ctx: &ExecContext, path: &RelPath, etag: &str, expect_local: O
         activity: Some((path.to_string(), "download", String::new())),
         hashes: vec![((ctx.key(path), temp.etag.clone()), temp.hash)],
         bytes: temp.bytes,
+        ..Effect::default()
+    }))
+}
+
+/// Renames a local file the bucket moved, never replacing anything at the new name.
+async fn move_local(
+    ctx: &ExecContext,
+    from: &RelPath,
+    to: &RelPath,
+    expect: &LocalFile,
+    remote_etag: &str,
+) -> Result<Outcome> {
+    let source = ctx.local(from);
+    if !still_is(&source, expect).await {
+        return changed(format!("{from} changed on disk since it was scanned"));
+    }
+    if let Err(why) = ctx.ensure_parents(to).await? {
+        return changed(why);
+    }
+    let dest = ctx.local(to);
+    match tokio::fs::hard_link(&source, &dest).await {
+        Ok(()) => tokio::fs::remove_file(&source).await.map_err(io_err(format!(
+            "move {} to {}",
+            source.display(),
+            dest.display()
+        )))?,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return changed(format!("{to} appeared meanwhile"));
+        }
+        // File systems without hard links (FAT, some network shares): check, then rename.
+        Err(_) if tokio::fs::symlink_metadata(&dest).await.is_err() => tokio::fs::rename(&source, &dest)
+            .await
+            .map_err(io_err(format!("move {} to {}", source.display(), dest.display())))?,
+        Err(_) => return changed(format!("{to} appeared meanwhile")),
+    }
+    let now = local_file_now(&dest, expect.hash).await?;
+    Ok(Outcome::Done(Effect {
+        record: vec![(to.clone(), base_of(&now, remote_etag, None))],
+        forget: vec![from.clone()],
+        activity: Some((to.to_string(), "move", format!("moved from {from} in the bucket"))),
         ..Effect::default()
     }))
 }
@@ -483,7 +545,7 @@ async fn keep_both(
     upload_copy: bool,
 ) -> Result<Outcome> {
     let dest = ctx.local(path);
-    let dir = dest.parent().unwrap_or(&ctx.root).to_path_buf();
+    let dir = ctx.temp_dir().await?;
     if let Err(why) = ctx.ensure_parents(path).await? {
         return changed(why);
     }

@@ -88,6 +88,7 @@ pub fn local_digest(walked: &Walk) -> [u8; 32] {
             ScanIssueKind::NotUtf8 => 1,
             ScanIssueKind::SpecialFile => 2,
             ScanIssueKind::Unreadable(_) => 3,
+            ScanIssueKind::OtherDisk => 4,
         });
     }
     for temp in &walked.stale_temp_files {

@@ -63,6 +63,9 @@ pub struct PairStatus {
     pub message: Option<String>,
     /// Technical detail behind `message`.
     pub detail: Option<String>,
+    /// What kind of problem `message` is about, so the UI can offer a way out (another sync
+    /// mode for a store that ignores conditional writes, …).
+    pub error_code: Option<ErrorCode>,
     /// The mass-deletion guard holds back deletions until the user confirms.
     pub deletions_held: bool,
     /// Unresolved conflict copies.
@@ -80,6 +83,7 @@ impl PairStatus {
             total: 0,
             message: None,
             detail: None,
+            error_code: None,
             deletions_held: false,
             conflicts: 0,
             last_synced: None,
@@ -382,6 +386,17 @@ impl SyncManager {
         Ok(())
     }
 
+    /// Changes which way a pair syncs (e.g. to upload-only where the store cannot be trusted
+    /// with two-way sync) and restarts it.
+    pub async fn set_mode(&self, pair_id: &str, mode: Mode) -> Result<()> {
+        if !pairs::set_mode(self.inner.engine.db().pool(), pair_id, mode).await? {
+            return Err(no_pair(pair_id));
+        }
+        let pair = self.inner.pair(pair_id).await?;
+        self.start(&pair, false).await;
+        Ok(())
+    }
+
     /// The user confirmed deletions the mass-deletion guard held back: one pass applies them.
     pub async fn confirm_deletions(&self, pair_id: &str) -> Result<()> {
         let pair = self.inner.pair(pair_id).await?;
@@ -579,6 +594,7 @@ impl Inner {
         let remote = self.engine.remote(&connection, ClientOptions::default()).await?;
         let prefs = Preferences::load(self.engine.db()).await?;
         let mut options = SyncOptions::new(host_name());
+        options.holder = "the Pail app".into();
         options.parallel = prefs.concurrency as usize;
         options.poll_interval = Duration::from_secs(u64::from(prefs.poll_interval_secs));
         let (tx, rx) = mpsc::unbounded_channel();
@@ -627,6 +643,7 @@ async fn run_pair(
                     s.state = state;
                     s.message = Some(e.user_message());
                     s.detail = Some(e.detail());
+                    s.error_code = Some(e.code());
                 });
                 tokio::select! {
                     _ = stop.cancelled() => return,
@@ -659,15 +676,12 @@ async fn forward_events(inner: Arc<Inner>, pair: SyncPair, mut rx: mpsc::Unbound
             SyncEvent::UpToDate => {
                 let conflicts = inner.count_conflicts(&pair).await;
                 inner.update(&pair.id, |s| {
-                    s.state = if s.deletions_held {
-                        PairState::NeedsAttention
-                    } else {
-                        PairState::UpToDate
-                    };
-                    if !s.deletions_held {
-                        s.message = None;
-                        s.detail = None;
-                    }
+                    // Only a pass that held nothing back is up to date: held deletions are over.
+                    s.state = PairState::UpToDate;
+                    s.deletions_held = false;
+                    s.message = None;
+                    s.detail = None;
+                    s.error_code = None;
                     s.done = 0;
                     s.total = 0;
                     s.conflicts = conflicts;
@@ -679,15 +693,17 @@ async fn forward_events(inner: Arc<Inner>, pair: SyncPair, mut rx: mpsc::Unbound
                 s.message = None;
                 s.detail = None;
             }),
-            SyncEvent::Offline { message, detail } => inner.update(&pair.id, |s| {
+            SyncEvent::Offline { message, detail, code } => inner.update(&pair.id, |s| {
                 s.state = PairState::Offline;
                 s.message = Some(message);
                 s.detail = Some(detail);
+                s.error_code = Some(code);
             }),
-            SyncEvent::NeedsAttention { message, detail } => inner.update(&pair.id, |s| {
+            SyncEvent::NeedsAttention { message, detail, code } => inner.update(&pair.id, |s| {
                 s.state = PairState::NeedsAttention;
                 s.message = Some(message);
                 s.detail = Some(detail);
+                s.error_code = Some(code);
             }),
             SyncEvent::DeletionsHeld { message } => inner.update(&pair.id, |s| {
                 s.state = PairState::NeedsAttention;
@@ -701,10 +717,7 @@ async fn forward_events(inner: Arc<Inner>, pair: SyncPair, mut rx: mpsc::Unbound
 
 /// Errors that go away on their own when the network or server comes back.
 pub fn is_offline(e: &Error) -> bool {
-    matches!(
-        e.code(),
-        ErrorCode::EndpointUnreachable | ErrorCode::Timeout | ErrorCode::Throttled | ErrorCode::Server
-    )
+    e.is_transient()
 }
 
 fn no_pair(pair_id: &str) -> Error {

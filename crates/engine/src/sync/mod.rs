@@ -25,6 +25,7 @@
 pub mod conflict_name;
 pub mod conflicts;
 pub mod executor;
+pub mod folder;
 pub mod idle_mark;
 pub mod manager;
 pub mod model;
@@ -39,8 +40,8 @@ mod simulation;
 
 pub use conflict_name::{conflict_file_name, conflict_path};
 pub use model::{
-    windows_name_issue, BaseFile, BaseState, ContentHash, LocalFile, LocalState, MassDeleteGuard, Mode, PairSettings,
-    PathView, RelPath, RelPathError, RemoteState, WindowsNameIssue,
+    windows_name_issue, BaseFile, BaseState, ContentHash, DeletionConsent, LocalFile, LocalState, MassDeleteGuard,
+    Mode, PairSettings, PathView, RelPath, RelPathError, RemoteState, WindowsNameIssue,
 };
 pub use plan::{plan, Action, MassDeleteGuardTripped, Phase, Plan, Side, SkipReason};
 pub use session::{host_name, OnceSummary, PairSync, PassReport, SyncEvent, SyncOptions};

@@ -367,6 +367,21 @@ impl Default for MassDeleteGuard {
     }
 }
 
+/// What the user said about deletions the guard would withhold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum DeletionConsent {
+    /// The guard decides: too many deletions on one side, or a side that lost every file,
+    /// are withheld.
+    #[default]
+    Guarded,
+    /// An earlier pass tripped the guard and the user has not answered yet: every deletion of a
+    /// synced path stays withheld, however few there are now (files downloaded meanwhile must not
+    /// dilute the count the guard measured).
+    Held,
+    /// The user confirmed: deletions run whatever their number.
+    Confirmed,
+}
+
 /// The settings of one local-folder/prefix pair that the planner needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairSettings {
@@ -378,6 +393,8 @@ pub struct PairSettings {
     pub now: chrono::NaiveDateTime,
     /// The mass-deletion guard's threshold.
     pub mass_delete_guard: MassDeleteGuard,
+    /// Whether deletions the guard would withhold may run.
+    pub deletion_consent: DeletionConsent,
     /// The local disk folds case (macOS and Windows defaults): names differing only by case clash.
     pub case_insensitive_fs: bool,
     /// The local disk follows Windows naming rules: reserved and trailing-dot names are skipped.
@@ -392,6 +409,7 @@ impl PairSettings {
             host_name: host_name.into(),
             now,
             mass_delete_guard: MassDeleteGuard::default(),
+            deletion_consent: DeletionConsent::Guarded,
             case_insensitive_fs: cfg!(any(target_os = "macos", target_os = "windows")),
             windows_names: cfg!(target_os = "windows"),
         }

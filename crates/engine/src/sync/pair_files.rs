@@ -77,7 +77,8 @@ pub async fn list(db: &StateDb, pair_id: &str, root: &Path, dir: &str, rules: &I
         source: e,
     })? {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(".pail-tmp-") {
+        // Pail's own folder at the root, and downloads still in flight, are not the user's files.
+        if name.starts_with(".pail-tmp-") || (dir.is_empty() && name == super::folder::RESERVED_DIR) {
             continue;
         }
         let Ok(meta) = tokio::fs::symlink_metadata(entry.path()).await else {

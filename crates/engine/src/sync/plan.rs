@@ -16,11 +16,15 @@
 //! 4. **Moves.** A local creation whose content equals a path deleted locally (remote unchanged)
 //!    becomes a server-side copy plus delete of the old key; other creations whose content already
 //!    exists remotely become server-side copies.
+//!    The same on the other side: a synced file deleted remotely (local unchanged) whose content
+//!    shows up remotely under a new path (same content hash or ETag) is renamed locally.
 //! 5. **Local names.** Anything to be created locally that the local disk cannot hold (a file where
 //!    a folder is, a case-only twin on a case-insensitive disk, a Windows-reserved name) is skipped
 //!    with a reason instead.
 //! 6. **Folders**, deepest first, knowing what the file actions leave inside each folder.
-//! 7. **Mass-deletion guard.** Too many deletions on one side → all deletions are withheld.
+//! 7. **Mass-deletion guard.** Too many deletions on one side, or a side that lost every file,
+//!    → all deletions are withheld; while an earlier trip waits for the user's answer
+//!    ([`DeletionConsent::Held`]), every deletion of a synced path is.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -30,8 +34,8 @@ use serde::{Deserialize, Serialize};
 
 use super::conflict_name::conflict_path;
 use super::model::{
-    BaseFile, BaseState, ContentHash, LocalFile, LocalState, Mode, PairSettings, PathView, RelPath, RemoteState,
-    WindowsNameIssue,
+    BaseFile, BaseState, ContentHash, DeletionConsent, LocalFile, LocalState, Mode, PairSettings, PathView, RelPath,
+    RemoteState, WindowsNameIssue,
 };
 
 /// One step for the executor. Each carries the state the planner saw, which the executor must
@@ -89,6 +93,21 @@ pub enum Action {
         expect_local: LocalFile,
         /// Delete `from` after the copy (the local file was renamed, not copied).
         delete_source: bool,
+    },
+    /// The bucket moved a synced file (another computer renamed it: its old key is gone and a
+    /// new key holds the same content): rename the local file `from` → `to` instead of
+    /// downloading `to` and trashing `from`. Preconditions: `from` still equals `expect_local`
+    /// and `to` is still absent locally (never replaced). Record `to`'s base with
+    /// `remote_etag`; forget `from`'s.
+    MoveLocal {
+        /// The local file that moved (deleted in the bucket).
+        from: RelPath,
+        /// Where it is now (new in the bucket, absent here).
+        to: RelPath,
+        /// What the local file at `from` must still be.
+        expect_local: LocalFile,
+        /// The ETag of the object at `to`.
+        remote_etag: String,
     },
     /// Edit-vs-edit (or first sync with different content): keep both. Executor order: download
     /// the object (`If-Match: expect_remote_etag`) to a temp file; if its hash equals
@@ -191,7 +210,7 @@ impl Action {
             | Action::DeleteRemoteDir { path, .. }
             | Action::DeleteLocalDir { path }
             | Action::Skip { path, .. } => path,
-            Action::CopyRemote { to, .. } => to,
+            Action::CopyRemote { to, .. } | Action::MoveLocal { to, .. } => to,
         }
     }
 
@@ -278,6 +297,9 @@ pub struct MassDeleteGuardTripped {
     pub total: usize,
     /// The most deletions one side may have: `max(min_count, max_fraction × total)`.
     pub limit: f64,
+    /// Set when the guard tripped because this side holds no file any more (however few
+    /// deletions that makes).
+    pub emptied: Option<Side>,
     /// The deletions held back, to show the user and to run if they confirm.
     pub withheld: Vec<Action>,
 }
@@ -310,6 +332,7 @@ pub fn plan(pair: &PairSettings, views: &BTreeMap<RelPath, PathView>) -> Plan {
     }
     planner.detect_moves();
     planner.check_local_names();
+    planner.detect_remote_moves();
     planner.decide_dirs();
     planner.finish()
 }
@@ -533,6 +556,73 @@ impl<'a> Planner<'a> {
         );
     }
 
+    /// Turns "download the new path, trash the old one" into a local rename where the bucket
+    /// only moved a synced file (another computer renamed it). Runs after the name checks, so
+    /// only downloads whose name is fine become moves; pairs in sorted order, so it is
+    /// deterministic.
+    fn detect_remote_moves(&mut self) {
+        // Synced files deleted in the bucket, unchanged here, by what identifies their content.
+        let mut by_hash: BTreeMap<ContentHash, Vec<RelPath>> = BTreeMap::new();
+        let mut by_etag: BTreeMap<&str, Vec<RelPath>> = BTreeMap::new();
+        for (path, action) in &self.actions {
+            let Action::DeleteLocal { .. } = action else { continue };
+            let Some(PathView {
+                base: Some(BaseState::File(b)),
+                remote: None,
+                ..
+            }) = self.views.get(path)
+            else {
+                continue;
+            };
+            by_hash.entry(b.hash).or_default().push(path.clone());
+            if !b.remote_etag.is_empty() {
+                by_etag.entry(b.remote_etag.as_str()).or_default().push(path.clone());
+            }
+        }
+        if by_hash.is_empty() {
+            return;
+        }
+        let mut taken: BTreeSet<RelPath> = BTreeSet::new();
+        let mut moves = Vec::new();
+        for (path, action) in &self.actions {
+            let Action::Download {
+                expect_local: None,
+                expect_remote_etag,
+                ..
+            } = action
+            else {
+                continue;
+            };
+            let Some(view) = self.views.get(path) else { continue };
+            if view.base.is_some() || view.local.is_some() {
+                continue;
+            }
+            let by_content = view.remote.as_ref().and_then(|r| r.hash).and_then(|h| by_hash.get(&h));
+            let candidates = by_content
+                .into_iter()
+                .flatten()
+                .chain(by_etag.get(expect_remote_etag.as_str()).into_iter().flatten());
+            if let Some(from) = candidates.into_iter().find(|from| !taken.contains(*from)) {
+                taken.insert(from.clone());
+                moves.push((from.clone(), path.clone(), expect_remote_etag.clone()));
+            }
+        }
+        for (from, to, remote_etag) in moves {
+            let Some(Action::DeleteLocal { expect_local, .. }) = self.actions.remove(&from) else {
+                continue;
+            };
+            self.actions.insert(
+                to.clone(),
+                Action::MoveLocal {
+                    from,
+                    to,
+                    expect_local,
+                    remote_etag,
+                },
+            );
+        }
+    }
+
     /// Skips local creations the local disk cannot hold, first come (sorted) first served.
     fn check_local_names(&mut self) {
         let mut replaced = Vec::new();
@@ -593,6 +683,10 @@ impl<'a> Planner<'a> {
                 }
                 Action::Download { path, .. } => {
                     local_after.insert(path.as_str().to_owned());
+                }
+                Action::MoveLocal { from, to, .. } => {
+                    local_after.remove(from.as_str());
+                    local_after.insert(to.as_str().to_owned());
                 }
                 Action::KeepBoth {
                     conflict_path,
@@ -740,7 +834,12 @@ impl<'a> Planner<'a> {
             }
         }
         let limit = (guard_settings.min_count as f64).max(guard_settings.max_fraction * total as f64);
-        let tripped = local as f64 > limit || remote as f64 > limit;
+        let emptied = self.emptied_side(local, remote);
+        let tripped = match self.pair.deletion_consent {
+            DeletionConsent::Confirmed => false,
+            DeletionConsent::Held => local + remote > 0,
+            DeletionConsent::Guarded => local as f64 > limit || remote as f64 > limit || emptied.is_some(),
+        };
         let mut withheld = Vec::new();
         let mut actions: Vec<Action> = Vec::with_capacity(self.actions.len());
         for action in self.actions.into_values() {
@@ -768,10 +867,43 @@ impl<'a> Planner<'a> {
                 count,
                 total,
                 limit,
+                emptied,
                 withheld,
             }
         });
         Plan { actions, guard }
+    }
+}
+
+impl Planner<'_> {
+    /// The side that holds no file any more although files were synced, when the plan would
+    /// carry that emptiness over to the other side. Whatever the count, that is what an unmounted
+    /// disk, a wiped folder or an emptied bucket folder looks like, so it always waits for the
+    /// user (rclone bisync stops with a critical error here too).
+    fn emptied_side(&self, local_deletions: usize, remote_deletions: usize) -> Option<Side> {
+        let synced_files = self
+            .views
+            .iter()
+            .any(|(p, v)| !p.is_dir() && matches!(v.base, Some(BaseState::File(_))));
+        if !synced_files {
+            return None;
+        }
+        let holds_files = |side: Side| {
+            self.views.iter().any(|(p, v)| {
+                !p.is_dir()
+                    && match side {
+                        Side::Local => matches!(v.local, Some(LocalState::File(_))),
+                        Side::Remote => v.remote.is_some(),
+                    }
+            })
+        };
+        if remote_deletions > 0 && !holds_files(Side::Local) {
+            Some(Side::Local)
+        } else if local_deletions > 0 && !holds_files(Side::Remote) {
+            Some(Side::Remote)
+        } else {
+            None
+        }
     }
 }
 
@@ -858,6 +990,7 @@ fn mode_allows(mode: Mode, action: &Action) -> bool {
             action,
             Action::Download { .. }
                 | Action::DeleteLocal { .. }
+                | Action::MoveLocal { .. }
                 | Action::KeepBoth { .. }
                 | Action::CreateLocalDir { .. }
                 | Action::DeleteLocalDir { .. }
@@ -928,6 +1061,8 @@ mod tests {
             host_name: "laptop".into(),
             now: at(),
             mass_delete_guard: MassDeleteGuard::default(),
+            // Most tables hold one path, whose deletion empties a side; the guard has its own tests.
+            deletion_consent: DeletionConsent::Confirmed,
             case_insensitive_fs: false,
             windows_names: false,
         }
@@ -1565,6 +1700,7 @@ mod tests {
 
     fn run_guard(max_fraction: f64, min_count: usize, views: Vec<(String, PathView)>) -> Plan {
         let mut pair = settings(Mode::TwoWay);
+        pair.deletion_consent = DeletionConsent::Guarded;
         pair.mass_delete_guard = MassDeleteGuard {
             max_fraction,
             min_count,
@@ -1608,6 +1744,134 @@ mod tests {
         assert_eq!(run_guard(0.25, 10, deletions(20, 10, false)).guard, None);
         let over = run_guard(0.25, 10, deletions(20, 11, false)).guard.expect("11 > 10");
         assert_eq!((over.side, over.count, over.total), (Side::Remote, 11, 20));
+    }
+
+    #[test]
+    fn a_side_that_lost_every_file_waits_for_the_user_whatever_the_count() {
+        // Three synced files, all gone locally (an emptied or unmounted folder): far below the
+        // count limit, still withheld.
+        let gone_here: Vec<(String, PathView)> = (0..3)
+            .map(|i| (format!("f{i}"), file_view(true, None, Some(remote("e0", Some(0))))))
+            .collect();
+        let plan = run_guard(0.5, 50, gone_here.clone());
+        let guard = plan.guard.expect("an emptied folder trips the guard");
+        assert_eq!(
+            (guard.side, guard.emptied, guard.count),
+            (Side::Remote, Some(Side::Local), 3)
+        );
+        assert!(plan.actions.iter().all(|a| a.deletes_on().is_none()));
+
+        // The bucket folder emptied behind a synced pair: the local copies stay.
+        let gone_there: Vec<(String, PathView)> = (0..3)
+            .map(|i| (format!("f{i}"), file_view(true, Some(local(0, 100)), None)))
+            .collect();
+        let guard = run_guard(0.5, 50, gone_there)
+            .guard
+            .expect("an emptied bucket folder trips it");
+        assert_eq!((guard.side, guard.emptied), (Side::Local, Some(Side::Remote)));
+
+        // One file left on the side: an ordinary deletion under the limit.
+        let mut one_left = gone_here;
+        one_left.push((
+            "kept".into(),
+            file_view(true, Some(local(0, 100)), Some(remote("e0", Some(0)))),
+        ));
+        assert_eq!(run_guard(0.5, 50, one_left).guard, None);
+    }
+
+    #[test]
+    fn a_held_guard_withholds_every_synced_deletion_until_confirmed() {
+        // After the guard tripped, downloads doubled the synced paths: 3 deletions of 200 would
+        // pass the count, but the hold stays until the user answers.
+        let views: BTreeMap<RelPath, PathView> = deletions(200, 3, true).into_iter().map(|(k, v)| (p(&k), v)).collect();
+        let mut pair = settings(Mode::TwoWay);
+        pair.deletion_consent = DeletionConsent::Held;
+        let held = plan(&pair, &views);
+        assert_eq!(held.guard.as_ref().map(|g| g.withheld.len()), Some(3));
+        assert!(held.actions.iter().all(|a| a.deletes_on().is_none()));
+        pair.deletion_consent = DeletionConsent::Confirmed;
+        let confirmed = plan(&pair, &views);
+        assert_eq!(confirmed.guard, None);
+        assert_eq!(confirmed.actions.iter().filter(|a| a.deletes_on().is_some()).count(), 3);
+        // Nothing to delete: a hold has nothing to withhold and the plan is the ordinary one.
+        pair.deletion_consent = DeletionConsent::Held;
+        let calm: BTreeMap<RelPath, PathView> = deletions(10, 0, true).into_iter().map(|(k, v)| (p(&k), v)).collect();
+        assert_eq!(plan(&pair, &calm).guard, None);
+    }
+
+    #[test]
+    fn a_file_moved_in_the_bucket_is_renamed_here_not_downloaded_and_trashed() {
+        // Another computer renamed `old/a` to `new/a` (server-side copy, same ETag) and `b` to
+        // `c` (its content hash known from a HEAD); `gone` really was deleted.
+        let base_e = |etag: &str, n: u8| BaseFile {
+            remote_etag: etag.into(),
+            ..BaseFile::agreed(h(n), &local(n, 100), &remote(etag, None))
+        };
+        let views: BTreeMap<RelPath, PathView> = [
+            (
+                "old/a",
+                PathView {
+                    base: Some(BaseState::File(base_e("ea", 1))),
+                    local: Some(LocalState::File(local(1, 100))),
+                    remote: None,
+                },
+            ),
+            ("new/a", file_view(false, None, Some(remote("ea", None)))),
+            (
+                "b",
+                PathView {
+                    base: Some(BaseState::File(base_e("eb", 2))),
+                    local: Some(LocalState::File(local(2, 100))),
+                    remote: None,
+                },
+            ),
+            ("c", file_view(false, None, Some(remote("ec", Some(2))))),
+            (
+                "gone",
+                PathView {
+                    base: Some(BaseState::File(base_e("eg", 3))),
+                    local: Some(LocalState::File(local(3, 100))),
+                    remote: None,
+                },
+            ),
+            (
+                "keep",
+                file_view(true, Some(local(4, 100)), Some(remote("e0", Some(4)))),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (p(k), v))
+        .collect();
+        let plan = plan(&settings(Mode::TwoWay), &views);
+        assert!(plan.actions.contains(&Action::MoveLocal {
+            from: p("old/a"),
+            to: p("new/a"),
+            expect_local: local(1, 100),
+            remote_etag: "ea".into(),
+        }));
+        assert!(plan.actions.contains(&Action::MoveLocal {
+            from: p("b"),
+            to: p("c"),
+            expect_local: local(2, 100),
+            remote_etag: "ec".into(),
+        }));
+        assert!(plan
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::DeleteLocal { path, .. } if path.as_str() == "gone")));
+        assert!(!plan.actions.iter().any(|a| matches!(a, Action::Download { .. })));
+        // The emptied folder goes too, as after any move.
+        assert!(plan.actions.contains(&Action::DeleteLocalDir { path: p("old/") }));
+        // Upload-only pairs never change local files.
+        let upload_only = plan_for(Mode::UploadOnly, &views);
+        assert!(!upload_only
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::MoveLocal { .. })));
+    }
+
+    fn plan_for(mode: Mode, views: &BTreeMap<RelPath, PathView>) -> Plan {
+        plan(&settings(mode), views)
     }
 
     #[test]

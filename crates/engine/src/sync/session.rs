@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::executor::{execute, Effect, ExecContext, Outcome, PendingCommit};
 use super::idle_mark::IdleMark;
-use super::model::{BaseState, ContentHash, MassDeleteGuard, PairSettings, RelPath};
+use super::model::{BaseState, ContentHash, DeletionConsent, MassDeleteGuard, PairSettings, RelPath};
 use super::plan::{plan, Action, MassDeleteGuardTripped};
 use super::views::{
     keys_needing_hash, local_snapshot, merge_views, remote_snapshot, scan_cache_from_bases, SyncWarning,
@@ -20,7 +20,7 @@ use super::watcher::{LocalWatcher, WatchEvent};
 use crate::error::{Error, Result};
 use crate::remote::{Remote, UploadOptions};
 use crate::scan::{hash_changed, Identity, IgnoreRules, ScanOptions};
-use crate::state::{bases, idle_marks, pairs::SyncPair, StateDb};
+use crate::state::{bases, idle_marks, pair_safety, pairs::SyncPair, StateDb};
 
 /// How a pair syncs beyond what is stored with it.
 #[derive(Debug, Clone)]
@@ -44,6 +44,12 @@ pub struct SyncOptions {
     pub full_rescan_interval: Duration,
     /// `--once`: passes before giving up on files that keep changing.
     pub max_passes: usize,
+    /// Who syncs, as a second process trying the same folder should read it ("pail sync",
+    /// "the Pail app").
+    pub holder: String,
+    /// Sync both ways even on a store that failed the conditional-request probe (the user was
+    /// told what that risks).
+    pub allow_unsafe_store: bool,
 }
 
 impl SyncOptions {
@@ -59,6 +65,8 @@ impl SyncOptions {
             settle: Duration::from_millis(200),
             full_rescan_interval: Duration::from_secs(6 * 3600),
             max_passes: 12,
+            holder: "Pail".into(),
+            allow_unsafe_store: false,
         }
     }
 }
@@ -155,6 +163,8 @@ pub enum SyncEvent {
         message: String,
         /// Technical detail.
         detail: String,
+        /// What kind of problem, for a UI that offers a way out (e.g. another mode).
+        code: crate::error::ErrorCode,
     },
     /// A pass failed for a reason the user may have to fix (credentials, a missing folder, a
     /// full disk); retried with backoff, so it recovers on its own once the cause is gone.
@@ -163,6 +173,8 @@ pub enum SyncEvent {
         message: String,
         /// Technical detail.
         detail: String,
+        /// What kind of problem, for a UI that offers a way out (e.g. another mode).
+        code: crate::error::ErrorCode,
     },
     /// The mass-deletion guard withheld deletions; the user must confirm.
     DeletionsHeld {
@@ -185,6 +197,10 @@ pub struct PairSync {
     rehash_pending: bool,
     events: Option<mpsc::UnboundedSender<SyncEvent>>,
     cleaned_up: bool,
+    /// Held from the first pass on, so no other process syncs this folder meanwhile.
+    folder_lock: Option<super::folder::FolderLock>,
+    /// When the store was last found to honour conditional requests (checked again daily).
+    store_checked: Option<Instant>,
 }
 
 impl PairSync {
@@ -203,6 +219,7 @@ impl PairSync {
                 db: db.clone(),
                 pair_id: pair.id.clone(),
             })),
+            remote_spellings: HashMap::new(),
         });
         Ok(Self {
             ctx,
@@ -215,6 +232,8 @@ impl PairSync {
             rehash_pending: false,
             events: None,
             cleaned_up: false,
+            folder_lock: None,
+            store_checked: None,
         })
     }
 
@@ -229,6 +248,92 @@ impl PairSync {
             tracing::info!(key, "aborted an upload a previous run left unfinished");
         }
         self.cleaned_up = true;
+        Ok(())
+    }
+
+    /// Checks that the folder is still the one that was paired (recording it the first time),
+    /// then takes its lock if this session does not hold it yet and clears what a killed run
+    /// left in Pail's temp folder. Every pass starts here: a disk unplugged between two passes
+    /// leaves an empty mount point, which must fail the pass, not look like deletions.
+    async fn claim_folder(&mut self) -> Result<()> {
+        let recorded = pair_safety::folder_identity(self.db.pool(), &self.pair.id).await?;
+        let root = self.ctx.root.clone();
+        let holder = self.options.holder.clone();
+        let need_lock = self.folder_lock.is_none();
+        let known = recorded.clone();
+        let (identity, lock) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let identity = super::folder::check_identity(&root, known.as_ref())?;
+            let lock = if need_lock {
+                let lock = super::folder::lock(&root, &holder)?;
+                super::folder::reset_temp_dir(&root)?;
+                Some(lock)
+            } else {
+                None
+            };
+            Ok((identity, lock))
+        })
+        .await
+        .map_err(|e| Error::Io {
+            context: "check the sync folder".into(),
+            source: std::io::Error::other(e),
+        })??;
+        if recorded.as_ref() != Some(&identity) {
+            pair_safety::save_folder_identity(self.db.pool(), &self.pair.id, &identity).await?;
+        }
+        if lock.is_some() {
+            self.folder_lock = lock;
+        }
+        Ok(())
+    }
+
+    /// Before syncing both ways, makes sure the store refuses writes and deletes whose
+    /// conditions are false (see [`crate::remote::ConditionProbe`]); the answer is kept per
+    /// endpoint and bucket for a day. One-way pairs never race another writer's version, so they
+    /// need no probe.
+    async fn check_store(&mut self) -> Result<()> {
+        const REPROBE: Duration = Duration::from_secs(24 * 3600);
+        if self.pair.mode != super::Mode::TwoWay
+            || self.options.allow_unsafe_store
+            || self.store_checked.is_some_and(|t| t.elapsed() < REPROBE)
+        {
+            return Ok(());
+        }
+        let endpoint = self.ctx.remote.endpoint_label().to_owned();
+        let recorded = pair_safety::store_probe(self.db.pool(), &endpoint, &self.ctx.bucket).await?;
+        let fresh = recorded.as_ref().filter(|r| {
+            (chrono::Utc::now() - r.probed_at)
+                .to_std()
+                .is_ok_and(|age| age < REPROBE)
+        });
+        let (lacks, detail) = match fresh {
+            Some(r) => (r.lacks.clone(), r.detail.clone()),
+            None => {
+                let prober =
+                    blake3::hash(format!("{}\n{}", self.options.host_name, self.ctx.root.display()).as_bytes())
+                        .to_hex()[..16]
+                        .to_owned();
+                let probe = self
+                    .ctx
+                    .remote
+                    .probe_conditions(&self.ctx.bucket, &self.ctx.prefix, &prober)
+                    .await?;
+                pair_safety::save_store_probe(self.db.pool(), &endpoint, &self.ctx.bucket, &probe.lacks, &probe.detail)
+                    .await?;
+                if !probe.is_safe() {
+                    tracing::warn!(endpoint, detail = %probe.detail, "the store ignores conditional requests");
+                }
+                (probe.lacks, probe.detail)
+            }
+        };
+        if !lacks.is_empty() {
+            let probe = crate::remote::ConditionProbe { lacks, detail };
+            return Err(Error::UnsafeStore {
+                endpoint,
+                lacks: probe.lacks_sentence(),
+                detail: probe.detail,
+            });
+        }
+        self.store_checked = Some(Instant::now());
         Ok(())
     }
 
@@ -250,6 +355,8 @@ impl PairSync {
         let mut report = PassReport::default();
         let pair_id = self.pair.id.clone();
         let started = Instant::now();
+        self.claim_folder().await?;
+        self.check_store().await?;
         if !self.cleaned_up {
             self.abort_unfinished_uploads().await?;
         }
@@ -278,19 +385,8 @@ impl PairSync {
         // waiting out an unreachable store's retries.
         let ((walked, local_digest), listed) = tokio::try_join!(walking, listing)?;
         let looked_at = started.elapsed();
-        // Passes never overlap, so any temp file seen now is a leftover of a killed download.
-        for temp in &walked.stale_temp_files {
-            let path = self.ctx.root.join(temp);
-            if let Err(e) = tokio::fs::remove_file(&path).await {
-                tracing::warn!(path = %path.display(), "could not remove a leftover temp file: {e}");
-            }
-        }
         let mark = IdleMark::with_local(local_digest, &listed, &self.pair);
-        if !full_hash
-            && !self.rehash_pending
-            && walked.stale_temp_files.is_empty()
-            && idle_marks::load(self.db.pool(), &pair_id).await? == Some(mark)
-        {
+        if !full_hash && !self.rehash_pending && idle_marks::load(self.db.pool(), &pair_id).await? == Some(mark) {
             tracing::debug!(
                 paths = walked.entries.len(),
                 objects = listed.len(),
@@ -300,7 +396,7 @@ impl PairSync {
             report.unchanged = true;
             return Ok((report, false));
         }
-        let clean_walk = walked.issues.is_empty() && walked.stale_temp_files.is_empty();
+        let clean_walk = walked.issues.is_empty();
 
         let bases = bases::load_all(self.db.pool(), &pair_id).await?;
         scan_cache_from_bases(&bases, &mut self.scan_cache);
@@ -357,21 +453,43 @@ impl PairSync {
         let quiet = clean_walk && local.warnings.is_empty() && remote.warnings.is_empty();
         for w in local.warnings.iter().chain(&remote.warnings) {
             if self.reported.insert(format!("w:{}:{}", w.path, w.reason)) {
-                tracing::warn!(path = %w.path.escape_debug(), side = ?w.side, "left out of sync: {}", w.reason);
+                // Reported to the user through the report and the activity feed; the log only keeps it.
+                tracing::info!(path = %w.path.escape_debug(), side = ?w.side, "left out of sync: {}", w.reason);
                 bases::record_activity(self.db.pool(), &pair_id, &w.path, "warning", &w.reason).await?;
                 report.warnings.push(w.clone());
             }
         }
 
         let listed_at = started.elapsed();
-        let views = merge_views(bases, local, remote);
+        let mut views = merge_views(bases, local, remote);
+        let spellings = super::views::unify_spellings(&mut views);
         let mut settings = PairSettings::new(self.options.host_name.clone(), chrono::Local::now().naive_local());
         settings.mode = self.pair.mode;
         settings.mass_delete_guard = self.options.mass_delete_guard;
-        if self.options.allow_mass_delete {
-            settings.mass_delete_guard.min_count = usize::MAX;
-        }
+        let held = pair_safety::held_deletions(self.db.pool(), &pair_id).await?;
+        settings.deletion_consent = if self.options.allow_mass_delete {
+            DeletionConsent::Confirmed
+        } else if held.is_some() {
+            DeletionConsent::Held
+        } else {
+            DeletionConsent::Guarded
+        };
         let planned = plan(&settings, &views);
+        // The hold outlives this pass until the user answers: a rerun must not find the
+        // deletions diluted by what was downloaded meanwhile and let them through.
+        match (&planned.guard, &held) {
+            (Some(g), None) => {
+                let hold = pair_safety::HeldDeletions {
+                    side: g.side,
+                    count: g.count,
+                    total: g.total,
+                };
+                pair_safety::hold_deletions(self.db.pool(), &pair_id, &hold).await?;
+            }
+            (Some(_), Some(_)) => {}
+            (None, Some(_)) => pair_safety::clear_held_deletions(self.db.pool(), &pair_id).await?,
+            (None, None) => {}
+        }
         let planned_work = !planned.is_idle() && planned.actions.iter().any(|a| !matches!(a, Action::Skip { .. }));
         report.guard = planned.guard.clone();
         // Nothing to do, nothing to warn about, nothing half-written: the next pass that sees
@@ -393,7 +511,15 @@ impl PairSync {
         let action_count = actions.len();
         if !actions.is_empty() {
             self.emit(SyncEvent::Syncing);
-            self.run_actions(actions, &mut report).await?;
+            let ctx = if spellings.is_empty() {
+                self.ctx.clone()
+            } else {
+                Arc::new(ExecContext {
+                    remote_spellings: spellings,
+                    ..(*self.ctx).clone()
+                })
+            };
+            self.run_actions(ctx, actions, &mut report).await?;
         }
         if idle {
             idle_marks::save(self.db.pool(), &pair_id, &mark).await?;
@@ -453,10 +579,15 @@ impl PairSync {
         Ok(())
     }
 
-    async fn run_actions(&mut self, actions: Vec<Action>, report: &mut PassReport) -> Result<()> {
+    async fn run_actions(
+        &mut self,
+        ctx: Arc<ExecContext>,
+        actions: Vec<Action>,
+        report: &mut PassReport,
+    ) -> Result<()> {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let total = actions.len();
-        let runner = tokio::spawn(execute(self.ctx.clone(), actions, tx));
+        let runner = tokio::spawn(execute(ctx, actions, tx));
         let mut pending = PendingCommit::default();
         let mut last_commit = Instant::now();
         let mut last_progress = Instant::now();
@@ -481,7 +612,7 @@ impl PairSync {
                     report.changed += 1;
                 }
                 Outcome::Failed(e) => {
-                    tracing::warn!(path = %action.path(), error = %e.detail(), "sync action failed");
+                    tracing::info!(path = %action.path(), error = %e.detail(), "sync action failed");
                     report.failed.push((action.path().clone(), e));
                 }
             }
@@ -525,9 +656,17 @@ impl PairSync {
                 // Give files being written a moment to settle before looking again.
                 tokio::time::sleep(self.options.settle.max(Duration::from_millis(200))).await;
             }
+            if let Some(g) = &report.guard {
+                self.emit(SyncEvent::DeletionsHeld {
+                    message: held_message(g),
+                });
+            }
+            let guarded = report.guard.is_some();
             merge_reports(&mut summary.total, report);
             if !again {
-                self.emit(SyncEvent::UpToDate);
+                if !guarded {
+                    self.emit(SyncEvent::UpToDate);
+                }
                 return Ok(summary);
             }
             if summary.passes >= self.options.max_passes {
@@ -588,10 +727,7 @@ impl PairSync {
                         backoff = Duration::from_secs(1);
                         if let Some(g) = &report.guard {
                             self.emit(SyncEvent::DeletionsHeld {
-                                message: format!(
-                                    "Pail held back deleting {} files. Check the folder and confirm to continue.",
-                                    g.count
-                                ),
+                                message: held_message(g),
                             });
                         }
                         if report.wants_another(planned_work) && report.guard.is_none() {
@@ -611,11 +747,11 @@ impl PairSync {
                     }
                     Err(e) => {
                         tracing::warn!(error = %e.detail(), "sync pass failed; retrying in {backoff:?}");
-                        let (message, detail) = (e.user_message(), e.detail());
-                        self.emit(if super::manager::is_offline(&e) {
-                            SyncEvent::Offline { message, detail }
+                        let (message, detail, code) = (e.user_message(), e.detail(), e.code());
+                        self.emit(if e.is_transient() {
+                            SyncEvent::Offline { message, detail, code }
                         } else {
-                            SyncEvent::NeedsAttention { message, detail }
+                            SyncEvent::NeedsAttention { message, detail, code }
                         });
                         next_poll = Instant::now() + backoff;
                         backoff = (backoff * 2).min(Duration::from_secs(60));
@@ -661,6 +797,26 @@ impl PairSync {
     }
 }
 
+/// What the app says when the guard held deletions back.
+fn held_message(g: &MassDeleteGuardTripped) -> String {
+    use super::plan::Side;
+    let (here, there) = match g.side {
+        Side::Local => ("on this computer", "in the bucket"),
+        Side::Remote => ("in the bucket", "on this computer"),
+    };
+    if g.emptied.is_some() {
+        format!(
+            "Every file is gone {there}, so syncing would delete all {} of them {here} too. Pail held that back: check the folder, then confirm if that is what you want.",
+            g.count
+        )
+    } else {
+        format!(
+            "Pail held back deleting {} files {here}. Check the folder and confirm to continue.",
+            g.count
+        )
+    }
+}
+
 fn md5_of(path: &std::path::Path) -> std::io::Result<String> {
     use md5::Digest;
     use std::io::Read;
@@ -697,7 +853,7 @@ fn count(action: &Action, effect: &Effect, report: &mut PassReport) {
     match action {
         Action::Upload { .. } => report.uploaded += 1,
         Action::Download { .. } => report.downloaded += 1,
-        Action::CopyRemote { .. } => report.copied += 1,
+        Action::CopyRemote { .. } | Action::MoveLocal { .. } => report.copied += 1,
         Action::DeleteLocal { .. } => report.trashed_local += 1,
         Action::DeleteRemote { .. } => report.deleted_remote += 1,
         // Equal bytes after all record no activity line and are not a conflict.

@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
 use super::model::{
-    BaseFile, BaseState, ContentHash, LocalFile, LocalState, MassDeleteGuard, Mode, PairSettings, PathView, RelPath,
-    RemoteState,
+    BaseFile, BaseState, ContentHash, DeletionConsent, LocalFile, LocalState, MassDeleteGuard, Mode, PairSettings,
+    PathView, RelPath, RemoteState,
 };
 use super::plan::{plan, Action, Phase, Plan};
 
@@ -344,6 +344,23 @@ impl World {
                     self.base.remove(from);
                 }
             }
+            Action::MoveLocal {
+                from,
+                to,
+                expect_local,
+                remote_etag,
+            } => {
+                self.expect_local(from, Some(expect_local));
+                self.expect_local(to, None);
+                let object = self.expect_etag(to, remote_etag);
+                assert_eq!(object.content.map(h), Some(expect_local.hash), "move {from} -> {to}");
+                let key = self.key(from);
+                let (_, entry) = self.local.remove(&key).unwrap();
+                self.create_local(to, entry);
+                let moved = self.local_file(to).unwrap();
+                self.record(to, &moved, &object);
+                self.base.remove(from);
+            }
             Action::KeepBoth {
                 path,
                 conflict_path,
@@ -613,6 +630,12 @@ fn pair(mode: Mode, case_insensitive: bool, guard: MassDeleteGuard) -> PairSetti
             .and_then(|d| d.and_hms_opt(3, 4, 0))
             .unwrap(),
         mass_delete_guard: guard,
+        // The convergence properties run without the guard; emptied sides trip it too.
+        deletion_consent: if guard == NO_GUARD {
+            DeletionConsent::Confirmed
+        } else {
+            DeletionConsent::Guarded
+        },
         case_insensitive_fs: case_insensitive,
         windows_names: false,
     }
@@ -666,6 +689,7 @@ fn touches(action: &Action) -> Vec<(&RelPath, Touch)> {
         Action::KeepBoth {
             path, conflict_path, ..
         } => vec![(path, Transfer), (conflict_path, Transfer)],
+        Action::MoveLocal { from, to, .. } => vec![(to, Transfer), (from, Delete)],
         Action::RecordBase { path, .. }
         | Action::ForgetBase { path }
         | Action::CreateRemoteDir { path }

@@ -27,8 +27,42 @@ pub struct LocalSnapshot {
     pub states: BTreeMap<RelPath, LocalState>,
     /// Files that changed while being read: left alone this pass, retried on the next.
     pub unstable: BTreeSet<RelPath>,
+    /// Paths the scan could not see (unreadable, another disk, a name with no key), as
+    /// `/`-separated text without a trailing `/`: each is held with everything below it, on both
+    /// sides, bases kept. Not seeing a path is never evidence that it was deleted.
+    pub held: BTreeSet<String>,
+    /// Symbolic links: the link itself is reported by the planner, but whatever synced below its
+    /// name before is held as above.
+    pub held_below: BTreeSet<String>,
     /// What was left out.
     pub warnings: Vec<SyncWarning>,
+}
+
+impl LocalSnapshot {
+    /// Whether `path` lies in (or is) a part of the tree the scan could not see, or is a folder
+    /// that holds such a part (its marker is left alone too: the folder is not empty).
+    pub fn is_held(&self, path: &RelPath) -> bool {
+        if self.held.is_empty() && self.held_below.is_empty() {
+            return false;
+        }
+        let text = path.trimmed();
+        if self.held.contains("") || self.held.contains(text) {
+            return true;
+        }
+        if path.ancestors().any(|dir| {
+            let d = dir.trimmed();
+            self.held.contains(d) || self.held_below.contains(d)
+        }) {
+            return true;
+        }
+        // A folder with a held path inside.
+        path.is_dir()
+            && self
+                .held
+                .iter()
+                .chain(&self.held_below)
+                .any(|h| h.len() > text.len() && h.starts_with(text) && h.as_bytes()[text.len()] == b'/')
+    }
 }
 
 /// Turns a scan into planner states. Only empty folders are reported as folders: a folder with
@@ -56,6 +90,7 @@ pub fn local_snapshot(report: &ScanReport) -> LocalSnapshot {
         let path = match RelPath::new(text.as_str()) {
             Ok(p) => p,
             Err(e) => {
+                out.held.insert(rel.clone());
                 out.warnings.push(SyncWarning {
                     path: text,
                     side: super::Side::Local,
@@ -91,6 +126,7 @@ pub fn local_snapshot(report: &ScanReport) -> LocalSnapshot {
             // The planner reports symlinks itself (and keeps the name from being downloaded over).
             ScanIssueKind::Symlink => match RelPath::new(issue.path.as_str()) {
                 Ok(p) => {
+                    out.held_below.insert(issue.path.clone());
                     out.states.insert(p, LocalState::Symlink);
                     continue;
                 }
@@ -98,8 +134,14 @@ pub fn local_snapshot(report: &ScanReport) -> LocalSnapshot {
             },
             ScanIssueKind::NotUtf8 => "the name is not valid Unicode, so it has no name in the bucket".into(),
             ScanIssueKind::SpecialFile => "it is a device, socket or pipe, not a file".into(),
-            ScanIssueKind::Unreadable(why) => format!("it cannot be read: {why}"),
+            ScanIssueKind::Unreadable(why) => {
+                format!("it cannot be read ({why}); it is left as it is on every side until it can")
+            }
+            ScanIssueKind::OtherDisk => {
+                "another disk is mounted here; Pail does not sync across disks, so it is left as it is".into()
+            }
         };
+        out.held.insert(issue.path.clone());
         out.warnings.push(SyncWarning {
             path: issue.path.clone(),
             side: super::Side::Local,
@@ -142,7 +184,8 @@ pub fn remote_snapshot(
                 continue;
             }
         };
-        if rules.is_ignored(path.trimmed(), path.is_dir()) {
+        // Pail's own keys (change markers, store probes) under `<prefix>.pail/` are not user files.
+        if rules.is_ignored(path.trimmed(), path.is_dir()) || is_reserved(&path) {
             continue;
         }
         let hash = hashes.get(&(object.key.clone(), object.etag.clone())).copied();
@@ -157,6 +200,14 @@ pub fn remote_snapshot(
         );
     }
     out
+}
+
+/// Whether `path` is Pail's own folder at the root of a pair, or inside it.
+pub fn is_reserved(path: &RelPath) -> bool {
+    let reserved = super::folder::RESERVED_DIR;
+    path.as_str()
+        .strip_prefix(reserved)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// An object whose content hash the planner needs, with the local file at its path.
@@ -209,16 +260,22 @@ pub fn etag_is_md5(etag: &str) -> bool {
 }
 
 /// Joins bases and both sides into the planner's input. Paths whose local file is still being
-/// written are left out entirely this pass: neither uploaded torn nor taken as deleted.
+/// written, and paths the scan could not see ([`LocalSnapshot::is_held`]), are left out
+/// entirely this pass: neither uploaded torn nor taken as deleted.
 pub fn merge_views(
     bases: BTreeMap<RelPath, BaseState>,
-    local: LocalSnapshot,
+    mut local: LocalSnapshot,
     remote: RemoteSnapshot,
 ) -> BTreeMap<RelPath, PathView> {
     // The three maps are sorted by path: one merge walk builds every view in order, and a
     // BTreeMap collected from sorted input is built in bulk (no search per insert). The states
     // are moved, not copied: for 100,000 paths each copy of them is tens of megabytes.
-    let unstable = local.unstable;
+    let unstable = std::mem::take(&mut local.unstable);
+    let held = LocalSnapshot {
+        held: std::mem::take(&mut local.held),
+        held_below: std::mem::take(&mut local.held_below),
+        ..LocalSnapshot::default()
+    };
     let mut b = bases.into_iter().peekable();
     let mut l = local.states.into_iter().peekable();
     let mut r = remote.states.into_iter().peekable();
@@ -268,11 +325,63 @@ pub fn merge_views(
         if view.remote.is_none() {
             view.remote = r.next_if(|(p, _)| *p == path).map(|(_, v)| v);
         }
-        if !unstable.contains(&path) {
+        if !unstable.contains(&path) && !held.is_held(&path) {
             merged.push((path, view));
         }
     }
     merged.into_iter().collect()
+}
+
+/// Names typed on macOS and on Linux can spell one name in two Unicode forms (NFD and NFC):
+/// the same name to a person, two keys to S3. Where a path exists only locally in one spelling
+/// and only in the bucket in the other, they are one file: its view takes the local spelling
+/// (what this disk holds) with the bucket's object, and the returned map says which key the
+/// bucket spells it with, so each side keeps its own spelling and changes flow between them (as
+/// rclone matches names). Ambiguous cases (several spellings on one side) stay apart and the
+/// planner skips the twin with a warning.
+pub fn unify_spellings(views: &mut BTreeMap<RelPath, PathView>) -> HashMap<RelPath, RelPath> {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    let mut out = HashMap::new();
+    // Only names outside NFC can have a twin with another spelling; most trees have none.
+    if views
+        .keys()
+        .all(|p| is_nfc_quick(p.as_str().chars()) == IsNormalized::Yes)
+    {
+        return out;
+    }
+    let mut by_form: HashMap<String, Vec<RelPath>> = HashMap::new();
+    for path in views.keys() {
+        by_form
+            .entry(path.as_str().nfc().collect::<String>())
+            .or_default()
+            .push(path.clone());
+    }
+    for spellings in by_form.into_values().filter(|s| s.len() == 2) {
+        let (a, b) = (&spellings[0], &spellings[1]);
+        let side = |p: &RelPath| views.get(p).map(|v| (v.local.is_some(), v.remote.is_some()));
+        let (local, remote) = match (side(a), side(b)) {
+            (Some((true, false)), Some((false, true))) => (a.clone(), b.clone()),
+            (Some((false, true)), Some((true, false))) => (b.clone(), a.clone()),
+            _ => continue,
+        };
+        // The remote spelling's base (if the other spelling was synced before) goes with it
+        // only when the local one has none.
+        let Some(remote_view) = views.remove(&remote) else {
+            continue;
+        };
+        let Some(view) = views.get_mut(&local) else { continue };
+        if view.base.is_some() && remote_view.base.is_some() {
+            // Both spellings were synced separately once: too tangled to merge safely.
+            views.insert(remote, remote_view);
+            continue;
+        }
+        view.remote = remote_view.remote;
+        if view.base.is_none() {
+            view.base = remote_view.base;
+        }
+        out.insert(local, remote);
+    }
+    out
 }
 
 /// Hash cache entries for a scan: the stamps recorded in the bases, so an unchanged tree is not
@@ -298,6 +407,123 @@ pub fn scan_cache_from_bases(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_name_in_two_unicode_spellings_is_one_file_keeping_each_sides_spelling() {
+        let p = |s: &str| RelPath::new(s).unwrap();
+        let (nfc, nfd) = ("caf\u{e9}.txt", "cafe\u{301}.txt");
+        let file = LocalState::File(LocalFile {
+            size: 1,
+            mtime_ns: 2,
+            inode: Some(3),
+            hash: ContentHash([7; 32]),
+        });
+        let object = RemoteState {
+            etag: "e".into(),
+            size: 1,
+            version_id: None,
+            hash: None,
+        };
+        let mut views: BTreeMap<RelPath, PathView> = BTreeMap::new();
+        views.insert(
+            p(nfc),
+            PathView {
+                local: Some(file.clone()),
+                ..PathView::default()
+            },
+        );
+        views.insert(
+            p(nfd),
+            PathView {
+                remote: Some(object.clone()),
+                ..PathView::default()
+            },
+        );
+        let spelled = unify_spellings(&mut views);
+        assert_eq!(views.len(), 1);
+        assert_eq!(views[&p(nfc)].remote, Some(object.clone()));
+        assert_eq!(spelled.get(&p(nfc)), Some(&p(nfd)));
+
+        // Both spellings on one side are two files: left apart.
+        let mut twins: BTreeMap<RelPath, PathView> = BTreeMap::new();
+        for s in [nfc, nfd] {
+            twins.insert(
+                p(s),
+                PathView {
+                    local: Some(file.clone()),
+                    remote: Some(object.clone()),
+                    ..PathView::default()
+                },
+            );
+        }
+        assert!(unify_spellings(&mut twins).is_empty());
+        assert_eq!(twins.len(), 2);
+    }
+
+    #[test]
+    fn paths_the_scan_could_not_see_are_held_with_everything_below_them() {
+        use crate::scan::{Identity, ScanIssue, ScanReport, ScannedEntry};
+        let p = |s: &str| RelPath::new(s).unwrap();
+        let identity = Identity {
+            size: 1,
+            mtime_ns: 1,
+            inode: 1,
+        };
+        let mut report = ScanReport::default();
+        report.entries.insert(
+            "ok".into(),
+            ScannedEntry::File {
+                identity,
+                hash: ContentHash([1; 32]),
+            },
+        );
+        report.entries.insert("outer".into(), ScannedEntry::Dir);
+        for (path, kind) in [
+            ("locked.txt", ScanIssueKind::Unreadable("Permission denied".into())),
+            ("outer/private", ScanIssueKind::Unreadable("Permission denied".into())),
+            ("usb", ScanIssueKind::OtherDisk),
+            ("link", ScanIssueKind::Symlink),
+        ] {
+            report.issues.push(ScanIssue {
+                path: path.into(),
+                kind,
+            });
+        }
+        let local = local_snapshot(&report);
+        let remote_state = RemoteState {
+            etag: "e".into(),
+            size: 1,
+            version_id: None,
+            hash: None,
+        };
+        let base = BaseState::File(crate::sync::BaseFile {
+            hash: ContentHash([1; 32]),
+            size: 1,
+            local_mtime_ns: 1,
+            local_inode: None,
+            remote_etag: "e".into(),
+            remote_version_id: None,
+        });
+        // Every one of these was synced and is still in the bucket; locally the scan saw none.
+        let synced = [
+            "locked.txt",
+            "outer/private/a",
+            "outer/private/deep/b",
+            "outer/",
+            "usb/c",
+            "link/d",
+            "gone",
+        ];
+        let bases: BTreeMap<RelPath, BaseState> = synced.iter().map(|s| (p(s), base.clone())).collect();
+        let mut remote = RemoteSnapshot::default();
+        for s in synced {
+            remote.states.insert(p(s), remote_state.clone());
+        }
+        let views = merge_views(bases, local, remote);
+        let kept: Vec<&str> = views.keys().map(RelPath::as_str).collect();
+        // Only the file that really vanished, the readable one and the link itself are planned.
+        assert_eq!(kept, vec!["gone", "link", "ok"]);
+    }
 
     #[test]
     fn merged_views_join_every_side_and_leave_out_unstable_paths() {

@@ -299,9 +299,13 @@ fn is_change(kind: &EventKind) -> bool {
     }
 }
 
-/// Our own downloads land in temp files first; their churn must not wake the loop.
+/// Downloads land in temp files first, and Pail keeps its lock, marker and sync temp files in
+/// `.pail/` at the root; none of that churn is a user's change, so none of it wakes the loop.
 fn is_temp(rel: &str) -> bool {
-    rel.rsplit('/').next().is_some_and(|name| name.starts_with(TEMP_PREFIX))
+    let reserved = crate::sync::folder::RESERVED_DIR;
+    rel == reserved
+        || rel.strip_prefix(reserved).is_some_and(|rest| rest.starts_with('/'))
+        || rel.rsplit('/').next().is_some_and(|name| name.starts_with(TEMP_PREFIX))
 }
 
 fn describe_errors(errors: &[notify::Error]) -> String {
