@@ -11,6 +11,7 @@
 //! Run as root (as CI is), every computer's `pail` runs as the unprivileged user `nobody`, so a
 //! file made unreadable (`chmod 000`) is unreadable to it, as on a real desktop.
 //!
+//! `PAIL_CHAOS_BINARY=PATH` tests that copy of `pail` instead of the one just built.
 //! `PAIL_CHAOS_SEED=N` replays one run; `PAIL_CHAOS_RUNS=N` runs more seeds (CI runs a few);
 //! `PAIL_CHAOS_LOGS=DIR` keeps every computer's log there (set `PAIL_LOG` for its level).
 
@@ -126,6 +127,19 @@ fn running_as_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// Gives every file under `dir` (but Pail's own folder) read and write for everyone again.
+fn make_readable(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let Ok(kind) = e.file_type() else { continue };
+        if kind.is_dir() && e.file_name() != ".pail" {
+            make_readable(&e.path());
+        } else if kind.is_file() {
+            set_mode(&e.path(), 0o666);
+        }
+    }
+}
+
 /// Sets a file's permission bits; whether it worked (it may have been renamed away).
 fn set_mode(path: &Path, mode: u32) -> bool {
     use std::os::unix::fs::PermissionsExt;
@@ -164,7 +178,9 @@ impl Run {
             std::fs::set_permissions(base.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
         }
         let binary = base.path().join("pail");
-        std::fs::copy(env!("CARGO_BIN_EXE_pail"), &binary).expect("copy pail");
+        // PAIL_CHAOS_BINARY: a copy of `pail` to test, for long runs while the build folder changes.
+        let built = std::env::var_os("PAIL_CHAOS_BINARY").unwrap_or_else(|| env!("CARGO_BIN_EXE_pail").into());
+        std::fs::copy(&built, &binary).expect("copy pail");
         let mut rng = StdRng::seed_from_u64(seed);
         let n = rng.random_range(2..=3);
         let computers = (0..n)
@@ -436,6 +452,11 @@ impl Run {
             // path while it syncs; then the disk comes back.
             92 => {
                 self.reap(i);
+                // Only a folder Pail has identified (a pair is identified when it is made; a
+                // disk unplugged before that is indistinguishable from a new, empty folder).
+                if !root.join(".pail/folder-id").exists() {
+                    return;
+                }
                 let unplugged = root.with_file_name("unplugged");
                 if std::fs::rename(&root, &unplugged).is_err() || std::fs::create_dir(&root).is_err() {
                     return;
@@ -555,8 +576,10 @@ impl Run {
         for i in 0..self.computers.len() {
             self.reap(i);
         }
-        for p in std::mem::take(&mut self.unreadable) {
-            set_mode(&p, 0o666);
+        // Readable again, wherever the unreadable files went since (renamed, moved by a sync).
+        self.unreadable.clear();
+        for c in &self.computers {
+            make_readable(&c.root);
         }
         let mut last = None;
         for round in 0..8 {

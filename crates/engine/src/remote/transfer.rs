@@ -291,10 +291,7 @@ impl Remote {
         }
         let len = promise.stamp.size;
         let sent = read_blocking(local.to_path_buf(), move |file| {
-            use std::io::Read;
-            let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-            file.take(len).read_to_end(&mut bytes)?;
-            Ok(SentDigests::of(&bytes))
+            SentDigests::of_reader(std::io::Read::take(file, len))
         })
         .await?;
         let body = file_range_body(local, 0, len, promise.stamp).await?;

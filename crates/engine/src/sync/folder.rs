@@ -28,12 +28,23 @@ pub struct FolderIdentity {
     pub inode: u64,
 }
 
-/// Checks that `root` is the folder a pair recorded (`recorded`), or records it for a pair that
-/// has none yet. A folder whose marker is gone *and* whose device or inode changed is another
-/// folder: the mount point of a disk that is not connected, or a folder made anew. That is
-/// "unavailable", never an empty tree. A marker with another id means another folder was put
-/// in its place. Returns the identity to store.
-pub fn check_identity(root: &Path, recorded: Option<&FolderIdentity>) -> Result<FolderIdentity> {
+/// What [`check_identity`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedFolder {
+    /// The identity to store for the pair.
+    pub identity: FolderIdentity,
+    /// The marker is missing: write it with [`write_marker`] once the identity is stored (in
+    /// that order, so a crash in between leaves a recorded folder without a marker, which the
+    /// next check recognises by its inode, never a marker without a record).
+    pub write_marker: bool,
+}
+
+/// Checks that `root` is the folder a pair recorded (`recorded`), or identifies it for a pair
+/// that has none yet. A folder whose marker is gone *and* whose device or inode changed is
+/// another folder: the mount point of a disk that is not connected, or a folder made anew. That
+/// is "unavailable", never an empty tree. A marker with another id means another folder was put
+/// in its place. Writes nothing.
+pub fn check_identity(root: &Path, recorded: Option<&FolderIdentity>) -> Result<CheckedFolder> {
     let meta = std::fs::metadata(root).map_err(|e| unavailable(root, e.to_string()))?;
     if !meta.is_dir() {
         return Err(unavailable(root, "it is not a folder".into()));
@@ -50,33 +61,29 @@ pub fn check_identity(root: &Path, recorded: Option<&FolderIdentity>) -> Result<
             ))
         }
     };
-    let here = |folder_id: String| FolderIdentity {
-        folder_id,
-        device,
-        inode,
+    let here = |folder_id: String, write_marker: bool| CheckedFolder {
+        identity: FolderIdentity {
+            folder_id,
+            device,
+            inode,
+        },
+        write_marker,
     };
     match (recorded, found) {
-        (Some(r), Some(id)) if r.folder_id == id => Ok(here(id)),
+        (Some(r), Some(id)) if r.folder_id == id => Ok(here(id, false)),
         (Some(_), Some(_)) => Err(unavailable(
             root,
             "another folder (one Pail synced elsewhere) now stands at this path".into(),
         )),
-        (Some(r), None) if r.device == device && r.inode == inode => {
-            // Same folder, marker removed (by hand, or a cleaning tool): put it back.
-            write_marker(root, &r.folder_id)?;
-            Ok(here(r.folder_id.clone()))
-        }
+        // Same folder, marker removed (by hand, or a cleaning tool): put it back.
+        (Some(r), None) if r.device == device && r.inode == inode => Ok(here(r.folder_id.clone(), true)),
         (Some(_), None) => Err(unavailable(
             root,
             "this is not the folder that was paired (its disk may be unplugged or not mounted yet)".into(),
         )),
         // A new pair adopts the folder's id, so the app and `pail sync` agree on one folder.
-        (None, Some(id)) => Ok(here(id)),
-        (None, None) => {
-            let id = uuid::Uuid::new_v4().simple().to_string();
-            write_marker(root, &id)?;
-            Ok(here(id))
-        }
+        (None, Some(id)) => Ok(here(id, false)),
+        (None, None) => Ok(here(uuid::Uuid::new_v4().simple().to_string(), true)),
     }
 }
 
@@ -114,7 +121,8 @@ fn reserved_dir(root: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn write_marker(root: &Path, id: &str) -> Result<()> {
+/// Writes the folder's marker `.pail/folder-id`.
+pub fn write_marker(root: &Path, id: &str) -> Result<()> {
     let dir = reserved_dir(root)?;
     let path = dir.join(ID_FILE);
     // Written beside and renamed, so a crash never leaves an empty marker.
@@ -225,13 +233,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("Sync");
         std::fs::create_dir(&root).unwrap();
-        let first = check_identity(&root, None).unwrap();
-        assert_eq!(check_identity(&root, Some(&first)).unwrap(), first);
+        let checked = check_identity(&root, None).unwrap();
+        assert!(checked.write_marker);
+        let first = checked.identity;
+        write_marker(&root, &first.folder_id).unwrap();
+        let again = check_identity(&root, Some(&first)).unwrap();
+        assert_eq!((again.identity, again.write_marker), (first.clone(), false));
 
-        // The marker removed by hand: same inode, so it is put back.
+        // The marker removed by hand: same inode, so it is to be put back.
         std::fs::remove_dir_all(root.join(RESERVED_DIR)).unwrap();
-        assert_eq!(check_identity(&root, Some(&first)).unwrap(), first);
-        assert!(root.join(RESERVED_DIR).join(ID_FILE).exists());
+        let again = check_identity(&root, Some(&first)).unwrap();
+        assert_eq!((again.identity, again.write_marker), (first.clone(), true));
+        write_marker(&root, &first.folder_id).unwrap();
 
         // An empty folder made in its place (what an unmounted disk's mount point looks like).
         // The old one is kept elsewhere so the new one cannot reuse its inode number.
@@ -242,8 +255,7 @@ mod tests {
         assert!(!root.join(RESERVED_DIR).exists(), "nothing is written into a stand-in");
 
         // Another synced folder moved in: refused too.
-        let other = check_identity(&root, None).unwrap();
-        assert_ne!(other.folder_id, first.folder_id);
+        write_marker(&root, "another-folder").unwrap();
         assert!(check_identity(&root, Some(&first)).is_err());
     }
 

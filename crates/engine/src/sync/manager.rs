@@ -715,9 +715,10 @@ async fn forward_events(inner: Arc<Inner>, pair: SyncPair, mut rx: mpsc::Unbound
     }
 }
 
-/// Errors that go away on their own when the network or server comes back.
+/// Errors that go away on their own when the network, the server or an unplugged disk comes back.
 pub fn is_offline(e: &Error) -> bool {
-    e.is_transient()
+    // An unplugged disk is the folder's side being offline, and back by itself when plugged in.
+    e.is_transient() || matches!(e, Error::SyncRootUnavailable { .. })
 }
 
 fn no_pair(pair_id: &str) -> Error {

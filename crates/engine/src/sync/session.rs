@@ -261,25 +261,34 @@ impl PairSync {
         let holder = self.options.holder.clone();
         let need_lock = self.folder_lock.is_none();
         let known = recorded.clone();
-        let (identity, lock) = tokio::task::spawn_blocking(move || -> Result<_> {
-            let identity = super::folder::check_identity(&root, known.as_ref())?;
-            let lock = if need_lock {
-                let lock = super::folder::lock(&root, &holder)?;
-                super::folder::reset_temp_dir(&root)?;
-                Some(lock)
-            } else {
-                None
-            };
-            Ok((identity, lock))
+        let checked = tokio::task::spawn_blocking(move || super::folder::check_identity(&root, known.as_ref()))
+            .await
+            .map_err(|e| Error::Io {
+                context: "check the sync folder".into(),
+                source: std::io::Error::other(e),
+            })??;
+        let identity = checked.identity;
+        // Recorded first, marked second: see `CheckedFolder::write_marker`.
+        if recorded.as_ref() != Some(&identity) {
+            pair_safety::save_folder_identity(self.db.pool(), &self.pair.id, &identity).await?;
+        }
+        let root = self.ctx.root.clone();
+        let lock = tokio::task::spawn_blocking(move || -> Result<_> {
+            if checked.write_marker {
+                super::folder::write_marker(&root, &identity.folder_id)?;
+            }
+            if !need_lock {
+                return Ok(None);
+            }
+            let lock = super::folder::lock(&root, &holder)?;
+            super::folder::reset_temp_dir(&root)?;
+            Ok(Some(lock))
         })
         .await
         .map_err(|e| Error::Io {
             context: "check the sync folder".into(),
             source: std::io::Error::other(e),
         })??;
-        if recorded.as_ref() != Some(&identity) {
-            pair_safety::save_folder_identity(self.db.pool(), &self.pair.id, &identity).await?;
-        }
         if lock.is_some() {
             self.folder_lock = lock;
         }
@@ -748,7 +757,7 @@ impl PairSync {
                     Err(e) => {
                         tracing::warn!(error = %e.detail(), "sync pass failed; retrying in {backoff:?}");
                         let (message, detail, code) = (e.user_message(), e.detail(), e.code());
-                        self.emit(if e.is_transient() {
+                        self.emit(if super::manager::is_offline(&e) {
                             SyncEvent::Offline { message, detail, code }
                         } else {
                             SyncEvent::NeedsAttention { message, detail, code }

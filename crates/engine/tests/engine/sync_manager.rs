@@ -352,10 +352,11 @@ async fn a_vanished_folder_a_lost_network_and_a_vanished_bucket_are_reported_and
     eventually("the upload", || async { w.object("photos/a.jpg").await.is_some() }).await;
     w.wait_state(&pair.id, PairState::UpToDate).await;
 
-    // The folder goes away (an unplugged disk): needs attention, and nothing is deleted remotely.
+    // The folder goes away (an unplugged disk): offline until it is back, and nothing is deleted
+    // remotely.
     let parked = w.dir.path().join("parked");
     std::fs::rename(&root, &parked).unwrap();
-    let status = w.wait_state(&pair.id, PairState::NeedsAttention).await;
+    let status = w.wait_state(&pair.id, PairState::Offline).await;
     assert!(
         status.message.as_deref().unwrap_or_default().contains("missing"),
         "{status:?}"
