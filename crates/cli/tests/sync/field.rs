@@ -575,3 +575,59 @@ async fn one_name_typed_in_two_unicode_forms_is_one_file_on_every_computer() {
     assert_eq!(w.objects().await.into_keys().collect::<Vec<_>>(), [nfd]);
     assert!(a.tree().keys().all(|k| !k.contains("conflict")) && b.tree().keys().all(|k| !k.contains("conflict")));
 }
+
+#[tokio::test]
+async fn pail_cp_can_download_into_a_folder_that_is_being_synced() {
+    let w = World::new("field-cp-into-sync").await;
+    let a = w.computer("alpha");
+    // Files to fetch from elsewhere in the bucket, large enough to sit in temp files a while.
+    let big = vec![b'x'; 3 * 1024 * 1024];
+    for n in 0..6 {
+        w.put(&format!("incoming/{n}.bin"), &big).await;
+    }
+    a.write("notes.txt", b"synced");
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _sync = Killed(
+        a.command(&[])
+            .env("PAIL_POLL_SECONDS", "0.2")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pail sync"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !w.objects().await.contains_key("notes.txt") {
+        assert!(Instant::now() < deadline, "the sync never started");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let cp = Command::new(env!("CARGO_BIN_EXE_pail"))
+        .args(["cp", "-r", &format!("s3://{}/incoming/", w.bucket)])
+        .arg(a.path("fetched"))
+        .args(["--endpoint", &w.endpoint, "--path-style"])
+        .arg("--state-db")
+        .arg(a.db.with_file_name("cp.db"))
+        .env("AWS_ACCESS_KEY_ID", KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .output()
+        .expect("run pail cp");
+    assert!(cp.status.success(), "{}", stderr(&cp));
+    for n in 0..6 {
+        assert_eq!(a.read(&format!("fetched/{n}.bin")).map(|b| b.len()), Some(big.len()));
+    }
+    // And the sync takes them up once they have landed.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let objects = w.objects().await;
+        if (0..6).all(|n| objects.get(&format!("fetched/{n}.bin")).map(Vec::len) == Some(big.len())) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the sync never uploaded the fetched files");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
