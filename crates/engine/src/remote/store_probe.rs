@@ -58,8 +58,14 @@ impl Remote {
         };
         let mut lacks = Vec::new();
         let mut detail = Vec::new();
-        let created = self.put_empty(bucket, &key, &spec(WriteCondition::IfAbsent)).await?;
-        detail.push(format!("create {key} with If-None-Match: * → ETag {}", created.etag));
+        match self.put_empty(bucket, &key, &spec(WriteCondition::IfAbsent)).await {
+            Ok(created) => detail.push(format!("create {key} with If-None-Match: * → ETag {}", created.etag)),
+            // A retry of a create the store had applied already (the reply was lost): it exists.
+            Err(e) if e.code() == ErrorCode::PreconditionFailed => detail.push(format!(
+                "create {key} with If-None-Match: * → exists (a retried create)"
+            )),
+            Err(e) => return Err(e),
+        }
 
         let outcome = self.put_empty(bucket, &key, &spec(WriteCondition::IfAbsent)).await;
         if let Some(broken) = judge(

@@ -321,11 +321,19 @@ impl PairSync {
                     blake3::hash(format!("{}\n{}", self.options.host_name, self.ctx.root.display()).as_bytes())
                         .to_hex()[..16]
                         .to_owned();
-                let probe = self
-                    .ctx
-                    .remote
+                let remote = &self.ctx.remote;
+                let mut probe = remote
                     .probe_conditions(&self.ctx.bucket, &self.ctx.prefix, &prober)
                     .await?;
+                if !probe.is_safe() {
+                    // Someone deleting the probe key between two steps (a console emptying the
+                    // folder) looks like a broken promise once; a store that breaks it breaks it
+                    // again. Judged on the second look.
+                    tracing::info!(endpoint, detail = %probe.detail, "a store probe found a broken promise; probing again");
+                    probe = remote
+                        .probe_conditions(&self.ctx.bucket, &self.ctx.prefix, &prober)
+                        .await?;
+                }
                 pair_safety::save_store_probe(self.db.pool(), &endpoint, &self.ctx.bucket, &probe.lacks, &probe.detail)
                     .await?;
                 if !probe.is_safe() {
