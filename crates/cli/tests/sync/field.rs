@@ -13,6 +13,16 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// A background `pail sync` that is killed when the test ends, even by a failed assertion.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn running_as_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     // /proc/self belongs to the effective user.
@@ -330,13 +340,6 @@ async fn a_second_sync_of_one_folder_is_refused_and_says_who_holds_it() {
     let w = World::new("field-twowriters").await;
     let a = w.computer("alpha");
     a.write("big.txt", b"contents");
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let first = Killed(
         a.command(&[])
             .env("PAIL_POLL_SECONDS", "1")
@@ -586,13 +589,6 @@ async fn pail_cp_can_download_into_a_folder_that_is_being_synced() {
         w.put(&format!("incoming/{n}.bin"), &big).await;
     }
     a.write("notes.txt", b"synced");
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let _sync = Killed(
         a.command(&[])
             .env("PAIL_POLL_SECONDS", "0.2")
