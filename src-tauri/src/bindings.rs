@@ -3,7 +3,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{browse, connections, demo, objects, settings, sync, transfers};
+use crate::commands::{browse, connections, demo, objects, pick, settings, sync, transfers};
 
 /// The one list of commands, shared by the invoke handler and the TypeScript export.
 pub fn builder() -> Builder<tauri::Wry> {
@@ -51,13 +51,14 @@ pub fn builder() -> Builder<tauri::Wry> {
             sync::list_conflicts,
             sync::resolve_conflict,
             sync::open_in_pair,
-            sync::choose_folder,
+            pick::choose_sync_folder,
+            pick::pick_upload,
+            pick::pick_download_folder,
             settings::get_settings,
             settings::save_settings,
             transfers::check_upload,
             transfers::upload_paths,
             transfers::download_items,
-            transfers::default_download_dir,
             transfers::list_transfers,
             transfers::pause_transfers,
             transfers::resume_transfers,
@@ -65,7 +66,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             transfers::clear_finished_transfers,
             transfers::preview_object,
         ])
-        .events(collect_events![transfers::TransfersChanged])
+        .events(collect_events![transfers::TransfersChanged, pick::PathsDropped])
         // Sizes are u64; files over 2^53 bytes do not exist on S3 (max object 5 TiB), so number is exact.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type; our IPC types have the same shape in both directions.
@@ -82,12 +83,9 @@ pub fn export_to(path: &std::path::Path) -> Result<(), String> {
 }
 
 /// The only non-command permissions the window gets, sorted: listening to events (the queue's
-/// updates and the webview's file drop) and the file/folder picker of the dialog plugin.
-pub const EXTRA_PERMISSIONS: &[&str] = &[
-    "core:event:allow-listen",
-    "core:event:allow-unlisten",
-    "dialog:allow-open",
-];
+/// updates, dropped files, and the webview's drag hover). No plugin permission: the pickers run
+/// in Rust and hand out grants, so the window never names a local path.
+pub const EXTRA_PERMISSIONS: &[&str] = &["core:event:allow-listen", "core:event:allow-unlisten"];
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,10 @@ pub mod app_state;
 pub mod bindings;
 pub mod commands;
 pub mod error;
+pub mod grants;
 pub mod log_file;
+pub mod picker;
+mod state_db_trouble;
 pub mod status_hub;
 pub mod tray;
 
@@ -51,14 +54,19 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(specta.invoke_handler())
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                // With folders to sync, closing the window keeps Pail running in the tray.
-                if window.state::<AppState>().status.has_pairs() {
-                    api.prevent_close();
-                    let _ = window.hide();
-                }
+        .manage(grants::PathGrants::default())
+        .on_window_event(|window, event| match event {
+            // With folders to sync, closing the window keeps Pail running in the tray.
+            tauri::WindowEvent::CloseRequested { api, .. }
+                if window.try_state::<AppState>().is_some_and(|s| s.status.has_pairs()) =>
+            {
+                api.prevent_close();
+                let _ = window.hide();
             }
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
+                on_drop(window.app_handle(), paths.clone());
+            }
+            _ => {}
         })
         .setup(move |app| {
             specta.mount_events(app);
@@ -68,53 +76,26 @@ pub fn run() {
             }
             let keyring_service = std::env::var(KEYRING_SERVICE_ENV).unwrap_or_else(|_| "pail".into());
             tracing::info!(data_dir = %data_dir.display(), "starting Pail");
-            let engine = tauri::async_runtime::block_on(Engine::open(EngineConfig {
+            let config = EngineConfig {
                 data_dir,
                 keyring_service,
                 aws_files: Default::default(),
-            }))
-            .map_err(|e| format!("{} ({})", e.user_message(), e.detail()))?;
-            let prefs = tauri::async_runtime::block_on(Preferences::load(engine.db())).unwrap_or_default();
-            let hub = Arc::new(StatusHub::new(prefs.notifications));
-            let listener = {
-                let hub = hub.clone();
-                Arc::new(move |s: &pail_engine::sync::manager::PairStatus| hub.on_status(s))
             };
-            let sync = SyncManager::new(engine.clone(), listener);
-            let tray = match tray::Tray::build(app.handle()) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    tracing::warn!("no tray icon (the desktop may have no tray): {e}");
-                    None
-                }
-            };
-            hub.attach(app.handle().clone(), tray, sync.clone());
-            if std::env::args().any(|a| a == HIDDEN_ARG) {
-                if let Some(window) = app.get_webview_window("main") {
-                    let _ = window.hide();
-                }
+            match tauri::async_runtime::block_on(Engine::open(config.clone())) {
+                Ok(engine) => start(app.handle(), engine)?,
+                // The window shows a native question; the app starts once it is answered.
+                Err(e) => state_db_trouble::ask(app.handle().clone(), config, e),
             }
-            let resume = engine.clone();
-            let start = sync.clone();
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = resume.resume_demo_if_configured().await {
-                    tracing::warn!(detail = %e.detail(), "demo store did not resume");
-                }
-                if let Err(e) = start.start_all().await {
-                    tracing::warn!(detail = %e.detail(), "synced folders did not start");
-                }
-            });
-            let queue = tauri::async_runtime::block_on(TransferQueue::open(engine.clone(), QueueSettings::default()))
-                .map_err(|e| format!("{} ({})", e.user_message(), e.detail()))?;
-            forward_transfer_updates(app.handle().clone(), queue.clone());
-            app.manage(AppState::new(engine, sync, hub, queue));
             Ok(())
         })
         .build(tauri::generate_context!());
     match result {
         Ok(app) => app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {
-                let state = handle.state::<AppState>();
+                // Absent when the app quits from the damaged-database question.
+                let Some(state) = handle.try_state::<AppState>() else {
+                    return;
+                };
                 // Running transfers stop where they are; the journal resumes them on the next start.
                 state.transfers.halt();
                 let (sync, engine) = (state.sync.clone(), state.engine.clone());
@@ -129,6 +110,59 @@ pub fn run() {
             eprintln!("Pail could not start: {e}");
             std::process::exit(1);
         }
+    }
+}
+
+/// Everything that needs the opened engine: sync, tray, transfer queue, the app's state.
+fn start(app: &tauri::AppHandle, engine: Engine) -> Result<(), String> {
+    let prefs = tauri::async_runtime::block_on(Preferences::load(engine.db())).unwrap_or_default();
+    let hub = Arc::new(StatusHub::new(prefs.notifications));
+    let listener = {
+        let hub = hub.clone();
+        Arc::new(move |s: &pail_engine::sync::manager::PairStatus| hub.on_status(s))
+    };
+    let sync = SyncManager::new(engine.clone(), listener);
+    let tray = match tray::Tray::build(app) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!("no tray icon (the desktop may have no tray): {e}");
+            None
+        }
+    };
+    hub.attach(app.clone(), tray, sync.clone());
+    if std::env::args().any(|a| a == HIDDEN_ARG) {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.hide();
+        }
+    }
+    let resume = engine.clone();
+    let start = sync.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = resume.resume_demo_if_configured().await {
+            tracing::warn!(detail = %e.detail(), "demo store did not resume");
+        }
+        if let Err(e) = start.start_all().await {
+            tracing::warn!(detail = %e.detail(), "synced folders did not start");
+        }
+    });
+    let queue = tauri::async_runtime::block_on(TransferQueue::open(engine.clone(), QueueSettings::default()))
+        .map_err(|e| format!("{} ({})", e.user_message(), e.detail()))?;
+    forward_transfer_updates(app.clone(), queue.clone());
+    app.manage(AppState::new(engine, sync, hub, queue));
+    Ok(())
+}
+
+/// Files dropped on the window become an upload grant the window can use (the webview's own drop
+/// event carries the paths too, but the backend never takes paths from the window).
+fn on_drop(app: &tauri::AppHandle, paths: Vec<PathBuf>) {
+    let Some(grant) = app
+        .state::<grants::PathGrants>()
+        .issue(grants::GrantPurpose::Upload, paths)
+    else {
+        return;
+    };
+    if let Err(e) = commands::pick::PathsDropped(grant).emit(app) {
+        tracing::debug!("could not announce dropped files: {e}");
     }
 }
 

@@ -37,6 +37,21 @@ pub fn screenshot_dir() -> PathBuf {
     dir
 }
 
+/// The file of scripted picker answers inside the app's data folder.
+const PICKS_FILE: &str = "scripted-picks.jsonl";
+
+/// Queues the answer the app's next native picker (a list of paths) or question (`true` for
+/// its first button) gives, in the data folder `data_dir` (before or after launch).
+pub fn queue_scripted_answer(data_dir: &std::path::Path, answer: &serde_json::Value) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data_dir.join(PICKS_FILE))
+        .expect("open the scripted picks file");
+    writeln!(file, "{answer}").expect("write a scripted answer");
+}
+
 /// A running app session: the driver process, the WebDriver client, the app's data folder.
 pub struct App {
     /// The WebDriver client.
@@ -54,6 +69,12 @@ pub struct App {
 impl App {
     /// Launches the app for test `name`.
     pub async fn launch(name: &str) -> App {
+        Self::launch_prepared(name, |_| {}).await
+    }
+
+    /// Launches the app for test `name` after `prepare` has put files in its data folder (and
+    /// perhaps queued picker answers there, see [`App::answer_next_pick`]).
+    pub async fn launch_prepared(name: &str, prepare: impl FnOnce(&std::path::Path)) -> App {
         // One window at a time: several WebKit instances on two cores make timing flaky.
         static LOCK: std::sync::OnceLock<std::sync::Arc<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
         let one_at_a_time = LOCK.get_or_init(Default::default).clone().lock_owned().await;
@@ -62,6 +83,7 @@ impl App {
             "no DISPLAY: run the end-to-end tests through scripts/test (it starts Xvfb)"
         );
         let data_dir = tempfile::tempdir().expect("temp dir");
+        prepare(data_dir.path());
         let keyring_service = format!("pail-e2e-{}", uuid::Uuid::new_v4().simple());
         let ports = pail_testkit::free_ports(2);
         let (port, native_port) = (ports[0], ports[1]);
@@ -69,6 +91,9 @@ impl App {
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("PAIL_DATA_DIR", data_dir.path())
             .env("PAIL_KEYRING_SERVICE", &keyring_service)
+            // Native pickers cannot be clicked through WebDriver: the app takes their answers
+            // from this file (see `App::answer_next_pick`).
+            .env("PAIL_SCRIPTED_PICKS", data_dir.path().join(PICKS_FILE))
             // Verbose, so the "no secret in any file" checks also cover what debug logging writes.
             .env("PAIL_LOG", "debug,s3s=off,hyper=info,h2=info,tower=info")
             .stdout(Stdio::null())
@@ -115,6 +140,12 @@ impl App {
             name: name.to_owned(),
             shots: std::sync::atomic::AtomicU32::new(0),
         }
+    }
+
+    /// What the next file or folder picker the app opens will answer, as if the user chose
+    /// `paths` in it (an empty list is a cancel). Answers queue up in order.
+    pub fn answer_next_pick(&self, paths: &[&std::path::Path]) {
+        queue_scripted_answer(self.data_dir.path(), &serde_json::json!(paths));
     }
 
     /// Runs one WebDriver step with a deadline, so a driver that stops answering fails the test

@@ -65,9 +65,9 @@ export const commands = {
 	/**  Sends every status change to `on_status` from now on (one stream per window load). */
 	watchPairs: (onStatus: Channel<PairStatus>) => __TAURI_INVOKE<void>("watch_pairs", { onStatus }),
 	/**  Checks a new pair and says what the first sync will meet; stores nothing. */
-	checkPair: (draft: PairDraft) => typedError<PairCheck, UiError>(__TAURI_INVOKE("check_pair", { draft })),
+	checkPair: (request: PairRequest) => typedError<PairCheck, UiError>(__TAURI_INVOKE("check_pair", { request })),
 	/**  Stores a new pair and starts syncing it. */
-	addPair: (draft: PairDraft) => typedError<PairInfo, UiError>(__TAURI_INVOKE("add_pair", { draft })),
+	addPair: (request: PairRequest) => typedError<PairInfo, UiError>(__TAURI_INVOKE("add_pair", { request })),
 	/**  Stops syncing a folder; its files stay on both sides. */
 	removePair: (pairId: string) => typedError<null, UiError>(__TAURI_INVOKE("remove_pair", { pairId })),
 	/**  Pauses or resumes one synced folder. */
@@ -92,23 +92,28 @@ export const commands = {
 	resolveConflict: (pairId: string, copyPath: string, choice: Resolution) => typedError<null, UiError>(__TAURI_INVOKE("resolve_conflict", { pairId, copyPath, choice })),
 	/**  Opens a file or folder of a synced folder (`""` = the folder itself) in the default app. */
 	openInPair: (pairId: string, path: string) => typedError<null, UiError>(__TAURI_INVOKE("open_in_pair", { pairId, path })),
-	/**  Asks the user for a folder with the system's folder picker; `None` when cancelled. */
-	chooseFolder: (title: string) => __TAURI_INVOKE<string | null>("choose_folder", { title }),
+	/**  Asks for the folder to keep in sync; `None` when cancelled. */
+	chooseSyncFolder: () => typedError<PathGrant | null, UiError>(__TAURI_INVOKE("choose_sync_folder")),
+	/**  Asks for files (or folders) to upload; `None` when cancelled. */
+	pickUpload: (folders: boolean) => typedError<PathGrant | null, UiError>(__TAURI_INVOKE("pick_upload", { folders })),
+	/**  Asks for the folder to download into (opening at the Downloads folder); `None` when cancelled. */
+	pickDownloadFolder: () => typedError<PathGrant | null, UiError>(__TAURI_INVOKE("pick_download_folder")),
 	/**  The current settings. */
 	getSettings: () => typedError<Settings, UiError>(__TAURI_INVOKE("get_settings")),
 	/**  Saves the settings; running syncs pick up new limits and intervals at once. */
 	saveSettings: (settings: Settings) => typedError<Settings, UiError>(__TAURI_INVOKE("save_settings", { settings })),
-	/**  What uploading these paths into `bucket/prefix` would send, and which names exist already. */
-	checkUpload: (connectionId: string, bucket: string, prefix: string, paths: string[]) => typedError<UploadCheck, UiError>(__TAURI_INVOKE("check_upload", { connectionId, bucket, prefix, paths })),
+	/**  What uploading the granted paths into `bucket/prefix` would send, and which names exist already. */
+	checkUpload: (connectionId: string, bucket: string, prefix: string, grant: string) => typedError<UploadCheck, UiError>(__TAURI_INVOKE("check_upload", { connectionId, bucket, prefix, grant })),
 	/**
-	 *  Queues uploads of files and folders (what a drop or the Upload button gives) into
-	 *  `bucket/prefix`; existing names follow `per_key`, else `policy`.
+	 *  Queues uploads of the granted files and folders (what a drop or the Upload button gave)
+	 *  into `bucket/prefix`; existing names follow `per_key`, else `policy`. The grant is used up.
 	 */
-	uploadPaths: (connectionId: string, bucket: string, prefix: string, paths: string[], policy: ClashPolicy, perKey: { [key in string]: ClashPolicy }) => typedError<Enqueued, UiError>(__TAURI_INVOKE("upload_paths", { connectionId, bucket, prefix, paths, policy, perKey })),
-	/**  Queues downloads of files and folders (keys ending in `/`) into the local folder `dest`. */
-	downloadItems: (connectionId: string, bucket: string, keys: string[], dest: string) => typedError<Enqueued, UiError>(__TAURI_INVOKE("download_items", { connectionId, bucket, keys, dest })),
-	/**  The user's Downloads folder (where downloads go unless another folder is chosen). */
-	defaultDownloadDir: () => typedError<string, UiError>(__TAURI_INVOKE("default_download_dir")),
+	uploadPaths: (connectionId: string, bucket: string, prefix: string, grant: string, policy: ClashPolicy, perKey: { [key in string]: ClashPolicy }) => typedError<Enqueued, UiError>(__TAURI_INVOKE("upload_paths", { connectionId, bucket, prefix, grant, policy, perKey })),
+	/**
+	 *  Queues downloads of files and folders (keys ending in `/`) into the folder granted by
+	 *  `pick_download_folder`; the grant is used up.
+	 */
+	downloadItems: (connectionId: string, bucket: string, keys: string[], grant: string) => typedError<Enqueued, UiError>(__TAURI_INVOKE("download_items", { connectionId, bucket, keys, grant })),
 	/**  The whole queue and its totals. */
 	listTransfers: () => typedError<TransfersUpdate, UiError>(__TAURI_INVOKE("list_transfers")),
 	/**  Pauses transfers (running ones keep their finished parts). */
@@ -125,6 +130,7 @@ export const commands = {
 
 /** Events */
 export const events = {
+	pathsDropped: makeEvent<PathsDropped, PathsDropped>("paths-dropped"),
 	transfersChanged: makeEvent<TransfersChanged, TransfersChanged>("transfers-changed"),
 };
 
@@ -266,6 +272,11 @@ export type ConnectionDraft = {
 	credentialSource: CredentialSource,
 	/**  Buckets to open by name. */
 	pinnedBuckets: string[],
+	/**
+	 *  The user saw the warning that the endpoint is plain `http://` to another machine and
+	 *  wants it anyway (absent = not yet warned).
+	 */
+	acceptPlainHttp?: boolean,
 };
 
 /**  Where a connection's credentials come from. */
@@ -357,6 +368,11 @@ export type ErrorCode =
 "keyringUnavailable" | 
 /**  The local state database failed. */
 "stateDb" | 
+/**
+ *  The local state database file is damaged (or is not a database); it can be moved aside so
+ *  that Pail starts with an empty one.
+ */
+"stateCorrupted" | 
 /**  The server did not answer in time. */
 "timeout" | 
 /**  The server asked us to slow down. */
@@ -383,6 +399,11 @@ export type ErrorCode =
  *  bytes it was sent), so syncing both ways could lose a version.
  */
 "unsafeStore" | 
+/**
+ *  The endpoint is plain `http://` to another machine: keys and files would cross the
+ *  network unencrypted. Saving or testing again with the warning accepted goes ahead.
+ */
+"plainHttp" | 
 /**  A bug or an unexpected local failure. */
 "internal";
 
@@ -398,6 +419,15 @@ export type FileSyncState =
 "conflict" | 
 /**  Not synced: a link, or a name that cannot be synced. */
 "leftOut";
+
+/**  What a chosen path may be used for. */
+export type GrantPurpose = 
+/**  Files and folders to upload (picked or dropped). */
+"Upload" | 
+/**  A folder to download into. */
+"DownloadTo" | 
+/**  A folder to keep in sync with a bucket folder. */
+"SyncFolder";
 
 /**  One page of a streamed listing. */
 export type ListPage = {
@@ -492,20 +522,6 @@ export type PairCheck = {
 	warning: string | null,
 };
 
-/**  What the add-pair flow asks for. */
-export type PairDraft = {
-	/**  The connection. */
-	connectionId: string,
-	/**  The bucket. */
-	bucket: string,
-	/**  The bucket folder (`""` for the whole bucket); a trailing `/` is added. */
-	prefix: string,
-	/**  The local folder, absolute. */
-	localRoot: string,
-	/**  Which way changes flow. */
-	mode: Mode,
-};
-
 /**  One entry of a pair's folder. */
 export type PairFile = {
 	/**  The name. */
@@ -542,6 +558,23 @@ export type PairInfo = {
 	ignorePatterns: string[],
 	/**  Live status. */
 	status: PairStatus,
+};
+
+/**
+ *  A new pair as the window asks for it: the local folder is a grant from `choose_sync_folder`,
+ *  never a path the window names.
+ */
+export type PairRequest = {
+	/**  The connection. */
+	connectionId: string,
+	/**  The bucket. */
+	bucket: string,
+	/**  The bucket folder (`""` for the whole bucket). */
+	prefix: string,
+	/**  The grant id of the chosen local folder. */
+	folder: string,
+	/**  Which way changes flow. */
+	mode: Mode,
 };
 
 /**  What a pair is doing, as the UI shows it. */
@@ -588,6 +621,19 @@ export type PairStatus = {
 	/**  When the pair was last up to date (RFC 3339), if ever since the app started. */
 	lastSynced: string | null,
 };
+
+/**  A choice of local paths, as the window sees it. */
+export type PathGrant = {
+	/**  The opaque id the commands take. */
+	id: string,
+	/**  What the grant may be used for. */
+	purpose: GrantPurpose,
+	/**  The chosen paths, for showing only. */
+	paths: string[],
+};
+
+/**  Files or folders were dropped on the window; the grant uploads them. */
+export type PathsDropped = PathGrant;
 
 /**  Settings the engine reads (start at login is the OS's business and lives in the shell). */
 export type Preferences = {

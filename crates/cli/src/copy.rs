@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use pail_engine::remote::{PutControl, PutSpec, Remote, UploadOptions};
 use pail_engine::state::{transfers, StateDb};
+use pail_engine::sync::local_name::{join_under, local_rel, LocalNameError, NameRules};
 use pail_engine::sync::RelPath;
 use pail_engine::transfers::{Durability, Lander};
+use pail_engine::untrusted_text::escape_untrusted;
 use pail_engine::Error;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -138,7 +140,7 @@ async fn upload(
             if entry.file_type().is_symlink() {
                 eprintln!(
                     "pail: skipped symbolic link {} (links are never followed)",
-                    entry.path().display()
+                    escape_untrusted(&entry.path().display().to_string())
                 );
                 continue;
             }
@@ -147,7 +149,10 @@ async fn upload(
             }
             let rel = entry.path().strip_prefix(from).unwrap_or(entry.path());
             let Some(rel) = rel.to_str() else {
-                eprintln!("pail: skipped {} (its name is not valid UTF-8)", entry.path().display());
+                eprintln!(
+                    "pail: skipped {} (its name is not valid UTF-8)",
+                    escape_untrusted(&entry.path().display().to_string())
+                );
                 continue;
             };
             jobs.push((
@@ -291,27 +296,40 @@ async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, options: 
         let prefix = if is_folder { key.to_owned() } else { format!("{key}/") };
         for (k, size) in remote.list_objects_recursive(bucket, &prefix).await? {
             sizes.insert(k.clone(), size);
-            // Every key becomes a path under `to` only after validation: `../x`, `a//b` and
-            // friends would otherwise write outside the destination.
-            match RelPath::from_key(&prefix, &k) {
-                Ok(rel) if rel.is_dir() => {
-                    let dir = to.join(rel.as_str());
+            // Every key becomes a path under `to` only through the engine's one name check:
+            // `../x`, `a//b` and, on Windows, `C:x` or `CON` would otherwise write elsewhere.
+            let local = RelPath::from_key(&prefix, &k)
+                .map_err(LocalNameError::from)
+                .and_then(|rel| Ok((rel.is_dir(), join_under(to, &rel, NameRules::HOST)?)));
+            match local {
+                Ok((true, dir)) => {
                     tokio::fs::create_dir_all(&dir).await.map_err(|source| Error::Io {
                         context: format!("create {}", dir.display()),
                         source,
                     })?;
                 }
-                Ok(rel) => jobs.push((to.join(rel.as_str()), k)),
+                Ok((false, path)) => jobs.push((path, k)),
                 Err(_) if k == prefix => {}
                 Err(why) => {
-                    eprintln!("pail: skipped s3://{bucket}/{k}: {why}");
+                    eprintln!("pail: skipped s3://{bucket}/{}: {why}", escape_untrusted(&k));
                     copied.skipped += 1;
                 }
             }
         }
     } else {
-        let name = key.rsplit('/').next().unwrap_or(key);
-        let dest = if to.is_dir() { to.join(name) } else { to.to_path_buf() };
+        let dest = if to.is_dir() {
+            let name = key.rsplit('/').next().unwrap_or(key);
+            local_rel(name, NameRules::HOST)
+                .and_then(|rel| join_under(to, &rel, NameRules::HOST))
+                .map_err(|why| {
+                    Error::InvalidInput(format!(
+                        "“{}” cannot be a file name on this computer ({why}); name the file to copy it to instead of the folder.",
+                        escape_untrusted(name)
+                    ))
+                })?
+        } else {
+            to.to_path_buf()
+        };
         if let Some(id) = remote.head_identity(bucket, key).await? {
             sizes.insert(key.to_owned(), id.size);
         }
@@ -339,6 +357,11 @@ async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, options: 
         async move {
             let dir = path.parent().unwrap_or(Path::new("."));
             let pending = remote.download_pending(&bucket, &key, dir, size, durability).await?;
+            // Marked before it takes its name, so the file never shows up unmarked.
+            if let Err(e) = pail_engine::download_mark::mark_downloaded(&pending.path, &format!("s3://{bucket}/{key}"))
+            {
+                tracing::debug!("could not mark {} as downloaded: {e}", pending.path.display());
+            }
             let bytes = pending.bytes;
             lander.land(pending, path).await?;
             Ok(bytes)

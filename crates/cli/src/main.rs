@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use pail_engine::remote::{ClientOptions, EntryKind, Remote, RemoteCredentials};
+use pail_engine::untrusted_text::escape_untrusted;
 use pail_engine::{Engine, EngineConfig, Error};
 
 use crate::location::S3Location;
@@ -142,9 +143,23 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
+        Err(Error::StateCorrupted { path, detail }) => {
+            // The engine's sentence speaks of the app's lists; here it may be a sync pair's or a
+            // copy's own database, and the fix is the user's to make.
+            eprintln!(
+                "pail: the state database {} is damaged and cannot be read. Move it aside (rename it) and run \
+                 the command again: a fresh one is made, and sync finds what is already in place by comparing \
+                 content. If it is the Pail app's own database, the app offers to do this when it starts (its \
+                 saved connections then have to be added again).",
+                path.display()
+            );
+            eprintln!("      detail: {detail}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
-            eprintln!("pail: {}", e.user_message());
-            eprintln!("      detail: {}", e.detail());
+            // Messages may quote keys and server text: no control character reaches the terminal.
+            eprintln!("pail: {}", escape_untrusted(&e.user_message()));
+            eprintln!("      detail: {}", escape_untrusted(&e.detail()));
             ExitCode::FAILURE
         }
     }
@@ -278,14 +293,25 @@ async fn connect(args: &ConnectionArgs) -> Result<Remote, Error> {
     }
 }
 
-/// The app's data folder (the same one the desktop app uses), or `$PAIL_DATA_DIR`.
+/// The app's data folder (the same one the desktop app uses), or `$PAIL_DATA_DIR`; created if
+/// missing and, like everything Pail keeps there, readable by its owner only.
 fn data_dir() -> Result<PathBuf, Error> {
-    if let Some(dir) = std::env::var_os("PAIL_DATA_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    dirs::data_dir()
-        .map(|d| d.join(pail_engine::APP_IDENTIFIER))
-        .ok_or_else(|| Error::InvalidInput("Pail could not find your data folder; set PAIL_DATA_DIR.".into()))
+    let dir = match std::env::var_os("PAIL_DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::data_dir()
+            .map(|d| d.join(pail_engine::APP_IDENTIFIER))
+            .ok_or_else(|| Error::InvalidInput("Pail could not find your data folder; set PAIL_DATA_DIR.".into()))?,
+    };
+    private_dir(dir)
+}
+
+/// Creates one of Pail's folders owner-only (and makes an existing one so) and returns it.
+fn private_dir(dir: PathBuf) -> Result<PathBuf, Error> {
+    pail_engine::private_files::prepare_private_dir(&dir).map_err(|source| Error::Io {
+        context: format!("create the folder {}", dir.display()),
+        source,
+    })?;
+    Ok(dir)
 }
 
 async fn ls(remote: &Remote, location: &S3Location) -> Result<(), Error> {
@@ -296,8 +322,10 @@ async fn ls(remote: &Remote, location: &S3Location) -> Result<(), Error> {
     remote
         .list_folder(&location.bucket, &location.prefix, 1000, |page| {
             for e in page {
+                // A key may hold newlines or terminal escapes: each row stays one visible line.
+                let name = escape_untrusted(&e.name);
                 let line = match e.kind {
-                    EntryKind::Folder => format!("{:>30} {}/", "PRE", e.name),
+                    EntryKind::Folder => format!("{:>30} {name}/", "PRE"),
                     EntryKind::File => format!(
                         "{:<19} {:>10} {}",
                         e.last_modified
@@ -305,7 +333,7 @@ async fn ls(remote: &Remote, location: &S3Location) -> Result<(), Error> {
                             .map(|t| t.replace('T', " ").chars().take(19).collect::<String>())
                             .unwrap_or_default(),
                         e.size.unwrap_or(0),
-                        e.name
+                        name
                     ),
                 };
                 if let Err(err) = writeln!(out, "{line}") {

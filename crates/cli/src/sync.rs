@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use pail_engine::remote::Remote;
 use pail_engine::state::{bases, pairs, StateDb};
 use pail_engine::sync::{host_name, Mode, PairSync, SyncOptions};
+use pail_engine::untrusted_text::escape_untrusted;
 use pail_engine::Error;
 use tokio_util::sync::CancellationToken;
 
@@ -109,24 +110,31 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
 fn report_once(summary: &pail_engine::sync::OnceSummary, quiet: bool) -> SyncExit {
     let t = &summary.total;
     for w in &t.warnings {
-        eprintln!("pail: skipped {}: {}", w.path.escape_debug(), w.reason);
+        eprintln!("pail: skipped {}: {}", escape_untrusted(&w.path), w.reason);
     }
     for (path, reason) in &t.skipped {
-        eprintln!("pail: skipped {}: {reason}", path.as_str().escape_debug());
+        eprintln!("pail: skipped {}: {reason}", escape_untrusted(path.as_str()));
     }
     for (path, e) in t.failed.iter().take(20) {
         eprintln!(
             "pail: {}: {}\n      detail: {}",
-            path.as_str().escape_debug(),
-            e.user_message(),
-            e.detail()
+            escape_untrusted(path.as_str()),
+            escape_untrusted(&e.user_message()),
+            escape_untrusted(&e.detail())
         );
     }
     if t.failed.len() > 20 {
         eprintln!("pail: … and {} more failures", t.failed.len() - 20);
     }
-    if summary.unfinished {
+    if summary.unfinished && t.failed.is_empty() {
         eprintln!("pail: some files kept changing while Pail synced them; run again when they are saved.");
+    } else if summary.unfinished {
+        // The failures above are why, not files that kept changing (a store that corrupted an
+        // upload, a refused request): retrying at once did not help.
+        eprintln!(
+            "pail: some files still failed after {} passes; their reasons are above.",
+            summary.passes
+        );
     }
     if let Some(g) = &t.guard {
         let (here, there) = match g.side {
@@ -296,7 +304,6 @@ fn uuid_like(root: &Path, args: &SyncArgs) -> String {
 /// `<data dir>/pail/sync/<hash of folder, endpoint, bucket, prefix>.db`, one file per pair.
 fn default_state_db(args: &SyncArgs) -> Result<PathBuf, Error> {
     let root = std::path::absolute(&args.local).unwrap_or_else(|_| args.local.clone());
-    Ok(crate::data_dir()?
-        .join("sync")
-        .join(format!("{}.db", pair_key(&root, args))))
+    let folder = crate::private_dir(crate::data_dir()?.join("sync"))?;
+    Ok(folder.join(format!("{}.db", pair_key(&root, args))))
 }

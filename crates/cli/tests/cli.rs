@@ -227,3 +227,38 @@ async fn large_objects_come_down_in_parallel_ranges_identical() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_damaged_state_database_is_named_with_what_to_do_about_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("journal.db");
+    std::fs::write(&db, vec![0x42_u8; 8192]).unwrap();
+    let src = dir.path().join("a.txt");
+    std::fs::write(&src, b"a").unwrap();
+    let db_arg = db.to_string_lossy().into_owned();
+    // Nothing reaches the server: the journal is opened first, so no store need be running.
+    let out = pail(
+        &[
+            "cp",
+            "--state-db",
+            &db_arg,
+            &src.to_string_lossy(),
+            "s3://any-bucket/a.txt",
+        ],
+        "http://127.0.0.1:9",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "pail: the state database {db_arg} is damaged and cannot be read. Move it aside"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("detail: "), "{err}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        vec![0x42_u8; 8192],
+        "the damaged file is left as it was"
+    );
+}

@@ -67,6 +67,10 @@ pub struct ConnectionDraft {
     pub credential_source: CredentialSource,
     /// Buckets to open by name.
     pub pinned_buckets: Vec<String>,
+    /// The user saw the warning that the endpoint is plain `http://` to another machine and
+    /// wants it anyway (absent = not yet warned).
+    #[serde(default)]
+    pub accept_plain_http: bool,
 }
 
 impl std::fmt::Debug for ConnectionDraft {
@@ -133,6 +137,11 @@ impl ConnectionDraft {
             None | Some("") => None,
             Some(e) => Some(normalise_endpoint(e)?),
         };
+        if let Some(e) = endpoint.as_deref() {
+            if !self.accept_plain_http && is_plain_http_to_another_machine(e) {
+                return Err(Error::PlainHttp { endpoint: e.to_owned() });
+            }
+        }
         if endpoint.is_none()
             && !matches!(self.provider, Provider::Aws)
             && matches!(self.credential_source, CredentialSource::Keyring)
@@ -210,6 +219,26 @@ pub fn normalise_endpoint(raw: &str) -> Result<String> {
     Ok(e.to_owned())
 }
 
+/// Whether an endpoint sends requests unencrypted over a network: `http://` to a host that is
+/// not this computer (a loopback address or `localhost`).
+pub fn is_plain_http_to_another_machine(endpoint: &str) -> bool {
+    let Some(rest) = endpoint.trim().strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        // [v6]:port
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    !loopback
+}
+
 /// Checks a bucket name against the rules every S3 store shares, in plain words.
 pub fn validate_bucket_name(name: &str) -> Result<()> {
     let ok_len = (3..=63).contains(&name.len());
@@ -240,7 +269,46 @@ mod tests {
             secret_access_key: Some(" s3cr3t \n".into()),
             credential_source: CredentialSource::Keyring,
             pinned_buckets: vec!["photos".into(), " photos ".into(), "".into()],
+            accept_plain_http: false,
         }
+    }
+
+    #[test]
+    fn plain_http_to_another_machine_is_told_apart_from_loopback_and_https() {
+        for other in [
+            "http://s3.example.com",
+            "http://192.168.1.20:9000",
+            "http://nas.local:9000/",
+            "http://[fe80::1]:9000",
+            "http://user@10.0.0.5",
+            "HTTP://s3.example.com",
+        ] {
+            let e = other.to_ascii_lowercase();
+            let e = if other.starts_with("HTTP") { e } else { other.to_owned() };
+            assert!(is_plain_http_to_another_machine(&e), "{other}");
+        }
+        for safe in [
+            "https://s3.example.com",
+            "http://127.0.0.1:9000",
+            "http://127.8.9.1",
+            "http://localhost:9000/",
+            "http://LOCALHOST",
+            "http://minio.localhost:9000",
+            "http://[::1]:9000",
+        ] {
+            assert!(!is_plain_http_to_another_machine(safe), "{safe}");
+        }
+    }
+
+    #[test]
+    fn plain_http_to_another_machine_is_refused_until_the_warning_is_accepted() {
+        let mut d = draft();
+        d.endpoint = Some("http://nas.example.org:9000".into());
+        let e = d.validate().expect_err("a warning");
+        assert_eq!(e.code(), crate::ErrorCode::PlainHttp);
+        assert!(e.user_message().contains("without encryption"), "{}", e.user_message());
+        d.accept_plain_http = true;
+        assert!(d.validate().is_ok());
     }
 
     #[test]

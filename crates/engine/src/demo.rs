@@ -84,6 +84,7 @@ impl DemoRunner {
                     secret_access_key: None,
                     credential_source: CredentialSource::Keyring,
                     pinned_buckets: Vec::new(),
+                    accept_plain_http: false,
                 };
                 let valid = draft.validate()?;
                 let mut tx = db.pool().begin().await?;
@@ -94,6 +95,12 @@ impl DemoRunner {
                 (id, secret)
             }
         };
+        // The store's objects and sidecars are written by s3s-fs with the usual permissions; an
+        // owner-only root keeps everyone else from reaching them.
+        crate::private_files::prepare_private_dir(&self.root).map_err(|source| crate::error::Error::Io {
+            context: format!("create the folder {}", self.root.display()),
+            source,
+        })?;
         let config = DevStoreConfig::new(self.root.clone(), DEMO_ACCESS_KEY, secret.expose().clone());
         let store = DevStore::start(config).await?;
         pail_devstore::seed_sample_bucket(&store).await?;

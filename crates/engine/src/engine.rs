@@ -102,9 +102,15 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the state DB under the data folder and prepares the keyring.
+    /// Opens the state DB under the data folder (made owner-only) and prepares the keyring. A
+    /// damaged state DB is [`Error::StateCorrupted`]: offer [`Engine::move_state_aside`], then
+    /// open again.
     pub async fn open(config: EngineConfig) -> Result<Engine> {
-        let db = StateDb::open(&config.data_dir.join("state.sqlite3")).await?;
+        crate::private_files::prepare_private_dir(&config.data_dir).map_err(|source| Error::Io {
+            context: format!("create the folder {}", config.data_dir.display()),
+            source,
+        })?;
+        let db = StateDb::open(&Self::state_db_path(&config.data_dir)).await?;
         let secrets = SecretStore::new(config.keyring_service.clone());
         let demo = Arc::new(DemoRunner::new(config.data_dir.join("demo-store")));
         let bandwidth = Arc::new(crate::remote::bandwidth::Bandwidth::default());
@@ -117,6 +123,22 @@ impl Engine {
             demo,
             bandwidth,
         })
+    }
+
+    /// Where the state DB of the data folder `data_dir` is.
+    pub fn state_db_path(data_dir: &std::path::Path) -> PathBuf {
+        data_dir.join("state.sqlite3")
+    }
+
+    /// Moves a damaged state DB (and its WAL and shared-memory files) aside, to
+    /// `state.sqlite3.damaged-<UTC time>` in the same folder, and returns that path; nothing is
+    /// deleted. The next [`Engine::open`] starts with an empty DB: saved connections and synced
+    /// folders are gone from Pail's lists (their secrets stay in the keyring under their old ids,
+    /// unused) and must be added again; a synced folder added again rebuilds its state by
+    /// comparing content hashes, so nothing is transferred twice or lost. Call it only when no
+    /// engine has this data folder open.
+    pub fn move_state_aside(data_dir: &std::path::Path) -> Result<PathBuf> {
+        state::damage::move_aside(&Self::state_db_path(data_dir))
     }
 
     /// The state DB.
@@ -204,15 +226,21 @@ impl Engine {
         self.connection(id).await
     }
 
-    /// Removes a connection and its keyring entry.
+    /// Removes a connection and its keyring entry. The secret goes first: if the keyring does
+    /// not answer, the connection stays ([`Error::ConnectionKept`]) so removing it again can
+    /// retry, instead of a row-less secret staying in the keyring for good.
     pub async fn delete_connection(&self, id: &str) -> Result<()> {
+        self.connection(id).await?;
+        self.secrets.delete(id).await.map_err(|source| Error::ConnectionKept {
+            id: id.to_owned(),
+            source,
+        })?;
         if self.demo.connection_id(&self.db).await?.as_deref() == Some(id) {
             self.demo.forget(&self.db).await?;
         }
         if !state::connections::delete(self.db.pool(), id).await? {
             return Err(Error::ConnectionNotFound(id.to_owned()));
         }
-        self.secrets.delete(id).await?;
         tracing::info!(connection = %id, "connection removed");
         Ok(())
     }
@@ -692,6 +720,9 @@ impl Engine {
                 secret_access_key: None,
                 credential_source: CredentialSource::AwsProfile { profile: name.clone() },
                 pinned_buckets: Vec::new(),
+                // The user chose this endpoint in their own AWS config, where the SDK and the
+                // aws CLI already use it as it is.
+                accept_plain_http: true,
             };
             created.push(self.create_connection(&draft).await?);
         }

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::untrusted_text::escape_untrusted;
+
 /// What kind of problem happened, independent of where. The UI branches on this, never on text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -34,6 +36,9 @@ pub enum ErrorCode {
     KeyringUnavailable,
     /// The local state database failed.
     StateDb,
+    /// The local state database file is damaged (or is not a database); it can be moved aside so
+    /// that Pail starts with an empty one.
+    StateCorrupted,
     /// The server did not answer in time.
     Timeout,
     /// The server asked us to slow down.
@@ -56,6 +61,9 @@ pub enum ErrorCode {
     /// The store does not keep a promise two-way sync relies on (conditional writes, or the
     /// bytes it was sent), so syncing both ways could lose a version.
     UnsafeStore,
+    /// The endpoint is plain `http://` to another machine: keys and files would cross the
+    /// network unencrypted. Saving or testing again with the warning accepted goes ahead.
+    PlainHttp,
     /// A bug or an unexpected local failure.
     Internal,
 }
@@ -88,8 +96,9 @@ pub enum Operation {
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// An S3 request failed; `detail` holds the technical text.
-    #[error("{operation:?} against {endpoint} failed ({code:?}): {detail}")]
+    /// An S3 request failed; `detail` holds the technical text (server text in it is escaped
+    /// wherever it is shown, so it cannot forge log lines).
+    #[error("{operation:?} against {endpoint} failed ({code:?}): {}", escape_untrusted(detail))]
     Remote {
         /// Classified kind of failure.
         code: ErrorCode,
@@ -111,6 +120,24 @@ pub enum Error {
     /// Migrating the state DB failed.
     #[error("state database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The state DB file is damaged or is not a database (SQLITE_CORRUPT, SQLITE_NOTADB, or a
+    /// failed `PRAGMA quick_check` at open). [`crate::state::damage::move_aside`] sets it aside.
+    #[error("state database {} is damaged: {detail}", path.display())]
+    StateCorrupted {
+        /// The DB file.
+        path: std::path::PathBuf,
+        /// What SQLite reported.
+        detail: String,
+    },
+    /// A connection was kept because the keyring did not delete its secret: removing the row
+    /// anyway would leave the secret behind with nothing referring to it.
+    #[error("connection {id} was not removed: {source}")]
+    ConnectionKept {
+        /// The connection.
+        id: String,
+        /// What the keyring said.
+        source: crate::secrets::SecretError,
+    },
     /// The user gave input that cannot be used; the message is already human.
     #[error("{0}")]
     InvalidInput(String),
@@ -147,6 +174,13 @@ pub enum Error {
         /// Who holds the lock, as that process wrote it ("pail sync (process 12) since …").
         holder: String,
     },
+    /// A connection would talk plain `http://` to a machine that is not this one, and the user
+    /// has not said that is intended.
+    #[error("the endpoint {endpoint} is plain http to another machine")]
+    PlainHttp {
+        /// The endpoint.
+        endpoint: String,
+    },
     /// The store failed a check that two-way sync relies on.
     #[error("the store at {endpoint} is not safe for two-way sync: {lacks}")]
     UnsafeStore {
@@ -159,7 +193,11 @@ pub enum Error {
     },
     /// The store kept other bytes than an upload sent (found by comparing its checksum echo or
     /// MD5 ETag with what was sent).
-    #[error("the store at {endpoint} kept other bytes than were sent for {key}: {detail}")]
+    #[error(
+        "the store at {endpoint} kept other bytes than were sent for {}: {}",
+        escape_untrusted(key),
+        escape_untrusted(detail)
+    )]
     StoreCorrupted {
         /// The endpoint.
         endpoint: String,
@@ -167,6 +205,17 @@ pub enum Error {
         key: String,
         /// What differed.
         detail: String,
+    },
+    /// A paged listing did not move on (the same page twice, "more follows" with nowhere to go
+    /// on from); Pail stopped rather than loop forever or take a partial listing as complete.
+    #[error("listing {} at {endpoint}: {why}", bucket.as_deref().unwrap_or("the buckets"))]
+    ListingStuck {
+        /// The endpoint.
+        endpoint: String,
+        /// The bucket listed; `None` for the list of buckets.
+        bucket: Option<String>,
+        /// How the listing failed to move on.
+        why: crate::remote::StuckListing,
     },
     /// The user cancelled; whatever was half done was cleaned up.
     #[error("cancelled")]
@@ -198,13 +247,18 @@ impl Error {
             Error::Remote { code, .. } => *code,
             Error::Secret(_) => ErrorCode::KeyringUnavailable,
             Error::StateDb(_) | Error::Migrate(_) => ErrorCode::StateDb,
+            Error::StateCorrupted { .. } => ErrorCode::StateCorrupted,
+            Error::ConnectionKept { .. } => ErrorCode::KeyringUnavailable,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::ConnectionNotFound(_) => ErrorCode::NotFound,
             Error::AwsConfig(_) => ErrorCode::InvalidInput,
             Error::Credentials { .. } => ErrorCode::MissingCredentials,
             Error::SyncRootUnavailable { .. } => ErrorCode::NotFound,
             Error::FolderInUse { .. } => ErrorCode::FolderInUse,
+            Error::PlainHttp { .. } => ErrorCode::PlainHttp,
             Error::UnsafeStore { .. } | Error::StoreCorrupted { .. } => ErrorCode::UnsafeStore,
+            // A faulty server, like a 5xx: worth trying again later.
+            Error::ListingStuck { .. } => ErrorCode::Server,
             Error::Cancelled => ErrorCode::Cancelled,
             Error::FileChanged { .. } => ErrorCode::FileChanged,
             Error::Io { source, .. } if is_disk_full(source) => ErrorCode::DiskFull,
@@ -233,6 +287,8 @@ impl Error {
             } => remote_message(*code, *operation, endpoint, bucket.as_deref()),
             Error::Secret(e) => e.user_message(),
             Error::StateDb(_) | Error::Migrate(_) => "Pail could not read or write its own settings database. Check that your disk is not full and that Pail's data folder is writable, then restart Pail.".into(),
+            Error::StateCorrupted { .. } => "Pail's list of connections and synced folders is damaged and cannot be read.".into(),
+            Error::ConnectionKept { .. } => "The connection was not removed because your system keyring did not answer, and its secret key would have stayed behind there. Unlock the keyring (log in to your desktop session, or open your password manager), then remove the connection again.".into(),
             Error::InvalidInput(msg) => msg.clone(),
             Error::ConnectionNotFound(_) => "This connection no longer exists. It may have been removed in another window.".into(),
             Error::AwsConfig(_) => "Pail could not read your AWS configuration files (~/.aws/config and ~/.aws/credentials). Check that they are readable and well formed.".into(),
@@ -240,8 +296,10 @@ impl Error {
             Error::DemoStore(_) => "The built-in demo store could not start. Another program may be using Pail's data folder; restart Pail and try again.".into(),
             Error::SyncRootUnavailable { path, .. } => format!("The folder {} is missing or cannot be read, or is not the folder that was paired (is its disk unplugged?). Pail paused syncing it so that nothing is deleted; it resumes when the folder is back.", path.display()),
             Error::FolderInUse { path, holder } => format!("The folder {} is already being synced by {holder}. Only one program may sync a folder at a time; stop the other one first.", path.display()),
+            Error::PlainHttp { endpoint } => format!("{endpoint} is reached without encryption (http://, not https://): anyone on the network between this computer and the store could read your files and change them on the way. Use https:// if the store offers it; choose “Use it anyway” only for a store on a network you trust."),
             Error::UnsafeStore { endpoint, lacks, .. } => format!("The storage service at {endpoint} {lacks}, so two computers syncing both ways could overwrite each other's changes without notice. Sync this folder upload-only or download-only instead."),
             Error::StoreCorrupted { endpoint, key, .. } => format!("The storage service at {endpoint} stored something else than Pail sent for “{key}”, so the upload does not count as done. The service may not support this kind of upload; ask its administrator, or try another service."),
+            Error::ListingStuck { endpoint, why, .. } => listing_stuck_message(endpoint, *why),
             Error::Cancelled => "Cancelled. Nothing was left half-uploaded.".into(),
             Error::FileChanged { path } => format!("“{}” changed while Pail was uploading it, so Pail stopped and the bucket kept what it had. Try again once the file is saved and closed.", path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())),
             Error::Io { context, source } if is_disk_full(source) => format!("Pail could not {context}: the disk is full. Free some space; Pail continues on its own."),
@@ -249,12 +307,14 @@ impl Error {
         }
     }
 
-    /// The technical detail behind the message, for the "Details" disclosure and bug reports.
+    /// The technical detail behind the message, for the "Details" disclosure, logs and bug
+    /// reports. Text from servers and keys in it has its control characters escaped.
     pub fn detail(&self) -> String {
-        match self {
+        let detail = match self {
             Error::Remote { detail, .. } | Error::UnsafeStore { detail, .. } => detail.clone(),
             other => error_chain(other),
-        }
+        };
+        escape_untrusted(&detail).into_owned()
     }
 }
 
@@ -262,7 +322,14 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
     let bucket_name = bucket.unwrap_or("this bucket");
     match code {
         ErrorCode::InvalidAccessKeyId => "The server does not recognise this access key ID. Check that you copied it completely and that the key has not been deleted.".into(),
-        ErrorCode::SignatureMismatch => "The secret access key does not match the access key ID. Paste the secret key again: it is case-sensitive and easy to cut short.".into(),
+        ErrorCode::SignatureMismatch => match op {
+            // Listing buckets or opening one names nothing but the bucket: a refused signature
+            // there is the secret key.
+            Operation::ListBuckets | Operation::OpenBucket => "The secret access key does not match the access key ID. Paste the secret key again: it is case-sensitive and easy to cut short.".into(),
+            // Elsewhere one item can fail while others work: some stores sign names with unusual
+            // characters differently from AWS.
+            _ => "The storage service refused the signature of Pail's request for this item. If only some items fail this way, the service handles their names (unusual characters) differently from AWS; if every request fails, the secret access key may be wrong: paste it again in the connection's settings.".into(),
+        },
         ErrorCode::ClockSkew => "Your computer's clock is too far off from the server's time, so the server refuses the request. Turn on automatic date and time in your system settings, then try again.".into(),
         ErrorCode::EndpointUnreachable => format!("Pail could not reach the server at {endpoint}. Check the address and port, and that you are online."),
         ErrorCode::Tls => format!("A secure (HTTPS) connection to {endpoint} could not be set up. The address may need http:// instead of https://, or the server's certificate is not trusted by this computer."),
@@ -291,11 +358,23 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
         ErrorCode::InvalidInput
         | ErrorCode::KeyringUnavailable
         | ErrorCode::StateDb
+        | ErrorCode::StateCorrupted
         | ErrorCode::NotFound
         | ErrorCode::FolderInUse
         | ErrorCode::UnsafeStore
+        | ErrorCode::PlainHttp
         | ErrorCode::Internal => "Something unexpected went wrong talking to the server. The details below say what.".into(),
     }
+}
+
+fn listing_stuck_message(endpoint: &str, why: crate::remote::StuckListing) -> String {
+    use crate::remote::StuckListing;
+    let what = match why {
+        StuckListing::RepeatedPage => "sent the same page of the listing twice",
+        StuckListing::EmptyPages => "kept sending empty pages of the listing",
+        StuckListing::NoNextPage => "said the listing goes on but not where it continues",
+    };
+    format!("The storage service at {endpoint} {what}; Pail stopped listing so it would not loop forever or show an incomplete list. The service may be faulty: try again later, or ask its administrator.")
 }
 
 /// Whether an I/O error means "no space left" (ENOSPC, or a quota).

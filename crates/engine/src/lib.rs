@@ -6,6 +6,7 @@
 //! - [`connections`] and [`providers`]: what a connection is, its validation and provider presets.
 //! - [`secrets`]: the OS keyring, the only place a secret key is stored.
 //! - [`state`]: the SQLite state DB (migrations in `migrations/`).
+//! - [`private_files`]: Pail's own folders and files made readable by their owner only.
 //! - [`remote`]: S3 clients, error classification, paged folder listing.
 //! - [`scan`]: walking a sync folder — ignore rules, symlinks reported not followed, hashing gated on identity.
 //! - [`transfers`]: the restart-safe queue of uploads and downloads the app shows.
@@ -13,14 +14,17 @@
 //! - [`aws_profiles`]: importing `~/.aws` profiles through the SDK's parser.
 //! - [`demo`]: the built-in loopback demo store.
 //! - [`error`]: the error type and the one place that words errors for people.
+//! - [`untrusted_text`]: server text and keys escaped before they reach a log or a terminal.
 #![deny(missing_docs)]
 
 pub mod aws_profiles;
 pub mod connections;
 pub mod demo;
+pub mod download_mark;
 pub mod engine;
 pub mod error;
 pub mod preferences;
+pub mod private_files;
 pub mod providers;
 pub mod remote;
 pub mod scan;
@@ -28,6 +32,7 @@ pub mod secrets;
 pub mod state;
 pub mod sync;
 pub mod transfers;
+pub mod untrusted_text;
 
 pub use engine::{BucketList, Engine, EngineConfig, TestReport};
 

@@ -87,7 +87,28 @@ pub struct FaultConfig {
     /// reaches the server: the server then behaves as a store that accepts and ignores them.
     /// Only for servers that do not check signatures (moto), since the headers are signed.
     pub strip_conditions: bool,
+    /// Drop the `Range` header of every GET before it reaches the server: the server then sends
+    /// the whole object, as a store that ignores ranges does. Only for servers that do not check
+    /// signatures (moto), since the header is signed.
+    pub ignore_range: bool,
+    /// A store stuck on one page of a listing: every ListObjectsV2 reply says it is truncated and
+    /// carries the same continuation token ([`REPEATED_TOKEN`]); a request sending that token
+    /// back has it dropped before it reaches the server, which so sends its first page again.
+    /// Only for servers that do not check signatures (moto), since the query is signed.
+    pub repeat_continuation_token: bool,
+    /// A store that keeps other bytes than it was sent: every successful PUT reply carries
+    /// [`WRONG_ETAG`] (the MD5 of nothing an upload sends) instead of the store's ETag.
+    pub wrong_put_etag: bool,
+    /// The `<Message>` of injected [`FaultKind::InternalError`] and [`FaultKind::SlowDown`]
+    /// replies instead of S3's wording (to test what Pail does with hostile server text).
+    pub error_message: Option<String>,
 }
+
+/// The ETag of every PUT reply under [`FaultConfig::wrong_put_etag`].
+pub const WRONG_ETAG: &str = "00000000000000000000000000000000";
+
+/// The continuation token of every listing page under [`FaultConfig::repeat_continuation_token`].
+pub const REPEATED_TOKEN: &str = "pail-fault-proxy-same-page";
 
 impl FaultConfig {
     /// No faults: the proxy forwards transparently.
@@ -103,6 +124,10 @@ impl FaultConfig {
             max_latency: Duration::ZERO,
             timeout_delay: Duration::from_secs(2),
             strip_conditions: false,
+            ignore_range: false,
+            repeat_continuation_token: false,
+            wrong_put_etag: false,
+            error_message: None,
         }
     }
 
@@ -119,6 +144,10 @@ impl FaultConfig {
             max_latency: Duration::from_millis(200),
             timeout_delay: Duration::from_secs(2),
             strip_conditions: false,
+            ignore_range: false,
+            repeat_continuation_token: false,
+            wrong_put_etag: false,
+            error_message: None,
         }
     }
 
@@ -863,7 +892,7 @@ impl ResponseHead {
     }
 }
 
-fn error_response(kind: FaultKind, request: &RequestHead, seq: u64) -> Vec<u8> {
+fn error_response(kind: FaultKind, request: &RequestHead, seq: u64, custom: Option<&str>) -> Vec<u8> {
     let (status, reason, code, message) = match kind {
         FaultKind::SlowDown => (503, "Slow Down", "SlowDown", "Please reduce your request rate."),
         _ => (
@@ -874,6 +903,7 @@ fn error_response(kind: FaultKind, request: &RequestHead, seq: u64) -> Vec<u8> {
         ),
     };
     let request_id = format!("PAILFAULT{seq:07}");
+    let message = custom.map_or_else(|| message.to_owned(), xml_text);
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>\
          <RequestId>{request_id}</RequestId><HostId>pail-fault-proxy</HostId></Error>"
@@ -896,17 +926,134 @@ fn plain_response(status: u16, reason: &str) -> Vec<u8> {
     format!("HTTP/1.1 {status} {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").into_bytes()
 }
 
-/// A request head without its `If-Match` and `If-None-Match` lines.
-fn without_conditions(head: &[u8]) -> Vec<u8> {
+/// `text` with XML's special characters escaped, for an element's content.
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A message head without the header lines named in `names` (lowercase).
+fn without_headers(head: &[u8], names: &[&[u8]]) -> Vec<u8> {
     let mut out = Vec::with_capacity(head.len());
-    for line in head.split_inclusive(|b| *b == b'\n') {
+    for (n, line) in head.split_inclusive(|b| *b == b'\n').enumerate() {
         let name = line.split(|b| *b == b':').next().unwrap_or(&[]);
-        let conditional = name.eq_ignore_ascii_case(b"if-match") || name.eq_ignore_ascii_case(b"if-none-match");
-        if !conditional {
+        // The first line is the request or status line, never a header.
+        if n == 0 || !names.iter().any(|drop| name.eq_ignore_ascii_case(drop)) {
             out.extend_from_slice(line);
         }
     }
     out
+}
+
+/// A request head without its `If-Match` and `If-None-Match` lines.
+fn without_conditions(head: &[u8]) -> Vec<u8> {
+    without_headers(head, &[b"if-match", b"if-none-match"])
+}
+
+/// The request head as the server gets it under `config`'s rewriting faults.
+fn rewrite_request(head: &[u8], req: &RequestHead, config: &FaultConfig) -> Vec<u8> {
+    let mut out = head.to_vec();
+    if config.strip_conditions {
+        out = without_conditions(&out);
+    }
+    if config.ignore_range && req.method.eq_ignore_ascii_case("GET") {
+        out = without_headers(&out, &[b"range"]);
+    }
+    if config.repeat_continuation_token && is_list_v2(req) {
+        out = without_repeated_token(&out);
+    }
+    out
+}
+
+/// The data of a `Transfer-Encoding: chunked` body (trailers dropped); `None` if malformed.
+fn dechunk(mut raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.len());
+    loop {
+        let line_end = find(raw, b"\r\n")?;
+        let size = usize::try_from(chunk_size(&raw[..line_end + 2])?).ok()?;
+        if size == 0 {
+            return Some(out);
+        }
+        let data = raw.get(line_end + 2..line_end + 2 + size)?;
+        out.extend_from_slice(data);
+        raw = raw.get(line_end + 2 + size + 2..)?;
+    }
+}
+
+/// Whether a request is a ListObjectsV2 (`GET /bucket?list-type=2…`, path style).
+fn is_list_v2(req: &RequestHead) -> bool {
+    req.method == "GET"
+        && req
+            .target
+            .split_once('?')
+            .is_some_and(|(_, query)| query.split('&').any(|p| p == "list-type=2"))
+}
+
+/// The request head with the continuation token dropped from its query when it is the
+/// proxy's own [`REPEATED_TOKEN`].
+fn without_repeated_token(head: &[u8]) -> Vec<u8> {
+    let line_end = find(head, b"\r\n").unwrap_or(head.len());
+    let line = String::from_utf8_lossy(&head[..line_end]);
+    let mut parts = line.splitn(3, ' ');
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
+        return head.to_vec();
+    };
+    let Some((path, query)) = target.split_once('?') else {
+        return head.to_vec();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| *p != format!("continuation-token={REPEATED_TOKEN}"))
+        .collect();
+    let mut out = format!("{method} {path}?{} {version}", kept.join("&")).into_bytes();
+    out.extend_from_slice(&head[line_end..]);
+    out
+}
+
+/// `xml` without any `<element>…</element>`.
+fn without_element(xml: &str, element: &str) -> String {
+    let (open, close) = (format!("<{element}>"), format!("</{element}>"));
+    let mut kept = String::with_capacity(xml.len());
+    let mut tail = xml;
+    while let Some(start) = tail.find(&open) {
+        kept.push_str(&tail[..start]);
+        tail = tail[start..]
+            .find(&close)
+            .map_or("", |end| &tail[start + end + close.len()..]);
+    }
+    kept.push_str(tail);
+    kept
+}
+
+/// A ListBucketResult that says it is truncated and continues at [`REPEATED_TOKEN`], whatever
+/// the server said about truncation and the next page.
+fn repeat_page(body: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(body);
+    let mut out = without_element(&without_element(&text, "IsTruncated"), "NextContinuationToken");
+    let insert =
+        format!("<IsTruncated>true</IsTruncated><NextContinuationToken>{REPEATED_TOKEN}</NextContinuationToken>");
+    match out.rfind("</ListBucketResult>") {
+        Some(at) => out.insert_str(at, &insert),
+        None => out.push_str(&insert),
+    }
+    out.into_bytes()
+}
+
+/// A message head without the headers `drop` (lowercase), with `line` added as its last header.
+fn with_header(head: &[u8], drop: &[&[u8]], line: &str) -> Vec<u8> {
+    let mut out = without_headers(head, drop);
+    // The blank line that ends the head stays last.
+    let end = out.len().saturating_sub(2);
+    out.splice(end..end, format!("{line}\r\n").into_bytes());
+    out
+}
+
+/// A response head announcing a body of `len` bytes instead of its own framing.
+fn with_length(head: &[u8], len: usize) -> Vec<u8> {
+    with_header(
+        head,
+        &[b"content-length", b"transfer-encoding"],
+        &format!("Content-Length: {len}"),
+    )
 }
 
 struct UpstreamConn {
@@ -945,7 +1092,9 @@ impl Conn {
                 Some(kind @ (FaultKind::InternalError | FaultKind::SlowDown)) => {
                     // Reading the body first keeps the connection usable and lets the client see the status.
                     self.drain_request(&req, shared).await?;
-                    shared.put(&mut self.client_w, &error_response(kind, &req, seq)).await?;
+                    let message = shared.error_message();
+                    let reply = error_response(kind, &req, seq, message.as_deref());
+                    shared.put(&mut self.client_w, &reply).await?;
                     if req.close {
                         return Ok(());
                     }
@@ -1028,11 +1177,9 @@ impl Conn {
             r: mut up_r,
             w: mut up_w,
         } = up;
-        if shared.strips_conditions() {
-            shared.put(&mut up_w, &without_conditions(head)).await?;
-        } else {
-            shared.put(&mut up_w, head).await?;
-        }
+        let config = lock(&shared.config).clone();
+        shared.put(&mut up_w, &rewrite_request(head, req, &config)).await?;
+        let repeat_page_of = config.repeat_continuation_token && is_list_v2(req);
         let (client_r, client_w) = (&mut self.client_r, &mut self.client_w);
         // Both directions run at once: with `Expect: 100-continue` the server speaks before the body.
         let send = async {
@@ -1053,6 +1200,24 @@ impl Conn {
                 if swallow {
                     return Ok(false);
                 }
+                if repeat_page_of && resp.status == 200 {
+                    // A listing page is small: read it whole, rewrite it, send it with its new length.
+                    let mut raw = Vec::new();
+                    up_r.copy_body(resp.framing, &mut raw, shared).await?;
+                    let body = match resp.framing {
+                        Framing::Chunked => dechunk(&raw).ok_or_else(|| invalid("bad chunked listing body"))?,
+                        _ => raw,
+                    };
+                    let body = repeat_page(&body);
+                    shared.put(client_w, &with_length(&head, body.len())).await?;
+                    shared.put(client_w, &body).await?;
+                    return Ok(resp.persistent);
+                }
+                let head = if config.wrong_put_etag && req.method == "PUT" && resp.status == 200 {
+                    with_header(&head, &[b"etag"], &format!("ETag: \"{WRONG_ETAG}\""))
+                } else {
+                    head
+                };
                 shared.put(client_w, &head).await?;
                 up_r.copy_body(resp.framing, client_w, shared).await?;
                 return Ok(resp.persistent);
@@ -1079,8 +1244,8 @@ impl Shared {
         lock(&self.config).timeout_delay
     }
 
-    fn strips_conditions(&self) -> bool {
-        lock(&self.config).strip_conditions
+    fn error_message(&self) -> Option<String> {
+        lock(&self.config).error_message.clone()
     }
 }
 
@@ -1096,6 +1261,92 @@ mod tests {
     }
 
     use super::*;
+
+    fn head_of(s: &str) -> RequestHead {
+        RequestHead::parse(s.as_bytes()).unwrap_or_else(|| panic!("unparsed: {s}"))
+    }
+
+    #[test]
+    fn ignoring_ranges_drops_only_the_range_of_a_get() {
+        let config = FaultConfig {
+            ignore_range: true,
+            ..FaultConfig::none()
+        };
+        let get = "GET /b/k HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\nx-amz-date: 1\r\n\r\n";
+        assert_eq!(
+            rewrite_request(get.as_bytes(), &head_of(get), &config),
+            b"GET /b/k HTTP/1.1\r\nHost: x\r\nx-amz-date: 1\r\n\r\n".to_vec()
+        );
+        let put = "PUT /b/k HTTP/1.1\r\nRange: bytes=0-9\r\n\r\n";
+        assert_eq!(rewrite_request(put.as_bytes(), &head_of(put), &config), put.as_bytes());
+        assert_eq!(
+            rewrite_request(get.as_bytes(), &head_of(get), &FaultConfig::none()),
+            get.as_bytes()
+        );
+    }
+
+    #[test]
+    fn a_repeated_listing_drops_only_the_proxys_own_token() {
+        let config = FaultConfig {
+            repeat_continuation_token: true,
+            ..FaultConfig::none()
+        };
+        let ours =
+            format!("GET /b?list-type=2&continuation-token={REPEATED_TOKEN}&prefix=p%2F HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(
+            rewrite_request(ours.as_bytes(), &head_of(&ours), &config),
+            b"GET /b?list-type=2&prefix=p%2F HTTP/1.1\r\nHost: x\r\n\r\n".to_vec()
+        );
+        let theirs = "GET /b?list-type=2&continuation-token=abc HTTP/1.1\r\n\r\n";
+        assert_eq!(
+            rewrite_request(theirs.as_bytes(), &head_of(theirs), &config),
+            theirs.as_bytes()
+        );
+        assert!(!is_list_v2(&head_of("GET /b?list-type=20 HTTP/1.1\r\n\r\n")));
+        assert!(!is_list_v2(&head_of("GET /b/k?list-type HTTP/1.1\r\n\r\n")));
+    }
+
+    #[test]
+    fn every_listing_page_says_more_follows_at_the_same_token() {
+        let last = b"<?xml version=\"1.0\"?><ListBucketResult><Name>b</Name><IsTruncated>false</IsTruncated>\
+            <Contents><Key>a</Key></Contents></ListBucketResult>";
+        let want = format!(
+            "<?xml version=\"1.0\"?><ListBucketResult><Name>b</Name><Contents><Key>a</Key></Contents>\
+             <IsTruncated>true</IsTruncated><NextContinuationToken>{REPEATED_TOKEN}</NextContinuationToken></ListBucketResult>"
+        );
+        assert_eq!(String::from_utf8_lossy(&repeat_page(last)), want);
+        let middle = b"<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>t1</NextContinuationToken></ListBucketResult>";
+        assert_eq!(
+            String::from_utf8_lossy(&repeat_page(middle)),
+            format!("<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>{REPEATED_TOKEN}</NextContinuationToken></ListBucketResult>")
+        );
+    }
+
+    #[test]
+    fn rewritten_bodies_get_their_new_length() {
+        let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/xml\r\n\r\n";
+        assert_eq!(
+            with_length(head, 42),
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 42\r\n\r\n".to_vec()
+        );
+        assert_eq!(
+            with_header(b"HTTP/1.1 200 OK\r\nETag: \"abc\"\r\n\r\n", &[b"etag"], "ETag: \"x\""),
+            b"HTTP/1.1 200 OK\r\nETag: \"x\"\r\n\r\n".to_vec()
+        );
+        assert_eq!(
+            dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n"),
+            Some(b"abcde".to_vec())
+        );
+        assert_eq!(dechunk(b"5\r\nab"), None);
+    }
+
+    #[test]
+    fn a_custom_error_message_is_sent_as_xml_text() {
+        let get = head_of("GET /b HTTP/1.1\r\n\r\n");
+        let reply = error_response(FaultKind::InternalError, &get, 1, Some("one\ntwo <&>"));
+        let text = String::from_utf8_lossy(&reply);
+        assert!(text.contains("<Message>one\ntwo &lt;&amp;&gt;</Message>"), "{text}");
+    }
 
     #[test]
     fn certain_faults_always_fire_and_none_never_does() {

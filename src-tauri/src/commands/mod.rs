@@ -4,6 +4,7 @@ pub mod browse;
 pub mod connections;
 pub mod demo;
 pub mod objects;
+pub mod pick;
 pub mod settings;
 pub mod sync;
 pub mod transfers;

@@ -6,13 +6,44 @@ use pail_engine::sync::conflicts::{Conflict, Resolution};
 use pail_engine::sync::manager::{ActivityEntry, PairCheck, PairDraft, PairInfo, PairStatus};
 use pail_engine::sync::pair_files::PairFile;
 use pail_engine::sync::Mode;
+use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::app_state::AppState;
 use crate::error::{CmdResult, UiError};
+use crate::grants::{GrantPurpose, PathGrants};
+
+/// A new pair as the window asks for it: the local folder is a grant from `choose_sync_folder`,
+/// never a path the window names.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PairRequest {
+    /// The connection.
+    pub connection_id: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The bucket folder (`""` for the whole bucket).
+    pub prefix: String,
+    /// The grant id of the chosen local folder.
+    pub folder: String,
+    /// Which way changes flow.
+    pub mode: Mode,
+}
+
+fn draft(grants: &PathGrants, request: PairRequest) -> CmdResult<PairDraft> {
+    let root = grants
+        .folder(&request.folder, GrantPurpose::SyncFolder)
+        .map_err(pail_engine::Error::from)?;
+    Ok(PairDraft {
+        connection_id: request.connection_id,
+        bucket: request.bucket,
+        prefix: request.prefix,
+        local_root: root.to_string_lossy().into_owned(),
+        mode: request.mode,
+    })
+}
 
 /// Every synced folder with its live status.
 #[tauri::command]
@@ -31,15 +62,26 @@ pub fn watch_pairs(state: State<'_, AppState>, on_status: Channel<PairStatus>) {
 /// Checks a new pair and says what the first sync will meet; stores nothing.
 #[tauri::command]
 #[specta::specta]
-pub async fn check_pair(state: State<'_, AppState>, draft: PairDraft) -> CmdResult<PairCheck> {
-    Ok(state.sync.check(&draft).await?)
+pub async fn check_pair(
+    state: State<'_, AppState>,
+    grants: State<'_, PathGrants>,
+    request: PairRequest,
+) -> CmdResult<PairCheck> {
+    Ok(state.sync.check(&draft(&grants, request)?).await?)
 }
 
 /// Stores a new pair and starts syncing it.
 #[tauri::command]
 #[specta::specta]
-pub async fn add_pair(state: State<'_, AppState>, draft: PairDraft) -> CmdResult<PairInfo> {
-    Ok(state.sync.add(&draft).await?)
+pub async fn add_pair(
+    state: State<'_, AppState>,
+    grants: State<'_, PathGrants>,
+    request: PairRequest,
+) -> CmdResult<PairInfo> {
+    let grant = request.folder.clone();
+    let added = state.sync.add(&draft(&grants, request)?).await?;
+    grants.revoke(&grant);
+    Ok(added)
 }
 
 /// Stops syncing a folder; its files stay on both sides.
@@ -145,15 +187,4 @@ pub async fn open_in_pair(app: AppHandle, state: State<'_, AppState>, pair_id: S
                 e.to_string(),
             )
         })
-}
-
-/// Asks the user for a folder with the system's folder picker; `None` when cancelled.
-#[tauri::command]
-#[specta::specta]
-pub async fn choose_folder(app: AppHandle, title: String) -> Option<String> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog().file().set_title(title).pick_folder(move |picked| {
-        let _ = tx.send(picked.and_then(|p| p.into_path().ok()));
-    });
-    rx.await.ok().flatten().map(|p| p.to_string_lossy().into_owned())
 }

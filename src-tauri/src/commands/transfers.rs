@@ -1,7 +1,7 @@
 //! The transfer queue: uploads of dropped or picked files and folders (with the name-clash
 //! check first), downloads to a chosen folder, pause / resume / cancel / retry / clear, and the
-//! queue's updates as the `TransfersChanged` event. Plus quick previews. The engine validates
-//! every input (IPC input is untrusted).
+//! queue's updates as the `TransfersChanged` event. Plus quick previews. Local paths come only
+//! as grants (see [`crate::grants`]); the engine validates everything else.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,85 +9,83 @@ use std::path::PathBuf;
 use pail_engine::remote::Preview;
 use pail_engine::transfers::{ClashPolicy, Enqueued, TransfersUpdate, UploadCheck};
 use serde::{Deserialize, Serialize};
-use tauri::{Manager, State};
+use tauri::State;
 
 use crate::app_state::AppState;
-use crate::error::{CmdResult, UiError};
+use crate::error::CmdResult;
+use crate::grants::{GrantPurpose, PathGrants};
 
 /// The queue changed (at most ten times a second); `full` replaces the list.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct TransfersChanged(pub TransfersUpdate);
 
-fn to_paths(list: Vec<String>) -> CmdResult<Vec<PathBuf>> {
-    let out: Vec<PathBuf> = list.into_iter().map(PathBuf::from).collect();
-    if out.is_empty() || out.iter().any(|p| !p.is_absolute()) {
-        return Err(UiError::from(pail_engine::Error::InvalidInput(
-            "Choose files or folders to upload.".into(),
-        )));
-    }
-    Ok(out)
+fn granted(grants: &PathGrants, grant: &str, purpose: GrantPurpose) -> CmdResult<Vec<PathBuf>> {
+    Ok(grants.paths(grant, purpose).map_err(pail_engine::Error::from)?)
 }
 
-/// What uploading these paths into `bucket/prefix` would send, and which names exist already.
+/// What uploading the granted paths into `bucket/prefix` would send, and which names exist already.
 #[tauri::command]
 #[specta::specta]
 pub async fn check_upload(
     state: State<'_, AppState>,
+    grants: State<'_, PathGrants>,
     connection_id: String,
     bucket: String,
     prefix: String,
-    paths: Vec<String>,
+    grant: String,
 ) -> CmdResult<UploadCheck> {
+    let paths = granted(&grants, &grant, GrantPurpose::Upload)?;
     Ok(state
         .transfers
-        .check_upload(&connection_id, &bucket, &prefix, &to_paths(paths)?)
+        .check_upload(&connection_id, &bucket, &prefix, &paths)
         .await?)
 }
 
-/// Queues uploads of files and folders (what a drop or the Upload button gives) into
-/// `bucket/prefix`; existing names follow `per_key`, else `policy`.
+/// Queues uploads of the granted files and folders (what a drop or the Upload button gave)
+/// into `bucket/prefix`; existing names follow `per_key`, else `policy`. The grant is used up.
 #[tauri::command]
 #[specta::specta]
+#[allow(clippy::too_many_arguments)] // Tauri passes each IPC argument separately.
 pub async fn upload_paths(
     state: State<'_, AppState>,
+    grants: State<'_, PathGrants>,
     connection_id: String,
     bucket: String,
     prefix: String,
-    paths: Vec<String>,
+    grant: String,
     policy: ClashPolicy,
     per_key: HashMap<String, ClashPolicy>,
 ) -> CmdResult<Enqueued> {
-    Ok(state
+    let paths = granted(&grants, &grant, GrantPurpose::Upload)?;
+    let queued = state
         .transfers
-        .enqueue_upload(&connection_id, &bucket, &prefix, &to_paths(paths)?, policy, &per_key)
-        .await?)
+        .enqueue_upload(&connection_id, &bucket, &prefix, &paths, policy, &per_key)
+        .await?;
+    grants.revoke(&grant);
+    Ok(queued)
 }
 
-/// Queues downloads of files and folders (keys ending in `/`) into the local folder `dest`.
+/// Queues downloads of files and folders (keys ending in `/`) into the folder granted by
+/// `pick_download_folder`; the grant is used up.
 #[tauri::command]
 #[specta::specta]
 pub async fn download_items(
     state: State<'_, AppState>,
+    grants: State<'_, PathGrants>,
     connection_id: String,
     bucket: String,
     keys: Vec<String>,
-    dest: String,
+    grant: String,
 ) -> CmdResult<Enqueued> {
-    Ok(state
+    let dest = grants
+        .folder(&grant, GrantPurpose::DownloadTo)
+        .map_err(pail_engine::Error::from)?;
+    let queued = state
         .transfers
-        .enqueue_download(&connection_id, &bucket, &keys, &PathBuf::from(dest))
-        .await?)
-}
-
-/// The user's Downloads folder (where downloads go unless another folder is chosen).
-#[tauri::command]
-#[specta::specta]
-pub async fn default_download_dir(app: tauri::AppHandle) -> CmdResult<String> {
-    app.path()
-        .download_dir()
-        .or_else(|_| app.path().home_dir())
-        .map(|p| p.to_string_lossy().into_owned())
-        .map_err(|e| UiError::internal("Pail could not find your Downloads folder.", e.to_string()))
+        .enqueue_download(&connection_id, &bucket, &keys, &dest)
+        .await?;
+    grants.revoke(&grant);
+    Ok(queued)
 }
 
 /// The whole queue and its totals.

@@ -51,6 +51,7 @@ describe("ConnectionForm", () => {
         secretAccessKey: "wrong-secret",
         credentialSource: { kind: "keyring" },
         pinnedBuckets: [],
+        acceptPlainHttp: false,
       },
       existingId: null,
     });
@@ -188,6 +189,33 @@ describe("ConnectionForm", () => {
     expect(onSaved).not.toHaveBeenCalled();
     await user.click(screen.getByTestId("conn-save"));
     await waitFor(() => expect(onSaved).toHaveBeenCalledWith(expect.objectContaining({ name: "Work" })));
+  });
+
+  it("warns once about plain http to another machine and saves only after the user accepts", async () => {
+    const user = userEvent.setup();
+    const onSaved = vi.fn();
+    const calls = installBackend({
+      list_presets: () => presets,
+      create_connection: (args) => {
+        const draft = args.draft as ConnectionDraft;
+        if (!draft.acceptPlainHttp)
+          fail(uiError("plainHttp", "http://nas.example.org:9000 is reached without encryption.", "plain http"));
+        return connection({ name: draft.name, endpoint: draft.endpoint });
+      },
+    });
+    render(<ConnectionForm connection={null} onSaved={onSaved} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-provider");
+    await fillAws(user);
+    await user.click(screen.getByTestId("conn-custom-endpoint"));
+    await user.type(screen.getByTestId("conn-endpoint"), "http://nas.example.org:9000");
+    await user.click(screen.getByTestId("conn-save"));
+    const warning = await screen.findByTestId("conn-plain-http-warning");
+    expect(warning).toHaveTextContent("without encryption");
+    expect(onSaved).not.toHaveBeenCalled();
+    await user.click(within(warning).getByTestId("conn-accept-plain-http"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalledWith(expect.objectContaining({ name: "Work" })));
+    const saves = calls.filter((c) => c.cmd === "create_connection").map((c) => (c.args.draft as ConnectionDraft).acceptPlainHttp);
+    expect(saves).toEqual([false, true]);
   });
 
   it("cancels", async () => {

@@ -72,6 +72,8 @@ function FormBody({
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<UiError | null>(null);
   const [detailOpen, setDetailOpen] = useState(false);
+  // The endpoint the user chose to use over plain http after the warning.
+  const [acceptedHttp, setAcceptedHttp] = useState<string | null>(null);
 
   const preset = presetFor(presets, values.provider);
   const problems: Problems = showProblems ? validate(values, mode, preset, source) : {};
@@ -87,12 +89,12 @@ function FormBody({
     return !hasProblems(validate(values, mode, preset, source));
   }
 
-  async function runTest() {
+  async function runTest(accepted = acceptedHttp) {
     if (!check()) return;
     setTest({ status: "running" });
     setDetailOpen(false);
     const result = await call(
-      commands.testConnection(toDraft(values, mode, preset, connection), connection?.id ?? null),
+      commands.testConnection(toDraft(values, mode, preset, connection, accepted), connection?.id ?? null),
     );
     if (result.status === "ok") {
       setTest({ status: "ok", report: result.data });
@@ -102,12 +104,12 @@ function FormBody({
     }
   }
 
-  async function save(e: FormEvent) {
-    e.preventDefault();
+  async function save(e: FormEvent | null, accepted = acceptedHttp) {
+    e?.preventDefault();
     if (!check()) return;
     setSaving(true);
     setSaveError(null);
-    const draft = toDraft(values, mode, preset, connection);
+    const draft = toDraft(values, mode, preset, connection, accepted);
     const result = await call(
       connection ? commands.updateConnection(connection.id, draft) : commands.createConnection(draft),
     );
@@ -293,7 +295,17 @@ function FormBody({
                 )}
               </>
             )}
-            {test.status === "error" && (
+            {test.status === "error" && test.error.code === "plainHttp" && (
+              <PlainHttpWarning
+                error={test.error}
+                onAccept={() => {
+                  const endpoint = values.endpoint.trim();
+                  setAcceptedHttp(endpoint);
+                  void runTest(endpoint);
+                }}
+              />
+            )}
+            {test.status === "error" && test.error.code !== "plainHttp" && (
               <>
                 <p className="test-error">{test.error.message}</p>
                 <button
@@ -316,7 +328,18 @@ function FormBody({
           </div>
         )}
 
-        {saveError && <ErrorNotice error={saveError} compact />}
+        {saveError?.code === "plainHttp" ? (
+          <PlainHttpWarning
+            error={saveError}
+            onAccept={() => {
+              const endpoint = values.endpoint.trim();
+              setAcceptedHttp(endpoint);
+              void save(null, endpoint);
+            }}
+          />
+        ) : (
+          saveError && <ErrorNotice error={saveError} compact />
+        )}
 
         <div className="modal-footer inline sticky-footer">
           <button
@@ -338,6 +361,18 @@ function FormBody({
         </div>
       </form>
     </Modal>
+  );
+}
+
+/** The one-time warning about an unencrypted endpoint, with the way to go ahead anyway. */
+function PlainHttpWarning({ error, onAccept }: { error: UiError; onAccept: () => void }) {
+  return (
+    <div className="notice warn" role="alert" data-testid="conn-plain-http-warning">
+      <p>{error.message}</p>
+      <button type="button" className="button" data-testid="conn-accept-plain-http" onClick={onAccept}>
+        Use it anyway
+      </button>
+    </div>
   );
 }
 

@@ -159,7 +159,18 @@ describe("toDraft", () => {
       secretAccessKey: "s3cret",
       credentialSource: { kind: "keyring" },
       pinnedBuckets: ["b1"],
+      acceptPlainHttp: false,
     });
+  });
+
+  it("accepts plain http only for the endpoint the user accepted or saved before", () => {
+    const v = filled({ provider: "minio", endpoint: "http://nas:9000", customEndpoint: true });
+    expect(toDraft(v, "create", minio, null).acceptPlainHttp).toBe(false);
+    expect(toDraft(v, "create", minio, null, "http://nas:9000").acceptPlainHttp).toBe(true);
+    expect(toDraft(v, "create", minio, null, "http://other:9000").acceptPlainHttp).toBe(false);
+    const saved = connection({ provider: "minio", endpoint: "http://nas:9000" });
+    expect(toDraft({ ...v, endpoint: "http://nas:9000/" }, "edit", minio, saved).acceptPlainHttp).toBe(true);
+    expect(toDraft({ ...v, endpoint: "http://evil:9000" }, "edit", minio, saved).acceptPlainHttp).toBe(false);
   });
 
   it("keeps the stored secret when editing with an empty secret, and keeps pinned buckets", () => {

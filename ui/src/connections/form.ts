@@ -175,8 +175,13 @@ export function toDraft(
   mode: Mode,
   preset: ProviderPreset | undefined,
   original: Connection | null,
+  acceptedPlainHttp: string | null = null,
 ): ConnectionDraft {
   const endpoint = endpointShown(preset, values) ? values.endpoint.trim() : "";
+  // The backend warns once about plain http to another machine: accepted in this form, or when
+  // the connection was saved with this endpoint before.
+  const same = (a: string | null | undefined) => (a ?? "").replace(/\/+$/, "") === endpoint.replace(/\/+$/, "");
+  const acceptPlainHttp = endpoint !== "" && (same(acceptedPlainHttp) || same(original?.endpoint));
   const secret = values.secretAccessKey.trim();
   const pinned = [...(original?.pinnedBuckets ?? [])];
   const bucket = values.bucket.trim();
@@ -192,5 +197,6 @@ export function toDraft(
     secretAccessKey: secret === "" && (mode === "edit" || source.kind !== "keyring") ? null : secret,
     credentialSource: source,
     pinnedBuckets: pinned,
+    acceptPlainHttp,
   };
 }

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { commands, type BucketInfo, type Connection, type Mode, type PairCheck, type PairDraft, type PairInfo, type UiError } from "../bindings";
+import { commands, type BucketInfo, type Connection, type Mode, type PairCheck, type PairInfo, type PairRequest, type PathGrant, type UiError } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Modal } from "../components/Modal";
 import { Spinner } from "../components/Spinner";
@@ -20,7 +20,7 @@ type Step = 1 | 2 | 3;
 /** The add-pair flow: folder, then bucket and bucket folder, then mode (with what the first sync will do). */
 export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
   const [step, setStep] = useState<Step>(1);
-  const [folder, setFolder] = useState("");
+  const [folder, setFolder] = useState<PathGrant | null>(null);
   const [connectionId, setConnectionId] = useState(connections[0]?.id ?? "");
   const [pickedBucket, setBucket] = useState("");
   const [prefix, setPrefix] = useState("");
@@ -40,14 +40,18 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
   const bucket =
     buckets === null ? "" : buckets.some((b) => b.name === pickedBucket) ? pickedBucket : (buckets[0]?.name ?? "");
 
-  const draft: PairDraft = { connectionId, bucket, prefix, localRoot: folder.trim(), mode };
+  const draft: PairRequest | null = folder && { connectionId, bucket, prefix, folder: folder.id, mode };
+  const folderPath = folder?.paths[0] ?? "";
 
+  // The picker runs in the backend, which hands back a grant: the window cannot name a folder.
   async function choose() {
-    const picked = await commands.chooseFolder("Choose the folder to sync").catch(() => null);
-    if (picked) setFolder(picked);
+    const picked = await call(commands.chooseSyncFolder());
+    if (picked.status === "error") setError(picked.error);
+    else if (picked.data) setFolder(picked.data);
   }
 
   async function toStep3() {
+    if (!draft) return;
     setBusy(true);
     setError(null);
     const r = await call(commands.checkPair(draft));
@@ -61,6 +65,7 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
   }
 
   async function add() {
+    if (!draft) return;
     setBusy(true);
     setError(null);
     const r = await call(commands.addPair(draft));
@@ -92,7 +97,7 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
           type="button"
           className="button primary"
           data-testid="pair-next"
-          disabled={folder.trim() === ""}
+          disabled={folder === null}
           onClick={() => {
             setError(null);
             setStep(2);
@@ -126,18 +131,16 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
         <div>
           <p className="muted">Which folder on this computer should stay in sync?</p>
           <div className="inline-actions">
-            <input
-              data-testid="pair-folder-input"
-              data-autofocus
-              className="grow"
+            <output
+              data-testid="pair-folder"
+              className={`grow chosen-path${folder ? "" : " muted"}`}
               aria-label="Folder on this computer"
-              placeholder="/home/you/Documents/Shared"
-              spellCheck={false}
-              value={folder}
-              onChange={(e) => setFolder(e.target.value)}
-            />
-            <button type="button" className="button" data-testid="pair-choose-folder" onClick={() => void choose()}>
-              Choose…
+              title={folderPath}
+            >
+              {folder ? folderPath : "No folder chosen yet"}
+            </output>
+            <button type="button" className="button" data-testid="pair-choose-folder" data-autofocus onClick={() => void choose()}>
+              {folder ? "Change…" : "Choose folder…"}
             </button>
           </div>
         </div>
@@ -185,7 +188,7 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
       {step === 3 && (
         <div>
           <p className="muted">
-            <strong>{folder}</strong> ⇄ <strong>
+            <strong>{folderPath}</strong> ⇄ <strong>
               {bucket}/{prefix}
             </strong>
           </p>

@@ -66,7 +66,7 @@ describe("synced folders", () => {
     const user = userEvent.setup();
     const added = pair({ status: status({ state: "starting" }) });
     const { calls } = backend([], {
-      choose_folder: () => "/home/ann/Shared",
+      choose_sync_folder: () => ({ id: "grant-1", purpose: "SyncFolder", paths: ["/home/ann/Shared"] }),
       check_pair: () => ({ folderHasFiles: true, bucketHasObjects: true, warning: "The first sync merges them." }),
       add_pair: () => added,
     });
@@ -76,7 +76,7 @@ describe("synced folders", () => {
     const dialog = await screen.findByTestId("add-pair-dialog");
     expect(within(dialog).getByTestId("pair-next")).toBeDisabled();
     await user.click(within(dialog).getByTestId("pair-choose-folder"));
-    await waitFor(() => expect(within(dialog).getByTestId("pair-folder-input")).toHaveValue("/home/ann/Shared"));
+    await waitFor(() => expect(within(dialog).getByTestId("pair-folder")).toHaveTextContent("/home/ann/Shared"));
     await user.click(within(dialog).getByTestId("pair-next"));
     // Step 2: the bucket's folders, pick one.
     const team = await within(dialog).findByText("team");
@@ -91,11 +91,11 @@ describe("synced folders", () => {
     await user.click(within(dialog).getByTestId("pair-add-confirm"));
     await waitFor(() => expect(screen.queryByTestId("add-pair-dialog")).toBeNull());
     const add = calls.find((c) => c.cmd === "add_pair");
-    expect(add?.args.draft).toEqual({
+    expect(add?.args.request).toEqual({
       connectionId: "c1",
       bucket: "media",
       prefix: "team/",
-      localRoot: "/home/ann/Shared",
+      folder: "grant-1",
       mode: "TwoWay",
     });
     expect(await screen.findByTestId("pair-row")).toHaveTextContent("Shared");

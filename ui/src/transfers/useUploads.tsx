@@ -1,16 +1,16 @@
-// Uploads and downloads started from a folder: dropped or picked paths are checked for name
+// Uploads and downloads started from a folder: dropped or picked files are checked for name
 // clashes (asking when any exist) and queued; selected files and folders are queued for download
-// into a folder the user picks. Drop, Upload button and e2e all go through uploadPaths.
+// into a folder the user picks. The pickers run in the backend and drops are caught there: this
+// window only ever holds grants (opaque ids for what the user chose), never paths it could make up.
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { open } from "@tauri-apps/plugin-dialog";
-import { commands, type UiError } from "../bindings";
+import { commands, events, type PathGrant, type UiError } from "../bindings";
 import { call } from "../lib/ipc";
 import type { Location } from "../browser/location";
 import { ClashDialog } from "./ClashDialog";
 import { queuedMessage, type ClashAnswer } from "./model";
 
-type Pending = { paths: string[]; existing: string[]; files: number };
+type Pending = { grant: PathGrant; existing: string[]; files: number };
 
 type Options = {
   location: Location;
@@ -22,7 +22,7 @@ type Options = {
 };
 
 export function useUploads({ location, onMessage, onError, onQueued }: Options): {
-  uploadPaths: (paths: string[]) => Promise<void>;
+  uploadGranted: (grant: PathGrant) => Promise<void>;
   pickAndUpload: (folders: boolean) => Promise<void>;
   download: (keys: string[]) => Promise<void>;
   dropping: boolean;
@@ -33,8 +33,8 @@ export function useUploads({ location, onMessage, onError, onQueued }: Options):
   const { connectionId, bucket, prefix } = location;
 
   const enqueue = useCallback(
-    async (paths: string[], answer: ClashAnswer) => {
-      const r = await call(commands.uploadPaths(connectionId, bucket, prefix, paths, answer.policy, answer.perKey));
+    async (grant: PathGrant, answer: ClashAnswer) => {
+      const r = await call(commands.uploadPaths(connectionId, bucket, prefix, grant.id, answer.policy, answer.perKey));
       if (r.status === "error") return onError(r.error);
       onMessage(queuedMessage("upload", r.data.queued, r.data.bytes, r.data.skippedExisting + r.data.skipped.length));
       onQueued();
@@ -42,51 +42,50 @@ export function useUploads({ location, onMessage, onError, onQueued }: Options):
     [connectionId, bucket, prefix, onMessage, onError, onQueued],
   );
 
-  const uploadPaths = useCallback(
-    async (paths: string[]) => {
-      if (paths.length === 0) return;
-      const check = await call(commands.checkUpload(connectionId, bucket, prefix, paths));
+  const uploadGranted = useCallback(
+    async (grant: PathGrant) => {
+      const check = await call(commands.checkUpload(connectionId, bucket, prefix, grant.id));
       if (check.status === "error") return onError(check.error);
       if (check.data.existing.length > 0) {
-        setPending({ paths, existing: check.data.existing, files: check.data.files });
+        setPending({ grant, existing: check.data.existing, files: check.data.files });
         return;
       }
-      await enqueue(paths, { policy: "replace", perKey: {} });
+      await enqueue(grant, { policy: "replace", perKey: {} });
     },
     [connectionId, bucket, prefix, enqueue, onError],
   );
 
   const pickAndUpload = useCallback(
     async (folders: boolean) => {
-      const picked = await open({ multiple: true, directory: folders, title: folders ? "Upload folders" : "Upload files" });
-      if (picked === null) return;
-      await uploadPaths(Array.isArray(picked) ? picked : [picked]);
+      const picked = await call(commands.pickUpload(folders));
+      if (picked.status === "error") return onError(picked.error);
+      if (picked.data) await uploadGranted(picked.data);
     },
-    [uploadPaths],
+    [uploadGranted, onError],
   );
 
   const download = useCallback(
     async (keys: string[]) => {
       if (keys.length === 0) return;
-      const home = await call(commands.defaultDownloadDir());
-      const dest = await open({
-        directory: true,
-        multiple: false,
-        title: "Download to…",
-        defaultPath: home.status === "ok" ? home.data : undefined,
-      });
-      if (dest === null || Array.isArray(dest)) return;
-      const r = await call(commands.downloadItems(connectionId, bucket, keys, dest));
+      const dest = await call(commands.pickDownloadFolder());
+      if (dest.status === "error") return onError(dest.error);
+      if (!dest.data) return;
+      const r = await call(commands.downloadItems(connectionId, bucket, keys, dest.data.id));
       if (r.status === "error") return onError(r.error);
       onMessage(queuedMessage("download", r.data.queued, r.data.bytes, r.data.skipped.length));
     },
     [connectionId, bucket, onMessage, onError],
   );
 
-  // Files dropped from the desktop: Tauri gives their paths (the web drop event would not).
+  // Files dropped from the desktop: the webview's event drives the highlight; the backend turns
+  // the drop itself into a grant and announces it as PathsDropped.
   useEffect(() => {
-    let unlisten: (() => void) | null = null;
+    const unlisteners: (() => void)[] = [];
     let live = true;
+    const keep = (u: () => void) => {
+      if (live) unlisteners.push(u);
+      else u();
+    };
     let webview;
     try {
       webview = getCurrentWebview();
@@ -95,26 +94,22 @@ export function useUploads({ location, onMessage, onError, onQueued }: Options):
       return;
     }
     webview
-      .onDragDropEvent((e) => {
-        if (e.payload.type === "enter" || e.payload.type === "over") setDropping(true);
-        else if (e.payload.type === "leave") setDropping(false);
-        else {
-          setDropping(false);
-          void uploadPaths(e.payload.paths);
-        }
-      })
-      .then((u) => {
-        if (live) unlisten = u;
-        else u();
-      })
+      .onDragDropEvent((e) => setDropping(e.payload.type === "enter" || e.payload.type === "over"))
+      .then(keep)
       .catch(() => {
         // Outside the app window (component tests) there are no drops.
       });
+    events.pathsDropped
+      .listen((e) => void uploadGranted(e.payload))
+      .then(keep)
+      .catch(() => {
+        // No event bridge (component tests): no drops.
+      });
     return () => {
       live = false;
-      unlisten?.();
+      unlisteners.forEach((u) => u());
     };
-  }, [uploadPaths]);
+  }, [uploadGranted]);
 
   const dialog = pending ? (
     <ClashDialog
@@ -122,12 +117,12 @@ export function useUploads({ location, onMessage, onError, onQueued }: Options):
       files={pending.files}
       onCancel={() => setPending(null)}
       onAnswer={(answer) => {
-        const paths = pending.paths;
+        const grant = pending.grant;
         setPending(null);
-        void enqueue(paths, answer);
+        void enqueue(grant, answer);
       }}
     />
   ) : null;
 
-  return { uploadPaths, pickAndUpload, download, dropping, dialog };
+  return { uploadGranted, pickAndUpload, download, dropping, dialog };
 }

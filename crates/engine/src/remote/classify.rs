@@ -58,6 +58,8 @@ where
         }
         _ => (ErrorCode::Internal, error_chain(&err)),
     };
+    // Server text enters Pail here: a newline or terminal escape in it must not forge log lines.
+    let detail = crate::untrusted_text::escape_untrusted(&detail).into_owned();
     tracing::debug!(?code, ?operation, endpoint, detail, "S3 request failed");
     Error::Remote {
         code,
@@ -162,6 +164,46 @@ mod tests {
         assert_eq!(from_status(403, Operation::ListBuckets), ErrorCode::AccessDenied);
         assert_eq!(from_status(503, Operation::ListObjects), ErrorCode::Throttled);
         assert_eq!(from_status(500, Operation::ListObjects), ErrorCode::Server);
+    }
+
+    #[test]
+    fn a_refused_signature_blames_the_secret_only_where_nothing_but_the_bucket_is_named() {
+        let refused = |operation| Error::Remote {
+            code: ErrorCode::SignatureMismatch,
+            operation,
+            endpoint: "http://127.0.0.1:9".into(),
+            bucket: Some("b".into()),
+            detail: "HTTP 403 SignatureDoesNotMatch".into(),
+        };
+        for op in [Operation::ListBuckets, Operation::OpenBucket] {
+            assert!(refused(op).user_message().contains("secret access key does not match"));
+        }
+        for op in [
+            Operation::GetObject,
+            Operation::PutObject,
+            Operation::HeadObject,
+            Operation::ListObjects,
+        ] {
+            let message = refused(op).user_message();
+            assert!(
+                message.contains("refused the signature of Pail's request for this item"),
+                "{message}"
+            );
+            assert!(message.contains("if every request fails, the secret access key may be wrong"));
+        }
+    }
+
+    #[test]
+    fn server_text_in_a_detail_is_escaped_when_shown() {
+        let e = Error::Remote {
+            code: ErrorCode::Server,
+            operation: Operation::ListObjects,
+            endpoint: "e".into(),
+            bucket: None,
+            detail: "HTTP 500 InternalError: one\nFORGED \u{1b}[31m".into(),
+        };
+        assert_eq!(e.detail(), "HTTP 500 InternalError: one\\nFORGED \\u{1b}[31m");
+        assert!(!e.to_string().contains('\n'), "{e}");
     }
 
     #[test]

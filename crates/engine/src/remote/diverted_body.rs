@@ -16,6 +16,10 @@ use aws_smithy_types::config_bag::ConfigBag;
 use bytes::{Bytes, BytesMut};
 use http_body::{Body, Frame, SizeHint};
 
+/// The most a diverted reply may hold. A listing page of 1,000 of the longest keys S3 allows is
+/// a few MiB; a store sending more is broken or hostile, and is not read into memory whole.
+pub(crate) const MAX_DIVERTED_BODY: usize = 64 << 20;
+
 /// A per-request interceptor that keeps the body of a successful reply for the caller and gives
 /// the SDK `stand_in` to deserialize in its place.
 #[derive(Debug, Clone)]
@@ -56,6 +60,7 @@ impl Intercept for DivertBody {
             *context.response_mut().body_mut() = SdkBody::from_body_1_x(Diverted {
                 inner,
                 kept: BytesMut::with_capacity(capacity),
+                max: MAX_DIVERTED_BODY,
                 stand_in: self.stand_in,
                 slot: self.slot.clone(),
                 finished: false,
@@ -71,6 +76,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: SdkBody,
         kept: BytesMut,
+        max: usize,
         stand_in: &'static [u8],
         slot: Arc<Mutex<Option<Bytes>>>,
         finished: bool,
@@ -92,6 +98,14 @@ impl Body for Diverted {
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(Some(Ok(frame))) => {
                     if let Ok(data) = frame.into_data() {
+                        if this.kept.len() + data.len() > *this.max {
+                            *this.finished = true;
+                            let why = format!(
+                                "the reply is longer than {} bytes, more than any listing page needs",
+                                this.max
+                            );
+                            return Poll::Ready(Some(Err(why.into())));
+                        }
                         this.kept.extend_from_slice(&data);
                     }
                 }
@@ -111,5 +125,49 @@ impl Body for Diverted {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diverted(body: &'static [u8], max: usize) -> (Diverted, Arc<Mutex<Option<Bytes>>>) {
+        let slot: Arc<Mutex<Option<Bytes>>> = Arc::default();
+        let body = Diverted {
+            inner: SdkBody::from(body),
+            kept: BytesMut::new(),
+            max,
+            stand_in: b"<stand-in/>",
+            slot: slot.clone(),
+            finished: false,
+        };
+        (body, slot)
+    }
+
+    async fn read(body: Diverted) -> Result<Vec<u8>, BoxError> {
+        let mut body = std::pin::pin!(body);
+        let mut out = Vec::new();
+        while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+            if let Ok(data) = frame?.into_data() {
+                out.extend_from_slice(&data);
+            }
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn the_body_is_kept_and_the_stand_in_handed_on() {
+        let (body, slot) = diverted(b"<real/>", 1024);
+        assert_eq!(read(body).await.unwrap(), b"<stand-in/>");
+        assert_eq!(slot.lock().unwrap().as_deref(), Some(&b"<real/>"[..]));
+    }
+
+    #[tokio::test]
+    async fn a_reply_over_the_limit_is_refused_not_kept() {
+        let (body, slot) = diverted(b"0123456789", 4);
+        let err = read(body).await.unwrap_err();
+        assert!(err.to_string().contains("longer than 4 bytes"), "{err}");
+        assert!(slot.lock().unwrap().is_none());
     }
 }

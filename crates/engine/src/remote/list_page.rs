@@ -18,6 +18,9 @@ pub(crate) struct ListPage {
     pub objects: Vec<ListedObject>,
     /// The token that asks for the next page; `None` on the last page.
     pub next_token: Option<String>,
+    /// `IsTruncated` as sent (`None` when the store leaves it out), so a truncated page without
+    /// a token is noticed rather than taken as the last one.
+    pub truncated: Option<bool>,
 }
 
 /// The element whose text is being read.
@@ -127,6 +130,7 @@ pub(crate) fn parse(xml: &[u8]) -> Result<ListPage, String> {
     if truncated == Some(false) {
         page.next_token = None;
     }
+    page.truncated = truncated;
     if url_encoded {
         for object in &mut page.objects {
             object.key = super::key_encoding::decode_key(&object.key)?;
@@ -192,6 +196,7 @@ mod tests {
                     object("p/b c/d.bin", "9a0364b9e99bb480dd25e1f0284c8555-3", 17825792),
                 ],
                 next_token: Some("1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=".into()),
+                truncated: Some(true),
             }
         );
     }
@@ -239,13 +244,22 @@ mod tests {
         assert_eq!(token(&page("<IsTruncated>true</IsTruncated>")), Some("tok".into()));
         assert_eq!(token(&page("")), Some("tok".into()));
         assert_eq!(token(&page("<IsTruncated>false</IsTruncated>")), None);
+        // Truncated with no token is kept as said, for the listing loop to refuse.
+        let bare = parse(b"<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>").unwrap();
+        assert_eq!((bare.truncated, bare.next_token), (Some(true), None));
     }
 
     #[test]
     fn an_empty_final_page_and_the_stand_in_have_no_objects() {
         assert_eq!(parse(STAND_IN).unwrap(), ListPage::default());
         let xml = b"<ListBucketResult><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated><NextContinuationToken></NextContinuationToken></ListBucketResult>";
-        assert_eq!(parse(xml).unwrap(), ListPage::default());
+        assert_eq!(
+            parse(xml).unwrap(),
+            ListPage {
+                truncated: Some(false),
+                ..ListPage::default()
+            }
+        );
     }
 
     #[test]

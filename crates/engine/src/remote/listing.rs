@@ -7,6 +7,7 @@ use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
 use aws_sdk_s3::types::{CommonPrefix, EncodingType, Object};
 use serde::{Deserialize, Serialize};
 
+use super::pages::{self, PageCursor};
 use super::{classify, Remote};
 use crate::error::{Operation, Result};
 
@@ -134,6 +135,7 @@ impl Remote {
     pub async fn list_buckets(&self) -> Result<Vec<BucketInfo>> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
+        let mut cursor = PageCursor::new();
         loop {
             let resp = self
                 .client
@@ -151,9 +153,12 @@ impl Remote {
                     });
                 }
             }
-            match resp.continuation_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
+            // ListBuckets has no IsTruncated: its token alone says more follow.
+            let next = pages::token(resp.continuation_token());
+            match cursor.advance(None, next, resp.buckets().len()) {
+                Ok(Some(t)) => token = Some(t),
+                Ok(None) => break,
+                Err(why) => return Err(self.stuck_listing(None, why)),
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -183,6 +188,7 @@ impl Remote {
     ) -> Result<ListSummary> {
         let mut summary = ListSummary::default();
         let mut token: Option<String> = None;
+        let mut cursor = PageCursor::new();
         loop {
             let resp = self
                 .list_page(bucket, prefix, Some("/"), page_size, token.take())
@@ -193,7 +199,7 @@ impl Remote {
             if on_page(rows).is_break() {
                 break;
             }
-            match next_token(&resp) {
+            match self.next_page(&mut cursor, &resp, bucket)? {
                 Some(t) => token = Some(t),
                 None => break,
             }
@@ -207,6 +213,7 @@ impl Remote {
     pub async fn list_objects_recursive(&self, bucket: &str, prefix: &str) -> Result<Vec<(String, u64)>> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
+        let mut cursor = PageCursor::new();
         loop {
             let resp = self.list_page(bucket, prefix, None, 1000, token.take()).await?;
             for o in resp.contents() {
@@ -214,7 +221,7 @@ impl Remote {
                     out.push((k.to_owned(), o.size().unwrap_or(0).max(0) as u64));
                 }
             }
-            match next_token(&resp) {
+            match self.next_page(&mut cursor, &resp, bucket)? {
                 Some(t) => token = Some(t),
                 None => break,
             }
@@ -277,14 +284,24 @@ fn decode_page(page: &mut ListObjectsV2Output) -> std::result::Result<(), String
     Ok(())
 }
 
-/// The token of the next page, if the store says there is one (some stores omit IsTruncated).
-pub(super) fn next_token(resp: &ListObjectsV2Output) -> Option<String> {
-    if resp.is_truncated() == Some(false) {
-        return None;
+impl Remote {
+    /// The token of the page after `resp`, if the store says there is one (some stores omit
+    /// IsTruncated); an error when the listing does not move on (see [`PageCursor`]).
+    pub(super) fn next_page(
+        &self,
+        cursor: &mut PageCursor<String>,
+        resp: &ListObjectsV2Output,
+        bucket: &str,
+    ) -> Result<Option<String>> {
+        let entries = resp.contents().len() + resp.common_prefixes().len();
+        cursor
+            .advance(
+                resp.is_truncated(),
+                pages::token(resp.next_continuation_token()),
+                entries,
+            )
+            .map_err(|why| self.stuck_listing(Some(bucket), why))
     }
-    resp.next_continuation_token()
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Talking to S3: building a client for a connection, classifying its errors, listing buckets
-//! and folders (paged, streamed), reading object properties, and file-manager operations on
-//! objects and folders (copy, move, delete, share links, versions).
+//! and folders (paged, streamed, never trusting the store to end a listing), reading object
+//! properties, and file-manager operations on objects and folders (copy, move, delete, share
+//! links, versions).
 
 pub mod bandwidth;
 mod classify;
@@ -11,6 +12,7 @@ mod list_page;
 mod listing;
 mod object_ops;
 mod objects;
+mod pages;
 mod preview;
 mod steady_body;
 mod store_probe;
@@ -26,6 +28,7 @@ pub use object_ops::{
     PREFIX_PARALLELISM, PRESIGN_MAX, PRESIGN_MIN,
 };
 pub use objects::{MetadataEntry, ObjectProperties};
+pub use pages::StuckListing;
 pub use preview::{preview_kind, Preview, IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES};
 pub use store_probe::ConditionProbe;
 pub use sync_ops::{ListedObject, ObjectIdentity};

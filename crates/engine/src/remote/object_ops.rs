@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
 
 use super::classify::kind_of_s3_code;
-use super::listing::{next_token, to_rfc3339};
+use super::listing::to_rfc3339;
+use super::pages::PageCursor;
 use super::transfer::{bare_etag, Written};
 use super::{classify, Remote};
 use crate::error::{Error, ErrorCode, Operation, Result};
@@ -364,13 +365,14 @@ impl Remote {
         check_folder_prefix(prefix, true)?;
         let mut summary = PrefixSummary::default();
         let mut token: Option<String> = None;
+        let mut cursor = PageCursor::new();
         loop {
             let resp = self.list_page(bucket, prefix, None, 1000, token.take()).await?;
             for o in resp.contents() {
                 summary.objects += 1;
                 summary.bytes += o.size().unwrap_or(0).max(0) as u64;
             }
-            match next_token(&resp) {
+            match self.next_page(&mut cursor, &resp, bucket)? {
                 Some(t) => token = Some(t),
                 None => break,
             }
@@ -389,6 +391,7 @@ impl Remote {
         check_folder_prefix(prefix, false)?;
         let mut deleted = 0;
         let mut token: Option<String> = None;
+        let mut cursor = PageCursor::new();
         loop {
             // Each page is deleted as it arrives; the continuation token points past the keys
             // already seen, so deleting them does not disturb the paging.
@@ -404,7 +407,7 @@ impl Remote {
             if !keys.is_empty() {
                 deleted += self.delete_batch(bucket, &keys).await?;
             }
-            match next_token(&resp) {
+            match self.next_page(&mut cursor, &resp, bucket)? {
                 Some(t) => token = Some(t),
                 None => break,
             }
@@ -532,6 +535,8 @@ impl Remote {
         let mut found: Vec<(Option<aws_smithy_types::DateTime>, ObjectVersion)> = Vec::new();
         let mut key_marker: Option<String> = None;
         let mut version_marker: Option<String> = None;
+        // The next page's position is the pair of markers; the key marker alone repeats.
+        let mut cursor: PageCursor<(String, Option<String>)> = PageCursor::new();
         loop {
             // The prefix also matches longer keys (`a.txt.bak` for `a.txt`); they are skipped.
             let resp = self
@@ -581,12 +586,19 @@ impl Remote {
             }
             // Keys come in order and `key` is the smallest one with its own prefix: once the next
             // page starts at another key, every version of `key` has been seen.
-            match (resp.is_truncated(), resp.next_key_marker()) {
-                (Some(true), Some(next)) if is_key(Some(next)) => {
-                    key_marker = Some(key.to_owned());
-                    version_marker = resp.next_version_id_marker().map(str::to_owned);
+            let next = match resp.next_key_marker() {
+                Some(next) if !is_key(Some(next)) => break,
+                Some(_) => Some((key.to_owned(), resp.next_version_id_marker().map(str::to_owned))),
+                None => None,
+            };
+            let entries = resp.versions().len() + resp.delete_markers().len();
+            match cursor.advance(resp.is_truncated(), next, entries) {
+                Ok(Some((next_key, next_version))) => {
+                    key_marker = Some(next_key);
+                    version_marker = next_version;
                 }
-                _ => break,
+                Ok(None) => break,
+                Err(why) => return Err(self.stuck_listing(Some(bucket), why)),
             }
         }
         // Versions and delete markers come as two lists; the history interleaves them by time.
@@ -628,6 +640,7 @@ impl Remote {
     async fn list_copy_sources(&self, bucket: &str, prefix: &str) -> Result<Vec<CopySource>> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
+        let mut cursor = PageCursor::new();
         loop {
             let resp = self.list_page(bucket, prefix, None, 1000, token.take()).await?;
             for o in resp.contents() {
@@ -642,7 +655,7 @@ impl Remote {
                     head: None,
                 });
             }
-            match next_token(&resp) {
+            match self.next_page(&mut cursor, &resp, bucket)? {
                 Some(t) => token = Some(t),
                 None => break,
             }

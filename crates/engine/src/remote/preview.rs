@@ -1,6 +1,7 @@
 //! Quick preview: the first bytes of a text file, or a whole (bounded) image as a data URL, so
 //! the window shows it without loosening its content security policy.
 
+use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 
 use super::{classify, Remote};
@@ -97,7 +98,8 @@ impl Remote {
         let bytes = if limit == 0 {
             Vec::new()
         } else {
-            self.client
+            let body = self
+                .client
                 .get_object()
                 .bucket(bucket)
                 .key(key)
@@ -106,15 +108,8 @@ impl Remote {
                 .send()
                 .await
                 .map_err(|e| classify(e, Operation::GetObject, self.endpoint_label(), Some(bucket)))?
-                .body
-                .collect()
-                .await
-                .map_err(|e| Error::Io {
-                    context: "receive the preview".into(),
-                    source: std::io::Error::other(e),
-                })?
-                .into_bytes()
-                .to_vec()
+                .body;
+            read_at_most(body, limit).await?
         };
         if image {
             let data = aws_smithy_types::base64::encode(&bytes);
@@ -134,6 +129,24 @@ impl Remote {
     }
 }
 
+/// The first `limit` bytes of `body`. A store that ignores `Range` sends the whole object:
+/// reading stops at the limit and the rest is dropped with the connection, so a preview never
+/// holds more than it shows.
+async fn read_at_most(mut body: ByteStream, limit: u64) -> Result<Vec<u8>> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut out = Vec::with_capacity(limit.min(1 << 20));
+    while out.len() < limit {
+        let chunk = body.try_next().await.map_err(|e| Error::Io {
+            context: "receive the preview".into(),
+            source: std::io::Error::other(e),
+        })?;
+        let Some(chunk) = chunk else { break };
+        let room = limit - out.len();
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +161,13 @@ mod tests {
         assert_eq!(preview_kind("x.svg", Some("image/svg+xml")), None);
         assert_eq!(preview_kind("x.bin", Some("application/octet-stream")), None);
         assert_eq!(preview_kind("photo", Some("image/jpeg")), Some("image/jpeg"));
+    }
+
+    #[tokio::test]
+    async fn a_body_longer_than_asked_for_is_cut_at_the_limit() {
+        let body = ByteStream::from(vec![b'x'; 100_000]);
+        assert_eq!(read_at_most(body, 1000).await.unwrap().len(), 1000);
+        let short = ByteStream::from(b"short".to_vec());
+        assert_eq!(read_at_most(short, 1000).await.unwrap(), b"short");
     }
 }

@@ -4,6 +4,7 @@
 use aws_sdk_s3::error::ProvideErrorMetadata;
 
 use super::object_ops::copy_source;
+use super::pages::PageCursor;
 use super::transfer::{bare_etag, parse_hash, PutSpec, Written, HASH_METADATA_KEY};
 use super::{classify, Remote};
 use crate::error::{ErrorCode, Operation, Result};
@@ -46,7 +47,9 @@ impl Remote {
     pub async fn list_prefix_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<ListedObject>> {
         let started = std::time::Instant::now();
         let first = self.list_page(bucket, prefix, Some("/"), 1000, None).await?;
-        let truncated = super::listing::next_token(&first).is_some();
+        // A first page marked truncated without a token must not pass for the whole prefix:
+        // what it leaves out would look deleted.
+        let truncated = self.next_page(&mut PageCursor::new(), &first, bucket)?.is_some();
         let mut bounds: Vec<String> = first
             .common_prefixes()
             .iter()
@@ -145,17 +148,20 @@ impl Remote {
     ) -> Result<()> {
         let mut token: Option<String> = None;
         let mut after = after;
+        let mut cursor = PageCursor::new();
         loop {
             let page = self.objects_page(bucket, prefix, after.take(), token.take()).await?;
+            let entries = page.objects.len();
             for o in page.objects {
                 if end.is_some_and(|end| o.key.as_str() >= end) {
                     return Ok(());
                 }
                 out.push(o);
             }
-            match page.next_token {
-                Some(t) => token = Some(t),
-                None => return Ok(()),
+            match cursor.advance(page.truncated, page.next_token, entries) {
+                Ok(Some(t)) => token = Some(t),
+                Ok(None) => return Ok(()),
+                Err(why) => return Err(self.stuck_listing(Some(bucket), why)),
             }
         }
     }

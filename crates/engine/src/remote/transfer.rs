@@ -401,22 +401,57 @@ impl Remote {
                 self.check_size(bucket, key, &written, len).await?;
                 Ok(written)
             }
-            Verdict::Mismatch(why) => Err(Error::StoreCorrupted {
-                endpoint: self.endpoint_label().to_owned(),
-                key: key.to_owned(),
-                detail: why,
-            }),
+            Verdict::Mismatch(why) => {
+                self.disown_corrupted(bucket, key, &written.etag).await;
+                Err(Error::StoreCorrupted {
+                    endpoint: self.endpoint_label().to_owned(),
+                    key: key.to_owned(),
+                    detail: why,
+                })
+            }
+        }
+    }
+
+    /// After a store kept other bytes than were sent: takes Pail's content hash off the object
+    /// (a copy onto itself with its metadata replaced, only while it is still the write that
+    /// went wrong), so no later pass reads that hash as proof the object holds the sent bytes
+    /// and records the file as synced. Best effort: a store this broken may refuse the copy too,
+    /// and then other computers still refuse the object when its bytes fail the hash on download.
+    async fn disown_corrupted(&self, bucket: &str, key: &str, etag: &str) {
+        let copied = self
+            .client
+            .copy_object()
+            .bucket(bucket)
+            .key(key)
+            .copy_source(super::object_ops::copy_source(bucket, key, None))
+            .copy_source_if_match(format!("\"{etag}\""))
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+            .send()
+            .await;
+        match copied {
+            Ok(_) => tracing::warn!(
+                key = %crate::untrusted_text::escape_untrusted(key),
+                "the store kept other bytes than were sent; Pail's hash was taken off the object"
+            ),
+            Err(e) => tracing::warn!(
+                key = %crate::untrusted_text::escape_untrusted(key),
+                detail = %classify(e, Operation::CopyObject, self.endpoint_label(), Some(bucket)).detail(),
+                "the store kept other bytes than were sent, and Pail's hash could not be taken off the object"
+            ),
         }
     }
 
     /// The last resort when nothing a write returned can vouch for its bytes: the stored size.
     async fn check_size(&self, bucket: &str, key: &str, written: &Written, len: u64) -> Result<()> {
         match self.head_identity(bucket, key).await? {
-            Some(now) if now.etag == written.etag && now.size != len => Err(Error::StoreCorrupted {
-                endpoint: self.endpoint_label().to_owned(),
-                key: key.to_owned(),
-                detail: format!("the store keeps {} bytes where Pail sent {len}", now.size),
-            }),
+            Some(now) if now.etag == written.etag && now.size != len => {
+                self.disown_corrupted(bucket, key, &written.etag).await;
+                Err(Error::StoreCorrupted {
+                    endpoint: self.endpoint_label().to_owned(),
+                    key: key.to_owned(),
+                    detail: format!("the store keeps {} bytes where Pail sent {len}", now.size),
+                })
+            }
             // Rewritten since (another writer): nothing to say about ours.
             _ => Ok(()),
         }

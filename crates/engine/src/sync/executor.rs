@@ -202,9 +202,15 @@ impl ExecContext {
         Ok(dir)
     }
 
-    fn local(&self, path: &RelPath) -> PathBuf {
-        // RelPath has no `..`, no absolute start and no empty segment, so this stays under root.
-        self.root.join(path.trimmed())
+    fn local(&self, path: &RelPath) -> Result<PathBuf> {
+        // The planner already skipped names this disk cannot hold; checking again where the path
+        // is made means a gap there can fail one action but never write outside the root.
+        super::local_name::join_under(&self.root, path, super::local_name::NameRules::HOST).map_err(|why| {
+            Error::InvalidInput(format!(
+                "“{}” cannot be a file name on this computer ({why}), so Pail left it alone.",
+                crate::untrusted_text::escape_untrusted(path.as_str())
+            ))
+        })
     }
 
     fn key(&self, path: &RelPath) -> String {
@@ -227,7 +233,7 @@ impl ExecContext {
         let mut chain: Vec<RelPath> = path.ancestors().collect();
         chain.reverse();
         for dir in chain {
-            let local = self.local(&dir);
+            let local = self.local(&dir)?;
             match tokio::fs::symlink_metadata(&local).await {
                 Ok(m) if m.is_dir() => continue,
                 Ok(_) => return Ok(Err(format!("{dir} is not a folder on this computer"))),
@@ -294,7 +300,7 @@ async fn put_local(
     condition: WriteCondition,
     expect: &LocalFile,
 ) -> Result<std::result::Result<Written, String>> {
-    let local = ctx.local(path);
+    let local = ctx.local(path)?;
     let key = ctx.key(path);
     let scanned = crate::remote::ExpectedFile {
         stamp: crate::scan::Identity {
@@ -394,7 +400,7 @@ async fn download(ctx: &ExecContext, path: &RelPath, etag: &str, expect_local: O
     if let Err(why) = ctx.ensure_parents(path).await? {
         return changed(why);
     }
-    let dest = ctx.local(path);
+    let dest = ctx.local(path)?;
     let dir = ctx.temp_dir().await?;
     let temp = ctx
         .remote
@@ -421,14 +427,14 @@ async fn move_local(
     expect: &LocalFile,
     remote_etag: &str,
 ) -> Result<Outcome> {
-    let source = ctx.local(from);
+    let source = ctx.local(from)?;
     if !still_is(&source, expect).await {
         return changed(format!("{from} changed on disk since it was scanned"));
     }
     if let Err(why) = ctx.ensure_parents(to).await? {
         return changed(why);
     }
-    let dest = ctx.local(to);
+    let dest = ctx.local(to)?;
     match tokio::fs::hard_link(&source, &dest).await {
         Ok(()) => tokio::fs::remove_file(&source).await.map_err(io_err(format!(
             "move {} to {}",
@@ -480,7 +486,7 @@ pub(crate) async fn move_to_trash(path: PathBuf) -> Result<()> {
 }
 
 async fn delete_local(ctx: &ExecContext, path: &RelPath, expect: &LocalFile) -> Result<Outcome> {
-    let local = ctx.local(path);
+    let local = ctx.local(path)?;
     if !still_is(&local, expect).await {
         return changed(format!("{path} changed on disk since it was scanned"));
     }
@@ -500,7 +506,7 @@ async fn copy_remote(
     expect: &LocalFile,
     delete_source: bool,
 ) -> Result<Outcome> {
-    if !still_is(&ctx.local(to), expect).await {
+    if !still_is(&ctx.local(to)?, expect).await {
         return changed(format!("{to} changed on disk since it was scanned"));
     }
     let written = ctx
@@ -544,7 +550,7 @@ async fn keep_both(
     remote_etag: &str,
     upload_copy: bool,
 ) -> Result<Outcome> {
-    let dest = ctx.local(path);
+    let dest = ctx.local(path)?;
     let dir = ctx.temp_dir().await?;
     if let Err(why) = ctx.ensure_parents(path).await? {
         return changed(why);
@@ -563,7 +569,7 @@ async fn keep_both(
             ..Effect::default()
         }));
     }
-    let copy = ctx.local(conflict_path);
+    let copy = ctx.local(conflict_path)?;
     if !still_is(&dest, expect).await {
         let _ = tokio::fs::remove_file(&temp.path).await;
         return changed(format!("{path} changed on disk since it was scanned"));
@@ -637,7 +643,7 @@ async fn create_local_dir(ctx: &ExecContext, path: &RelPath) -> Result<Outcome> 
     if let Err(why) = ctx.ensure_parents(path).await? {
         return changed(why);
     }
-    let local = ctx.local(path);
+    let local = ctx.local(path)?;
     match tokio::fs::create_dir(&local).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -659,7 +665,7 @@ async fn create_local_dir(ctx: &ExecContext, path: &RelPath) -> Result<Outcome> 
 }
 
 async fn delete_local_dir(ctx: &ExecContext, path: &RelPath) -> Result<Outcome> {
-    let local = ctx.local(path);
+    let local = ctx.local(path)?;
     let forget = Effect {
         forget: vec![path.clone()],
         activity: Some((path.to_string(), "rmdir-local", String::new())),

@@ -460,9 +460,10 @@ impl SyncManager {
         if rel.is_empty() {
             return Ok(pair.local_root);
         }
-        let rel = super::model::RelPath::new(rel)
+        let rel = super::local_name::local_rel(rel, super::local_name::NameRules::HOST)
             .map_err(|e| Error::InvalidInput(format!("“{rel}” is not a file of this folder: {e}")))?;
-        Ok(pair.local_root.join(rel.as_str()))
+        super::local_name::join_under(&pair.local_root, &rel, super::local_name::NameRules::HOST)
+            .map_err(|e| Error::InvalidInput(format!("“{rel}” is not a file of this folder: {e}")))
     }
 
     async fn validate(&self, draft: &PairDraft) -> Result<(PathBuf, String)> {

@@ -8,6 +8,8 @@
 //!   I/O: the executor applies actions, the state DB stores bases, the scanner and the lister
 //!   build the views.
 //! - [`conflict_name`]: `name (conflict from HOST YYYY-MM-DD HHMM).ext`.
+//! - [`local_name`]: the one check a key passes before it becomes a local file (sync, the
+//!   transfer queue and `pail cp`), with Windows naming rules testable on any system.
 //! - [`idle_mark`]: what an idle pass saw, so an unchanged pair is recognised without loading
 //!   its bases.
 //!
@@ -27,6 +29,7 @@ pub mod conflicts;
 pub mod executor;
 pub mod folder;
 pub mod idle_mark;
+pub mod local_name;
 pub mod manager;
 pub mod model;
 pub mod pair_files;

@@ -6,6 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+// The Windows rules live with the one local-name check; re-exported where they always were.
+pub use super::local_name::{windows_name_issue, WindowsNameIssue};
+
 /// The longest name one path segment may have, in bytes: the common limit of local file systems.
 pub const MAX_SEGMENT_BYTES: usize = 255;
 
@@ -122,7 +125,7 @@ impl RelPath {
 
     /// The first segment that Windows cannot create, if any.
     pub fn windows_issue(&self) -> Option<WindowsNameIssue> {
-        self.trimmed().split('/').find_map(windows_name_issue)
+        super::local_name::NameRules::Windows.issue(self)
     }
 }
 
@@ -178,50 +181,6 @@ impl Borrow<str> for RelPath {
     fn borrow(&self) -> &str {
         &self.0
     }
-}
-
-/// Why Windows cannot create a name that other systems accept. Warning-level: such paths are
-/// synced elsewhere and skipped only where [`PairSettings::windows_names`] is set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum WindowsNameIssue {
-    /// `CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`, `LPT1`-`LPT9`, with or without an extension.
-    Reserved(String),
-    /// Windows silently strips a trailing `.` or space, so the name would not round-trip.
-    TrailingDotOrSpace,
-    /// `<>:"|?*` or a control character.
-    ForbiddenChar(char),
-}
-
-impl fmt::Display for WindowsNameIssue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Reserved(name) => write!(f, "`{name}` is a reserved name on Windows"),
-            Self::TrailingDotOrSpace => f.write_str("the name ends with a dot or a space, which Windows drops"),
-            Self::ForbiddenChar(c) => write!(f, "the name contains {c:?}, which Windows does not allow"),
-        }
-    }
-}
-
-/// Tells whether Windows can create the single name `name` (one path segment).
-pub fn windows_name_issue(name: &str) -> Option<WindowsNameIssue> {
-    if let Some(c) = name
-        .chars()
-        .find(|c| matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') || c.is_control())
-    {
-        return Some(WindowsNameIssue::ForbiddenChar(c));
-    }
-    if name.ends_with('.') || name.ends_with(' ') {
-        return Some(WindowsNameIssue::TrailingDotOrSpace);
-    }
-    // Windows reserves the device name whatever follows the first dot (`CON.tar.gz`), and
-    // ignores trailing spaces before that dot (`CON .txt`).
-    let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
-    let upper = stem.to_ascii_uppercase();
-    let reserved = matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || ((upper.starts_with("COM") || upper.starts_with("LPT"))
-            && upper.len() == 4
-            && matches!(upper.as_bytes()[3], b'1'..=b'9'));
-    reserved.then(|| WindowsNameIssue::Reserved(stem.to_owned()))
 }
 
 /// A content hash (blake3 of the file's bytes); the planner only compares them.
@@ -495,63 +454,6 @@ mod tests {
             serde_json::from_str::<RelPath>("\"a/b\"").unwrap(),
             RelPath::new("a/b").unwrap()
         );
-    }
-
-    #[test]
-    fn windows_reserved_and_trailing_names_are_reported() {
-        assert_eq!(
-            windows_name_issue("CON.txt"),
-            Some(WindowsNameIssue::Reserved("CON".into()))
-        );
-        for reserved in [
-            "con",
-            "PRN",
-            "aux.tar.gz",
-            "Nul",
-            "COM1",
-            "com9.log",
-            "LPT1",
-            "lpt5.x",
-            "CON .txt",
-        ] {
-            assert!(
-                matches!(windows_name_issue(reserved), Some(WindowsNameIssue::Reserved(_))),
-                "{reserved}"
-            );
-        }
-        for fine in [
-            "CONSOLE",
-            "COM0",
-            "COM10",
-            "LPT",
-            "xCON",
-            "con-notes.txt",
-            "auxiliary",
-            "a.con",
-        ] {
-            assert_eq!(windows_name_issue(fine), None, "{fine}");
-        }
-        assert_eq!(
-            windows_name_issue("trailing."),
-            Some(WindowsNameIssue::TrailingDotOrSpace)
-        );
-        assert_eq!(
-            windows_name_issue("trailing "),
-            Some(WindowsNameIssue::TrailingDotOrSpace)
-        );
-        assert_eq!(windows_name_issue("a:b"), Some(WindowsNameIssue::ForbiddenChar(':')));
-        assert_eq!(
-            windows_name_issue("tab\there"),
-            Some(WindowsNameIssue::ForbiddenChar('\t'))
-        );
-        // Valid everywhere else, so RelPath accepts them and only the Windows check flags them.
-        let p = RelPath::new("docs/CON.txt").unwrap();
-        assert!(matches!(p.windows_issue(), Some(WindowsNameIssue::Reserved(_))));
-        assert!(matches!(
-            RelPath::new("dots./x").unwrap().windows_issue(),
-            Some(WindowsNameIssue::TrailingDotOrSpace)
-        ));
-        assert_eq!(RelPath::new("ok/fine.txt").unwrap().windows_issue(), None);
     }
 
     #[test]

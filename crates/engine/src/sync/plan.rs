@@ -643,10 +643,9 @@ impl<'a> Planner<'a> {
     }
 
     fn local_name_problem(&self, path: &RelPath) -> Option<SkipReason> {
-        if self.pair.windows_names {
-            if let Some(issue) = path.windows_issue() {
-                return Some(SkipReason::WindowsName(issue));
-            }
+        let rules = super::local_name::NameRules::windows_if(self.pair.windows_names);
+        if let Some(issue) = rules.issue(path) {
+            return Some(SkipReason::WindowsName(issue));
         }
         self.names.problem(path)
     }
@@ -2189,6 +2188,46 @@ mod tests {
         assert!(matches!(plan.actions[1], Action::Download { .. }));
         let plan = run_with(&settings(Mode::TwoWay), views());
         assert!(plan.actions.iter().all(|a| matches!(a, Action::Download { .. })));
+    }
+
+    #[test]
+    fn windows_style_keys_are_held_on_windows_disks_never_deleted_or_moved_to() {
+        let mut pair = settings(Mode::TwoWay);
+        pair.windows_names = true;
+        let marker = PathView {
+            base: None,
+            local: None,
+            remote: Some(RemoteState {
+                size: 0,
+                ..remote("m", None)
+            }),
+        };
+        let plan = run_with(
+            &pair,
+            vec![
+                ("C:foo", new_remote("e1")),
+                ("a:b", new_remote("e2")),
+                ("docs/NUL.", new_remote("e3")),
+                ("lpt9.log", new_remote("e4")),
+                ("C:/", marker),
+                // Synced elsewhere, deleted here, edited there: delete-vs-edit keeps the edit,
+                // which this disk cannot hold, so the path is held.
+                ("was:synced", file_view(true, None, Some(remote("e9", Some(9))))),
+            ],
+        );
+        assert!(plan.guard.is_none());
+        assert!(
+            plan.actions.iter().all(|a| matches!(
+                a,
+                Action::Skip {
+                    reason: SkipReason::WindowsName(_),
+                    ..
+                }
+            )),
+            "{:?}",
+            plan.actions
+        );
+        assert_eq!(plan.actions.len(), 6);
     }
 
     #[test]

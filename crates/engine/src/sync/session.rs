@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::remote::{Remote, UploadOptions};
 use crate::scan::{hash_changed, Identity, IgnoreRules, ScanOptions};
 use crate::state::{bases, idle_marks, pair_safety, pairs::SyncPair, StateDb};
+use crate::untrusted_text::escape_untrusted;
 
 /// How a pair syncs beyond what is stored with it.
 #[derive(Debug, Clone)]
@@ -137,7 +138,8 @@ pub struct OnceSummary {
     pub passes: usize,
     /// Totals over all passes.
     pub total: PassReport,
-    /// Set when the last pass still had work (files that kept changing).
+    /// Set when the last pass still had work: files that kept changing, or failures that may
+    /// pass (a busy server) and still failed after the last pass.
     pub unfinished: bool,
 }
 
@@ -526,6 +528,7 @@ impl PairSync {
         }
         let planned_at = started.elapsed();
         let action_count = actions.len();
+        let work_count = actions.iter().filter(|a| !matches!(a, Action::Skip { .. })).count();
         if !actions.is_empty() {
             self.emit(SyncEvent::Syncing);
             let ctx = if spellings.is_empty() {
@@ -554,7 +557,11 @@ impl PairSync {
             execute_ms = (started.elapsed() - planned_at).as_millis() as u64,
             "sync pass"
         );
-        Ok((report, planned_work))
+        // Work that all failed, for reasons that do not pass by themselves (a store that kept
+        // other bytes than were sent, a refused request), is not worth another pass at once: it
+        // would fail the same way, and `--once` would end up blaming files that kept changing.
+        let got_anywhere = report.failed.len() < work_count || report.failed.iter().any(|(_, e)| e.is_transient());
+        Ok((report, planned_work && got_anywhere))
     }
 
     async fn fetch_hashes(&mut self, wanted: Vec<super::views::HashWanted>) -> Result<()> {
@@ -625,11 +632,11 @@ impl PairSync {
                     pending.add(&mut effect);
                 }
                 Outcome::Changed(why) => {
-                    tracing::info!(path = %action.path(), "changed meanwhile, planning again: {why}");
+                    tracing::info!(path = %escape_untrusted(action.path().as_str()), "changed meanwhile, planning again: {}", escape_untrusted(&why));
                     report.changed += 1;
                 }
                 Outcome::Failed(e) => {
-                    tracing::info!(path = %action.path(), error = %e.detail(), "sync action failed");
+                    tracing::info!(path = %escape_untrusted(action.path().as_str()), error = %e.detail(), "sync action failed");
                     report.failed.push((action.path().clone(), e));
                 }
             }

@@ -57,6 +57,11 @@ pub(super) async fn run(job: &Job) -> Result<PathBuf> {
         }
         temp
     };
+    // Marked before it takes its name, so the file never shows up unmarked (see download_mark).
+    let source = format!("s3://{}/{}", job.row.bucket, job.row.key);
+    if let Err(e) = crate::download_mark::mark_downloaded(&temp, &source) {
+        tracing::debug!("could not mark {} as downloaded: {e}", temp.display());
+    }
     // The name was free when queued; if something appeared there since, keep both.
     let final_path = free_local_path(&dest, &HashSet::new());
     if let Err(source) = tokio::fs::rename(&temp, &final_path).await {

@@ -38,6 +38,8 @@ use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::remote::{ClientOptions, Remote, UploadOptions};
 use crate::state::queue::{self as journal, QueueRow};
+use crate::sync::local_name::NameRules;
+use crate::untrusted_text::escape_untrusted;
 use job::Job;
 use meter::Meter;
 
@@ -385,20 +387,21 @@ impl TransferQueue {
                 }
             };
             for (key, size) in objects {
+                let path = match plan::download_path(dest, selected, &key, NameRules::HOST) {
+                    Ok(path) => path,
+                    Err(why) => {
+                        out.skipped.push(format!(
+                            "{} (this name cannot be a file on this computer: {why})",
+                            escape_untrusted(&key)
+                        ));
+                        continue;
+                    }
+                };
                 if key.ends_with('/') {
                     // A folder marker: its folder appears through its files (or stays empty).
-                    if let Some(dir) = plan::download_path(dest, selected, &format!("{key}x"))
-                        .and_then(|p| p.parent().map(Path::to_path_buf))
-                    {
-                        let _ = tokio::fs::create_dir_all(&dir).await;
-                    }
+                    let _ = tokio::fs::create_dir_all(&path).await;
                     continue;
                 }
-                let Some(path) = plan::download_path(dest, selected, &key) else {
-                    out.skipped
-                        .push(format!("{key} (this name cannot be a file on this computer)"));
-                    continue;
-                };
                 let path = plan::free_local_path(&path, &planned);
                 planned.insert(path.clone());
                 out.queued += 1;
@@ -677,7 +680,7 @@ async fn work(inner: Arc<Inner>, id: String, cancel: CancellationToken, pause: C
         Err(_) if cancel.is_cancelled() => (TransferState::Cancelled, None),
         Err(_) if pause.is_cancelled() => (TransferState::Paused, None),
         Err(e) => {
-            tracing::warn!(key = %row.key, direction = %row.direction, detail = %e.detail(), "transfer failed");
+            tracing::warn!(key = %escape_untrusted(&row.key), direction = %row.direction, detail = %e.detail(), "transfer failed");
             (
                 TransferState::Failed,
                 Some(TransferFailure {

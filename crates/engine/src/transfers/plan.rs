@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::sync::conflict_name::split_extension;
+use crate::sync::local_name::{join_under, LocalNameError, NameRules};
 use crate::sync::RelPath;
 
 /// One file to upload.
@@ -163,26 +164,23 @@ pub fn free_local_path(path: &Path, planned: &HashSet<PathBuf>) -> PathBuf {
 }
 
 /// Where a downloaded key lands: a file key `a/b/c.txt` as `dest/c.txt`; under a folder
-/// `a/b/` the key `a/b/x/y.txt` as `dest/b/x/y.txt`. Keys that cannot be local paths (`..`,
-/// empty segments, NUL, …) give `None`.
-pub fn download_path(dest: &Path, selected: &str, key: &str) -> Option<PathBuf> {
+/// `a/b/` the key `a/b/x/y.txt` as `dest/b/x/y.txt` (a folder marker `a/b/x/` as the folder
+/// `dest/b/x`). Keys that cannot be a local path under `rules` (`..`, empty segments, NUL, and on
+/// Windows drives, streams and device names) are refused with the reason.
+pub fn download_path(dest: &Path, selected: &str, key: &str, rules: NameRules) -> Result<PathBuf, LocalNameError> {
     let rel = if selected.ends_with('/') {
         let parent_len = selected.trim_end_matches('/').rfind('/').map_or(0, |i| i + 1);
-        let folder_rel = RelPath::from_key(&selected[..parent_len], key).ok()?;
-        folder_rel.as_str().to_owned()
+        RelPath::from_key(&selected[..parent_len], key)?
     } else {
-        let name = key.rsplit('/').next()?;
-        RelPath::new(name).ok()?.as_str().to_owned()
+        RelPath::new(key.rsplit('/').next().unwrap_or(key))?
     };
-    if rel.ends_with('/') {
-        return None;
-    }
-    Some(rel.split('/').fold(dest.to_path_buf(), |p, seg| p.join(seg)))
+    join_under(dest, &rel, rules)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync::{RelPathError, WindowsNameIssue};
 
     #[test]
     fn keep_both_numbers_the_name_before_the_extension() {
@@ -197,17 +195,64 @@ mod tests {
     #[test]
     fn downloads_keep_the_folder_name_and_refuse_escaping_keys() {
         let d = Path::new("/dl");
+        let unix = |selected: &str, key: &str| download_path(d, selected, key, NameRules::Unix);
+        assert_eq!(unix("a/b/c.txt", "a/b/c.txt"), Ok(PathBuf::from("/dl/c.txt")));
+        assert_eq!(unix("a/b/", "a/b/x/y.txt"), Ok(PathBuf::from("/dl/b/x/y.txt")));
+        assert_eq!(unix("top/", "top/f"), Ok(PathBuf::from("/dl/top/f")));
         assert_eq!(
-            download_path(d, "a/b/c.txt", "a/b/c.txt"),
-            Some(PathBuf::from("/dl/c.txt"))
+            unix("a/b/", "a/b/../../etc/passwd"),
+            Err(LocalNameError::Path(RelPathError::DotDotSegment))
         );
         assert_eq!(
-            download_path(d, "a/b/", "a/b/x/y.txt"),
-            Some(PathBuf::from("/dl/b/x/y.txt"))
+            unix("a/b/", "a/b/x/"),
+            Ok(PathBuf::from("/dl/b/x")),
+            "a marker is its folder"
         );
-        assert_eq!(download_path(d, "top/", "top/f"), Some(PathBuf::from("/dl/top/f")));
-        assert_eq!(download_path(d, "a/b/", "a/b/../../etc/passwd"), None);
-        assert_eq!(download_path(d, "a/b/", "a/b/x/"), None, "markers are not files");
+        assert_eq!(
+            unix("a/..", "a/.."),
+            Err(LocalNameError::Path(RelPathError::DotDotSegment))
+        );
+        assert_eq!(
+            unix("a/b/", "a/b//x"),
+            Err(LocalNameError::Path(RelPathError::EmptySegment))
+        );
+    }
+
+    #[test]
+    fn windows_style_keys_never_leave_the_destination() {
+        let d = Path::new("/dl");
+        let colon = Err(LocalNameError::Windows(WindowsNameIssue::ForbiddenChar(':')));
+        for (selected, key) in [("C:", "C:"), ("p/", "p/C:foo"), ("p/", "p/x/a:b"), ("C:foo", "C:foo")] {
+            assert_eq!(download_path(d, selected, key, NameRules::Windows), colon, "{key:?}");
+            assert!(
+                download_path(d, selected, key, NameRules::Unix).is_ok(),
+                "{key:?} is a name on Linux"
+            );
+        }
+        for (selected, key, name) in [
+            ("CON", "CON", "CON"),
+            ("p/", "p/con.txt", "con"),
+            ("lpt9.log", "lpt9.log", "lpt9"),
+            ("x/COM1", "x/COM1", "COM1"),
+        ] {
+            assert_eq!(
+                download_path(d, selected, key, NameRules::Windows),
+                Err(LocalNameError::Windows(WindowsNameIssue::Reserved(name.into())))
+            );
+        }
+        assert_eq!(
+            download_path(d, "p/", "p/NUL.", NameRules::Windows),
+            Err(LocalNameError::Windows(WindowsNameIssue::TrailingDotOrSpace))
+        );
+        for (selected, key) in [("p/", "p/..\\x"), ("c:\\x", "c:\\x"), ("p/", "p/\\\\server\\share")] {
+            for rules in [NameRules::Unix, NameRules::Windows] {
+                assert_eq!(
+                    download_path(d, selected, key, rules),
+                    Err(LocalNameError::Path(RelPathError::Backslash)),
+                    "{key:?}"
+                );
+            }
+        }
     }
 
     #[test]

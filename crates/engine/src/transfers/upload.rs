@@ -145,7 +145,7 @@ pub(super) async fn run(job: &Job) -> Result<()> {
     let mut result = attempt(resume).await;
     if resuming && !job.stopped() && result.is_err() {
         // The store may have forgotten the old upload (expired, aborted elsewhere): start afresh once.
-        tracing::info!(key = %job.row.key, "resuming the interrupted upload failed; sending the file again");
+        tracing::info!(key = %crate::untrusted_text::escape_untrusted(&job.row.key), "resuming the interrupted upload failed; sending the file again");
         queue::forget_upload(&job.db, &job.row.id).await?;
         job.progress.store(0, Ordering::Relaxed);
         result = attempt(None).await;

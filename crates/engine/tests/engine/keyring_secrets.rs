@@ -109,3 +109,75 @@ fn assert_no_file_contains(t: &TestEngine, needles: &[&str]) {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+#[tokio::test]
+async fn a_secret_already_gone_from_the_keyring_does_not_block_removing_the_connection() {
+    let t = TestEngine::new().await;
+    let conn = t
+        .engine
+        .create_connection(&draft(&moto_endpoint(), "AKIA5", SECRET))
+        .await
+        .unwrap();
+    secret_tool(&["clear", "service", &t.service, "username", &conn.id], None);
+    t.engine.delete_connection(&conn.id).await.unwrap();
+    assert!(t.engine.list_connections().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_keyring_that_fails_to_delete_the_secret_keeps_the_connection_for_a_retry() {
+    let t = TestEngine::new().await;
+    let conn = t
+        .engine
+        .create_connection(&draft(&moto_endpoint(), "AKIA6", SECRET))
+        .await
+        .unwrap();
+    // A second item matching the same service, account and collection (another tool wrote one):
+    // the keyring cannot tell which to delete and refuses, a real failure without any mock.
+    secret_tool(
+        &[
+            "store",
+            "--label=twin",
+            "service",
+            &t.service,
+            "username",
+            &conn.id,
+            "target",
+            "default",
+            "twin",
+            "yes",
+        ],
+        Some("another secret"),
+    );
+
+    let err = t.engine.delete_connection(&conn.id).await.unwrap_err();
+    assert!(matches!(err, pail_engine::Error::ConnectionKept { .. }), "{err:?}");
+    assert_eq!(err.code(), pail_engine::ErrorCode::KeyringUnavailable);
+    assert!(err.user_message().contains("was not removed"), "{}", err.user_message());
+    assert_eq!(
+        t.engine.connection(&conn.id).await.unwrap().id,
+        conn.id,
+        "the connection stays, so removing it can be retried"
+    );
+
+    // Once the keyring answers again, removing it again works and leaves nothing behind.
+    secret_tool(&["clear", "service", &t.service, "twin", "yes"], None);
+    t.engine.delete_connection(&conn.id).await.unwrap();
+    assert_eq!(secret_tool_lookup(&t.service, &conn.id), None);
+    assert!(t.engine.list_connections().await.unwrap().is_empty());
+}
+
+/// Runs libsecret's own tool (bypassing our code), with `input` on stdin, and requires success.
+fn secret_tool(args: &[&str], input: Option<&str>) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("secret-tool")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("secret-tool (libsecret-tools) must be installed");
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(text) = input {
+        stdin.write_all(text.as_bytes()).unwrap();
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success(), "secret-tool {args:?}");
+}

@@ -17,20 +17,26 @@
 //!   checks, names in use refused, mixed selections counted and deleted, versions only where kept.
 //! - `aws_import`: profiles from ~/.aws files become working connections.
 //! - `demo_store`: the built-in demo store starts, is seeded and resumes.
+//! - `private_data`: the data folder and its files are owner-only (older installs tightened), and
+//!   a damaged state DB is reported and moved aside.
 //! - `sync_state`: sync pairs, bases and activity on a real SQLite file (no keyring needed).
 //! - `sync_engine`: conditional writes racing other writers, and continuous mode (watcher, poller,
 //!   pause).
+//! - `hostile_store`: a store stuck on one listing page, one that ignores `Range`, and server
+//!   error text that tries to forge log lines.
 
 mod aws_import;
 mod bandwidth;
 mod connection_errors;
 mod demo_store;
 mod download_integrity;
+mod hostile_store;
 mod keyring_secrets;
 mod listing;
 mod local_scan;
 mod object_commands;
 mod object_ops;
+mod private_data;
 mod support;
 mod sync_engine;
 mod sync_manager;

@@ -66,6 +66,7 @@ pub fn draft(endpoint: &str, key: &str, secret: &str) -> ConnectionDraft {
         secret_access_key: Some(secret.into()),
         credential_source: CredentialSource::Keyring,
         pinned_buckets: vec![],
+        accept_plain_http: false,
     }
 }
 

@@ -64,6 +64,97 @@ async fn crafted_ipc_calls_are_refused() {
         .invoke_raw("rename_connection", json!({ "id": 42, "name": ["not", "a", "string"] }))
         .await;
     assert!(bad_shape.is_err(), "{bad_shape:?}");
+
+    // Local paths: the window holds grants for what the user chose, never paths of its own.
+    let dialog = app
+        .invoke_raw("plugin:dialog|open", json!({ "options": { "directory": true } }))
+        .await;
+    assert!(dialog.as_ref().is_err_and(|e| e.contains("not allowed")), "{dialog:?}");
+    let ssh = "/root/.ssh";
+    for (command, args) in [
+        (
+            "check_upload",
+            json!({ "connectionId": "c", "bucket": "some-bucket", "prefix": "", "grant": ssh }),
+        ),
+        (
+            "upload_paths",
+            json!({ "connectionId": "c", "bucket": "some-bucket", "prefix": "", "grant": ssh, "policy": "replace", "perKey": {} }),
+        ),
+        (
+            "download_items",
+            json!({ "connectionId": "c", "bucket": "some-bucket", "keys": ["x"], "grant": "/root/.config/autostart" }),
+        ),
+        (
+            "add_pair",
+            json!({ "request": { "connectionId": "c", "bucket": "some-bucket", "prefix": "", "folder": "/root", "mode": "TwoWay" } }),
+        ),
+        (
+            "check_pair",
+            json!({ "request": { "connectionId": "c", "bucket": "some-bucket", "prefix": "", "folder": "/root", "mode": "TwoWay" } }),
+        ),
+    ] {
+        let r = app.invoke_raw(command, args).await;
+        assert!(
+            r.as_ref()
+                .is_err_and(|e| e.contains("no longer knows which files you chose")),
+            "{command}: {r:?}"
+        );
+    }
+    // The old shapes (a list of paths, a folder path) are no longer understood at all.
+    let old = app
+        .invoke_raw(
+            "upload_paths",
+            json!({ "connectionId": "c", "bucket": "some-bucket", "prefix": "", "paths": [ssh], "policy": "replace", "perKey": {} }),
+        )
+        .await;
+    assert!(old.is_err(), "{old:?}");
+    let old_download = app
+        .invoke_raw(
+            "download_items",
+            json!({ "connectionId": "c", "bucket": "some-bucket", "keys": ["x"], "dest": "/root/.config/autostart" }),
+        )
+        .await;
+    assert!(old_download.is_err(), "{old_download:?}");
+
+    // A real grant works only for what it was chosen for: files picked for an upload are not a
+    // download folder, and a folder picked for downloads is not a folder to sync.
+    let picked = tempfile::tempdir().expect("temp dir");
+    app.answer_next_pick(&[picked.path()]);
+    let upload = app
+        .invoke_raw("pick_upload", json!({ "folders": true }))
+        .await
+        .expect("a scripted pick");
+    assert_eq!(upload["purpose"], "Upload", "{upload}");
+    assert_eq!(upload["paths"], json!([picked.path().to_string_lossy()]), "{upload}");
+    let misuse = app
+        .invoke_raw(
+            "download_items",
+            json!({ "connectionId": "c", "bucket": "some-bucket", "keys": ["x"], "grant": upload["id"] }),
+        )
+        .await;
+    assert!(
+        misuse.as_ref().is_err_and(|e| e.contains("chosen for something else")),
+        "{misuse:?}"
+    );
+    app.answer_next_pick(&[picked.path()]);
+    let download = app
+        .invoke_raw("pick_download_folder", json!({}))
+        .await
+        .expect("a scripted pick");
+    let as_pair = app
+        .invoke_raw(
+            "check_pair",
+            json!({ "request": { "connectionId": "c", "bucket": "some-bucket", "prefix": "", "folder": download["id"], "mode": "TwoWay" } }),
+        )
+        .await;
+    assert!(
+        as_pair.as_ref().is_err_and(|e| e.contains("chosen for something else")),
+        "{as_pair:?}"
+    );
+    // A cancelled picker grants nothing.
+    app.answer_next_pick(&[]);
+    let cancelled = app.invoke_raw("pick_upload", json!({ "folders": false })).await;
+    assert_eq!(cancelled, Ok(serde_json::Value::Null));
     app.screenshot("after-crafted-calls").await;
     app.close().await;
 }

@@ -9,15 +9,20 @@
 //! - `connection_errors`: a wrong secret is explained in the form, with details one click away.
 //! - `object_ops`: new folder, rename (a file with F2, a folder from the context menu), delete a
 //!   folder after a confirmation that counts it, a share link; each checked in the bucket itself.
-//! - `transfers`: a folder tree uploaded the way a drop does, shown in the list and the Transfers
+//! - `transfers`: a folder tree uploaded through the Upload folder button (picker answered by the
+//!   harness), shown in the list and the Transfers
 //!   view, then renamed and deleted through the UI.
-//! - `ipc_security`: crafted IPC calls from the page are refused (capability, input checks).
+//! - `ipc_security`: crafted IPC calls from the page are refused (capability, input checks, path
+//!   grants: the window cannot name local paths, and a grant serves only what it was chosen for).
+//! - `damaged_state`: a damaged state database is explained in a native question, moved aside
+//!   (kept) on "start fresh", and the app starts with an empty list.
 //! - `sync_pairs`: pair a folder through the three-step flow; a local file reaches the bucket
 //!   (syncing → up to date), a bucket object reaches the folder, pause/resume, a conflict kept both;
 //!   start at login writes the autostart entry; a second launch hands over and exits.
 
 mod browse;
 mod connection_errors;
+mod damaged_state;
 mod demo;
 mod ipc_security;
 mod manage_connections;

@@ -86,7 +86,14 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     app.wait_tid("no-pairs").await;
     app.screenshot("no-pairs").await;
     app.click_tid("add-pair").await;
-    app.type_into("pair-folder-input", &folder.to_string_lossy()).await;
+    // The folder picker is the system's (run by the backend): answer it as the user would.
+    app.answer_next_pick(&[folder.as_path()]);
+    app.click_tid("pair-choose-folder").await;
+    app.eventually("the chosen folder shown", || async {
+        let el = app.wait_tid("pair-folder").await;
+        (app.attr(&el, "title").await.as_deref() == Some(&*folder.to_string_lossy())).then_some(())
+    })
+    .await;
     app.screenshot("add-pair-folder").await;
     app.click_tid("pair-next").await;
     // The test server holds other tests' buckets too: pick ours.

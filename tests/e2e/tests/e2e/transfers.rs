@@ -1,10 +1,8 @@
-//! Uploading a folder tree the way a drop on the window does (the drop handler calls
-//! check_upload, then upload_paths with the dropped paths; this test makes the same two calls
-//! from the page), seeing it in the browser and the Transfers view, then renaming and deleting
-//! through the UI. Every result is checked in the bucket itself.
+//! Uploading a folder tree through the Upload folder button (the system picker is answered by the
+//! harness; a drop takes the same grant route), seeing it in the browser and the Transfers view,
+//! then renaming and deleting through the UI. Every result is checked in the bucket itself.
 
 use pail_e2e::*;
-use serde_json::json;
 
 const SECRET: &str = "e2e-transfers-secret-Distinctive-9931";
 const DELETE: &str = "\u{E017}";
@@ -50,35 +48,9 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
         .await;
     app.wait_rows(&[("file", "keep.txt")]).await;
 
-    let connections = app
-        .invoke_raw("list_connections", json!({}))
-        .await
-        .expect("list connections");
-    let connection_id = connections["data"]
-        .as_array()
-        .or_else(|| connections.as_array())
-        .and_then(|list| list.iter().find(|c| c["name"] == "Transfer store"))
-        .and_then(|c| c["id"].as_str())
-        .expect("the connection's id")
-        .to_owned();
-    let paths = json!([album.to_string_lossy()]);
-    let check = app
-        .invoke_raw(
-            "check_upload",
-            json!({ "connectionId": connection_id, "bucket": bucket, "prefix": "", "paths": paths }),
-        )
-        .await
-        .expect("check_upload");
-    assert_eq!(check["files"], 3, "{check}");
-    assert_eq!(check["existing"], json!([]), "{check}");
-    let queued = app
-        .invoke_raw(
-            "upload_paths",
-            json!({ "connectionId": connection_id, "bucket": bucket, "prefix": "", "paths": paths, "policy": "replace", "perKey": {} }),
-        )
-        .await
-        .expect("upload_paths");
-    assert_eq!(queued["queued"], 3, "{queued}");
+    // The picker runs in the backend, which hands the window a grant for the chosen folder.
+    app.answer_next_pick(&[album.as_path()]);
+    app.click_tid("action-upload-folder").await;
 
     // The folder shows up in the list once its files are uploaded (the list refreshes itself).
     app.wait_rows(&[("file", "keep.txt"), ("folder", "album")]).await;
