@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "check_pair",
     "add_pair",
     "remove_pair",
+    "check_pair_now",
     "set_pair_paused",
     "set_pair_mode",
     "set_all_paused",

@@ -40,6 +40,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             sync::check_pair,
             sync::add_pair,
             sync::remove_pair,
+            sync::check_pair_now,
             sync::set_pair_paused,
             sync::set_pair_mode,
             sync::set_all_paused,

@@ -70,6 +70,8 @@ export const commands = {
 	addPair: (request: PairRequest) => typedError<PairInfo, UiError>(__TAURI_INVOKE("add_pair", { request })),
 	/**  Stops syncing a folder; its files stay on both sides. */
 	removePair: (pairId: string) => typedError<null, UiError>(__TAURI_INVOKE("remove_pair", { pairId })),
+	/**  Lists the pair's bucket folder and syncs at once ("Check now"). */
+	checkPairNow: (pairId: string) => typedError<null, UiError>(__TAURI_INVOKE("check_pair_now", { pairId })),
 	/**  Pauses or resumes one synced folder. */
 	setPairPaused: (pairId: string, paused: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_pair_paused", { pairId, paused })),
 	/**  Changes which way a synced folder syncs (two-way, upload only, download only). */

@@ -81,6 +81,12 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
     {
         options.poll_interval = std::time::Duration::from_secs_f64(secs.max(0.1));
     }
+    if let Some(secs) = std::env::var("PAIL_FULL_LISTING_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        options.full_listing_interval = std::time::Duration::from_secs_f64(secs.max(0.1));
+    }
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut engine = PairSync::new(remote, db.clone(), pair, options)?;
     if args.once {

@@ -12,6 +12,8 @@ use pail_testkit::{bucket_name, make_bucket, moto_endpoint, sdk_client};
 // second writers, stores that break promises, odd keys.
 #[path = "sync/field.rs"]
 mod field;
+#[path = "sync/idle_cost.rs"]
+mod idle_cost;
 
 const KEY: &str = "synckey";
 const SECRET: &str = "syncsecret";
@@ -721,6 +723,8 @@ async fn continuous_sync_follows_both_sides_until_sigterm() {
     let mut child = a
         .command(&[])
         .env("PAIL_POLL_SECONDS", "0.5")
+        // It writes to the bucket behind Pail's back: list often, not only when a Pail says so.
+        .env("PAIL_FULL_LISTING_SECONDS", "0.5")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod fault_proxy;
+pub mod request_count;
 
 pub use fault_proxy::{FaultConfig, FaultKind, FaultProxy, FaultStats};
 

@@ -93,6 +93,13 @@ pub async fn remove_pair(state: State<'_, AppState>, pair_id: String) -> CmdResu
     Ok(())
 }
 
+/// Lists the pair's bucket folder and syncs at once ("Check now").
+#[tauri::command]
+#[specta::specta]
+pub async fn check_pair_now(state: State<'_, AppState>, pair_id: String) -> CmdResult<()> {
+    Ok(state.sync.check_now(&pair_id).await?)
+}
+
 /// Pauses or resumes one synced folder.
 #[tauri::command]
 #[specta::specta]

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { CirclePause, CirclePlay, FolderOpen, Trash2 } from "lucide-react";
+import { CirclePause, CirclePlay, FolderOpen, RefreshCw, Trash2 } from "lucide-react";
 import { commands, type Connection, type PairInfo, type UiError } from "../bindings";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -59,6 +59,17 @@ export function PairDetail({ pair, connection, onChanged, onRemoved }: Props) {
           >
             <FolderOpen size={15} aria-hidden />
             Open folder
+          </button>
+          <button
+            type="button"
+            className="button"
+            data-testid="pair-check-now"
+            disabled={pair.paused}
+            title="Look for changes in the bucket now (changes made outside Pail are otherwise found within 15 minutes)"
+            onClick={() => void run(commands.checkPairNow(pair.id))}
+          >
+            <RefreshCw size={15} aria-hidden />
+            Check now
           </button>
           <button
             type="button"

@@ -138,6 +138,15 @@ describe("synced folders", () => {
     expect(screen.queryByTestId("mode-upload-only")).toBeNull();
   });
 
+  it("checks the bucket now on request", async () => {
+    const user = userEvent.setup();
+    const { calls } = backend([pair()], { check_pair_now: () => null });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    await user.click(await screen.findByTestId("pair-check-now"));
+    expect(calls.find((c) => c.cmd === "check_pair_now")?.args).toEqual({ pairId: "p1" });
+  });
+
   it("pauses and resumes a pair and asks before removing it, keeping files", async () => {
     const user = userEvent.setup();
     const { calls, send } = backend([pair()], { set_pair_paused: () => null, remove_pair: () => null });

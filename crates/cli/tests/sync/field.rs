@@ -14,7 +14,7 @@ fn stderr(out: &Output) -> String {
 }
 
 /// A background `pail sync` that is killed when the test ends, even by a failed assertion.
-struct Killed(std::process::Child);
+pub(super) struct Killed(pub(super) std::process::Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {

@@ -72,8 +72,14 @@ pub type ListControl = ControlFlow<()>;
 /// prefix's own zero-byte marker (`prefix` itself) is dropped, so an empty folder lists as empty.
 pub fn folder_entries_from_page(prefix: &str, common_prefixes: &[CommonPrefix], contents: &[Object]) -> Vec<Entry> {
     let mut out = Vec::with_capacity(common_prefixes.len() + contents.len());
+    // Pail's own bookkeeping in a synced bucket folder (the change marker, store probes) is no
+    // user file: the browser does not show it.
+    let reserved = format!("{prefix}{}/", crate::sync::folder::RESERVED_DIR);
     for cp in common_prefixes {
         let Some(key) = cp.prefix() else { continue };
+        if key == reserved {
+            continue;
+        }
         out.push(Entry {
             kind: EntryKind::Folder,
             key: key.to_owned(),
@@ -86,7 +92,7 @@ pub fn folder_entries_from_page(prefix: &str, common_prefixes: &[CommonPrefix], 
     }
     for obj in contents {
         let Some(key) = obj.key() else { continue };
-        if key == prefix {
+        if key == prefix || key.starts_with(&reserved) {
             continue;
         }
         // Without a delimiter match (e.g. a store that ignores it), a nested marker still shows as a folder.
@@ -239,6 +245,20 @@ impl Remote {
         max_keys: i32,
         token: Option<String>,
     ) -> Result<ListObjectsV2Output> {
+        self.list_page_after(bucket, prefix, delimiter, max_keys, token, None)
+            .await
+    }
+
+    /// [`Remote::list_page`] starting after the key `after` (exclusive).
+    pub(super) async fn list_page_after(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        max_keys: i32,
+        token: Option<String>,
+        after: Option<String>,
+    ) -> Result<ListObjectsV2Output> {
         let mut page = self
             .client
             .list_objects_v2()
@@ -248,6 +268,7 @@ impl Remote {
             .max_keys(max_keys)
             .encoding_type(EncodingType::Url)
             .set_continuation_token(token)
+            .set_start_after(after)
             .send()
             .await
             .map_err(|e| classify(e, Operation::ListObjects, self.endpoint_label(), Some(bucket)))?;
@@ -324,6 +345,19 @@ mod tests {
             (EntryKind::File, "a.txt", Some(5))
         );
         assert_eq!(rows[1].etag.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn pails_own_folder_in_a_synced_bucket_folder_is_not_shown() {
+        let cps = vec![
+            CommonPrefix::builder().prefix("team/.pail/").build(),
+            CommonPrefix::builder().prefix("team/docs/").build(),
+        ];
+        // A store that ignores the delimiter lists the marker itself.
+        let contents = vec![obj("team/.pail/changed", 40), obj("team/a.txt", 1)];
+        let rows = folder_entries_from_page("team/", &cps, &contents);
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["docs", "a.txt"]);
     }
 
     #[test]

@@ -37,20 +37,51 @@ pub struct ObjectIdentity {
 impl Remote {
     /// Every object under `prefix` with its ETag, in key order, without duplicates.
     ///
-    /// A large prefix is listed as several key ranges at once: one page with the `/` delimiter
-    /// names the sub-prefixes, which split the key space into consecutive ranges, each listed
-    /// (paged, no delimiter) by its own task. Completeness does not depend on the store's
-    /// delimiter handling: the ranges overlap slightly and together cover every possible key (the
-    /// first starts at the beginning, the last runs to the end), so a missing sub-prefix only
-    /// makes one range longer — it can never hide a key (which would look like a remote delete).
-    /// A prefix with no sub-prefixes costs the same requests as one sequential listing.
+    /// The first request is one plain page: a bucket folder of up to 1,000 keys, at any depth,
+    /// costs that one request. A larger one is listed on as several key ranges at once: one page
+    /// with the `/` delimiter, starting after the first page's last key, names the sub-prefixes
+    /// that split the rest of the key space into consecutive ranges, each listed (paged, no
+    /// delimiter) by its own task. Completeness does not depend on the store's delimiter
+    /// handling: the ranges overlap slightly and together cover every possible key after the
+    /// first page (the first starts right after it, the last runs to the end), so a missing
+    /// sub-prefix only makes one range longer — it can never hide a key (which would look like
+    /// a remote delete).
     pub async fn list_prefix_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<ListedObject>> {
         let started = std::time::Instant::now();
-        let first = self.list_page(bucket, prefix, Some("/"), 1000, None).await?;
-        // A first page marked truncated without a token must not pass for the whole prefix:
-        // what it leaves out would look deleted.
-        let truncated = self.next_page(&mut PageCursor::new(), &first, bucket)?.is_some();
-        let mut bounds: Vec<String> = first
+        let first = self.objects_page(bucket, prefix, None, None).await?;
+        let entries = first.objects.len();
+        let mut out = first.objects;
+        let more = PageCursor::new()
+            .advance(first.truncated, first.next_token, entries)
+            .map_err(|why| self.stuck_listing(Some(bucket), why))?
+            .is_some();
+        if more {
+            // "More follows" after an empty page would leave nowhere to start from; list the
+            // rest plainly from the beginning instead of guessing.
+            let after = out.last().map(|o| o.key.clone());
+            let rest = self.list_rest(bucket, prefix, after).await?;
+            out.extend(rest);
+            if !out.is_sorted_by(|a, b| a.key < b.key) {
+                out.sort_by(|a, b| a.key.cmp(&b.key));
+                out.dedup_by(|a, b| a.key == b.key);
+            }
+        }
+        tracing::debug!(
+            prefix,
+            objects = out.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "listed the prefix"
+        );
+        Ok(out)
+    }
+
+    /// The keys under `prefix` after `after` (the end of the first page), in ranges split at
+    /// the sub-prefixes that follow it.
+    async fn list_rest(&self, bucket: &str, prefix: &str, after: Option<String>) -> Result<Vec<ListedObject>> {
+        let page = self
+            .list_page_after(bucket, prefix, Some("/"), 1000, None, after.clone())
+            .await?;
+        let mut bounds: Vec<String> = page
             .common_prefixes()
             .iter()
             .filter_map(|p| p.prefix())
@@ -61,37 +92,24 @@ impl Remote {
             .collect();
         bounds.sort_unstable();
         bounds.dedup();
-        let out = if bounds.is_empty() && !first.common_prefixes().is_empty() {
-            // Sub-prefixes this code cannot use as boundaries (a store answering oddly): list
-            // everything in one plain pass rather than trust the page's objects to be all.
+        if bounds.is_empty() {
+            // No sub-prefix to split at (or a store answering oddly): one plain pass.
             let mut out = Vec::new();
-            self.list_range(bucket, prefix, None, None, &mut out).await?;
-            out
-        } else if bounds.is_empty() {
-            let mut out = Vec::new();
-            push_objects(&first, None, &mut out);
-            if truncated {
-                // No sub-prefix among the first 1,000 names, so those are the first 1,000 keys:
-                // go on from the last one with a plain listing.
-                let after = out.last().map(|o| o.key.clone());
-                self.list_range(bucket, prefix, after, None, &mut out).await?;
-            }
-            out
-        } else {
-            self.list_ranges(bucket, prefix, &bounds).await?
-        };
-        tracing::debug!(
-            prefix,
-            objects = out.len(),
-            ms = started.elapsed().as_millis() as u64,
-            "listed the prefix"
-        );
-        Ok(out)
+            self.list_range(bucket, prefix, after, None, &mut out).await?;
+            return Ok(out);
+        }
+        self.list_ranges(bucket, prefix, after, &bounds).await
     }
 
     /// Lists the key ranges split at `bounds` (sorted sub-prefixes) concurrently and joins them
     /// in key order.
-    async fn list_ranges(&self, bucket: &str, prefix: &str, bounds: &[String]) -> Result<Vec<ListedObject>> {
+    async fn list_ranges(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        first_after: Option<String>,
+        bounds: &[String],
+    ) -> Result<Vec<ListedObject>> {
         // Each range may fetch up to one page past its end, so more ranges cost more requests;
         // 16 keeps that small while spreading a large listing over many connections.
         const RANGES: usize = 16;
@@ -103,8 +121,12 @@ impl Remote {
         let mut set = tokio::task::JoinSet::new();
         for g in 0..groups {
             // Exclusive start-after: the boundary without its trailing delimiter sorts before
-            // every key under it (and the first range starts at the very beginning).
-            let after = (g > 0).then(|| starts[g][..starts[g].len() - 1].to_owned());
+            // every key under it (and the first range starts where the caller already is).
+            let after = if g == 0 {
+                first_after.clone()
+            } else {
+                Some(starts[g][..starts[g].len() - 1].to_owned())
+            };
             let end = starts.get(g + 1).map(|s| (*s).to_owned());
             let (remote, bucket, prefix) = (self.clone(), bucket.to_owned(), prefix.to_owned());
             set.spawn(async move {
@@ -315,27 +337,6 @@ impl Remote {
             detail: format!("{key} changed since it was last listed"),
         }
     }
-}
-
-/// Appends the objects of a page that sort before `end`; returns whether one reached `end`
-/// (the range is complete).
-fn push_objects(
-    page: &aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output,
-    end: Option<&str>,
-    out: &mut Vec<ListedObject>,
-) -> bool {
-    for o in page.contents() {
-        let Some(k) = o.key() else { continue };
-        if end.is_some_and(|end| k >= end) {
-            return true;
-        }
-        out.push(ListedObject {
-            key: k.to_owned(),
-            etag: bare_etag(o.e_tag()),
-            size: o.size().unwrap_or(0).max(0) as u64,
-        });
-    }
-    false
 }
 
 #[cfg(test)]

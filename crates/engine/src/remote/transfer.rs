@@ -457,6 +457,13 @@ impl Remote {
         }
     }
 
+    /// Writes a small object held in memory (Pail's own bookkeeping objects) under `spec`.
+    pub async fn put_small(&self, bucket: &str, key: &str, bytes: Vec<u8>, spec: &PutSpec) -> Result<Written> {
+        let len = bytes.len() as u64;
+        self.put_body(bucket, key, ByteStream::from(bytes), len, None, spec)
+            .await
+    }
+
     /// Writes a zero-byte object (a folder marker) under `spec`.
     pub async fn put_empty(&self, bucket: &str, key: &str, spec: &PutSpec) -> Result<Written> {
         self.put_body(bucket, key, ByteStream::from_static(b""), 0, None, spec)

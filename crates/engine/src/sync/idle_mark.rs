@@ -35,7 +35,7 @@ impl IdleMark {
     pub fn with_local(local: [u8; 32], listed: &[ListedObject], pair: &SyncPair) -> Self {
         Self {
             local,
-            remote: remote_digest(listed),
+            remote: remote_digest(listed, &pair.prefix),
             settings: settings_digest(pair),
         }
     }
@@ -97,9 +97,12 @@ pub fn local_digest(walked: &Walk) -> [u8; 32] {
     f.finish()
 }
 
-fn remote_digest(listed: &[ListedObject]) -> [u8; 32] {
+fn remote_digest(listed: &[ListedObject], prefix: &str) -> [u8; 32] {
     let mut f = Fields::new("pail bucket listing v1");
-    let mut sorted: Vec<&ListedObject> = listed.iter().collect();
+    // Pail's own objects under `.pail/` (the change marker) are no user files: a marker that
+    // moved is no reason for a full pass by itself.
+    let reserved = format!("{prefix}{}/", super::folder::RESERVED_DIR);
+    let mut sorted: Vec<&ListedObject> = listed.iter().filter(|o| !o.key.starts_with(&reserved)).collect();
     // Ranged listings arrive in key order already; sorting makes the digest independent of it.
     if !sorted.is_sorted_by(|a, b| a.key <= b.key) {
         sorted.sort_unstable_by(|a, b| a.key.cmp(&b.key));

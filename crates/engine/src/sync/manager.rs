@@ -185,6 +185,8 @@ pub type StatusListener = Arc<dyn Fn(&PairStatus) + Send + Sync>;
 struct Runner {
     stop: CancellationToken,
     paused: watch::Sender<bool>,
+    /// "Check now": list the bucket folder and sync at once.
+    check_now: Arc<tokio::sync::Notify>,
     task: JoinHandle<()>,
 }
 
@@ -252,11 +254,13 @@ impl SyncManager {
         self.inner.publish(status);
         let stop = CancellationToken::new();
         let (paused_tx, paused_rx) = watch::channel(pair.paused);
+        let check_now = Arc::new(tokio::sync::Notify::new());
         let task = tokio::spawn(run_pair(
             self.inner.clone(),
             pair.id.clone(),
             stop.clone(),
             paused_rx,
+            check_now.clone(),
             allow_mass_delete,
         ));
         self.inner.runners.lock().await.insert(
@@ -264,6 +268,7 @@ impl SyncManager {
             Runner {
                 stop,
                 paused: paused_tx,
+                check_now,
                 task,
             },
         );
@@ -335,6 +340,20 @@ impl SyncManager {
         }
         tracing::info!(pair = pair_id, "sync pair removed; files kept");
         Ok(())
+    }
+
+    /// "Check now": lists the pair's bucket folder and syncs at once, instead of waiting for the
+    /// change marker or the next full listing (changes made outside Pail show up this way). A
+    /// paused pair stays paused; a pair waiting out an error tries again now.
+    pub async fn check_now(&self, pair_id: &str) -> Result<()> {
+        let runners = self.inner.runners.lock().await;
+        match runners.get(pair_id) {
+            Some(r) => {
+                r.check_now.notify_one();
+                Ok(())
+            }
+            None => Err(no_pair(pair_id)),
+        }
     }
 
     /// Pauses or resumes one pair (remembered across restarts).
@@ -587,6 +606,7 @@ impl Inner {
         pair_id: &str,
         stop: &CancellationToken,
         paused: watch::Receiver<bool>,
+        check_now: &Arc<tokio::sync::Notify>,
         allow_mass_delete: &mut bool,
     ) -> Result<()> {
         let pair = self.pair(pair_id).await?;
@@ -610,7 +630,9 @@ impl Inner {
                 *allow_mass_delete = false;
                 self.update(pair_id, |s| s.deletions_held = false);
             }
-            let mut sync = PairSync::new(remote, self.engine.db().clone(), pair, options)?.with_events(tx);
+            let mut sync = PairSync::new(remote, self.engine.db().clone(), pair, options)?
+                .with_events(tx)
+                .with_check_now(check_now.clone());
             sync.run_continuous(stop.clone(), paused).await
         }
         .await;
@@ -624,12 +646,13 @@ async fn run_pair(
     pair_id: String,
     stop: CancellationToken,
     paused: watch::Receiver<bool>,
+    check_now: Arc<tokio::sync::Notify>,
     mut allow_mass_delete: bool,
 ) {
     let mut backoff = Duration::from_secs(2);
     while !stop.is_cancelled() {
         match inner
-            .run_pair_session(&pair_id, &stop, paused.clone(), &mut allow_mass_delete)
+            .run_pair_session(&pair_id, &stop, paused.clone(), &check_now, &mut allow_mass_delete)
             .await
         {
             Ok(()) => return,
@@ -649,6 +672,8 @@ async fn run_pair(
                 tokio::select! {
                     _ = stop.cancelled() => return,
                     _ = tokio::time::sleep(backoff) => {}
+                    // The user asked to try now; the session it starts lists at once anyway.
+                    _ = check_now.notified() => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(60));
             }

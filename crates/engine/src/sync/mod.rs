@@ -10,6 +10,8 @@
 //! - [`conflict_name`]: `name (conflict from HOST YYYY-MM-DD HHMM).ext`.
 //! - [`local_name`]: the one check a key passes before it becomes a local file (sync, the
 //!   transfer queue and `pail cp`), with Windows naming rules testable on any system.
+//! - [`change_marker`]: the one object other computers HEAD to learn that a bucket folder
+//!   changed, so an idle pair does not list it every poll.
 //! - [`idle_mark`]: what an idle pass saw, so an unchanged pair is recognised without loading
 //!   its bases.
 //!
@@ -24,6 +26,7 @@
 //!   after this computer. Only the computer whose edit lost the race to the bucket makes a copy;
 //!   the others just download it, so every computer ends with both files.
 
+pub mod change_marker;
 pub mod conflict_name;
 pub mod conflicts;
 pub mod executor;

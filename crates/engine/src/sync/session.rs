@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::change_marker;
 use super::executor::{execute, Effect, ExecContext, Outcome, PendingCommit};
 use super::idle_mark::IdleMark;
 use super::model::{BaseState, ContentHash, DeletionConsent, MassDeleteGuard, PairSettings, RelPath};
@@ -36,8 +37,12 @@ pub struct SyncOptions {
     pub parallel: usize,
     /// Part sizes for large files.
     pub upload: UploadOptions,
-    /// Continuous mode: how often the bucket is listed.
+    /// Continuous mode: how often the bucket folder's change marker is checked (one HEAD); the
+    /// folder is listed when it moved. Without a readable marker, how often it is listed.
     pub poll_interval: Duration,
+    /// Continuous mode: how often the bucket folder is listed even when its change marker kept
+    /// still, to find changes made by something that is not Pail (the web console, other tools).
+    pub full_listing_interval: Duration,
     /// Continuous mode: how long a file must be quiet before it is uploaded.
     pub settle: Duration,
     /// Continuous mode: how often every file is hashed again (catches changes that kept size,
@@ -63,6 +68,7 @@ impl SyncOptions {
             parallel: 16,
             upload: UploadOptions::default(),
             poll_interval: Duration::from_secs(30),
+            full_listing_interval: Duration::from_secs(15 * 60),
             settle: Duration::from_millis(200),
             full_rescan_interval: Duration::from_secs(6 * 3600),
             max_passes: 12,
@@ -203,6 +209,12 @@ pub struct PairSync {
     folder_lock: Option<super::folder::FolderLock>,
     /// When the store was last found to honour conditional requests (checked again daily).
     store_checked: Option<Instant>,
+    /// The bucket folder's change marker as read before the last listing.
+    marker: change_marker::Seen,
+    /// Continuous mode: "Check now" from the UI (a pass with a listing at once).
+    check_now: Arc<tokio::sync::Notify>,
+    /// Continuous mode: whether the pair is paused, looked at again right before a pass acts.
+    paused: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl PairSync {
@@ -236,6 +248,9 @@ impl PairSync {
             cleaned_up: false,
             folder_lock: None,
             store_checked: None,
+            marker: change_marker::Seen::Unknown,
+            check_now: Arc::new(tokio::sync::Notify::new()),
+            paused: None,
         })
     }
 
@@ -399,6 +414,16 @@ impl PairSync {
                 })?
             }
         };
+        // Read before the listing: whatever lands after it moves the marker again (see
+        // change_marker). A marker that cannot be read only costs listings.
+        self.marker = match change_marker::read(&self.ctx.remote, &self.ctx.bucket, &self.ctx.prefix).await {
+            Ok(etag) => change_marker::Seen::At(etag),
+            Err(e) if e.is_transient() => return Err(e),
+            Err(e) => {
+                tracing::debug!(detail = %e.detail(), "the change marker cannot be read; listing every poll");
+                change_marker::Seen::Unknown
+            }
+        };
         let listing = self.ctx.remote.list_prefix_objects(&self.ctx.bucket, &self.ctx.prefix);
         // The first error wins and stops the other: a missing folder fails at once, without
         // waiting out an unreachable store's retries.
@@ -527,6 +552,11 @@ impl PairSync {
             actions.push(action);
         }
         let planned_at = started.elapsed();
+        if self.paused.as_ref().is_some_and(|p| *p.borrow()) && !actions.is_empty() {
+            // Paused while this pass looked: act on nothing; the pass after resuming plans again.
+            tracing::debug!(actions = actions.len(), "paused before acting");
+            return Ok((report, true));
+        }
         let action_count = actions.len();
         let work_count = actions.iter().filter(|a| !matches!(a, Action::Skip { .. })).count();
         if !actions.is_empty() {
@@ -540,6 +570,16 @@ impl PairSync {
                 })
             };
             self.run_actions(ctx, actions, &mut report).await?;
+            if report.uploaded + report.copied + report.deleted_remote + report.conflicts > 0 {
+                self.marker = change_marker::write(
+                    &self.ctx.remote,
+                    &self.ctx.bucket,
+                    &self.ctx.prefix,
+                    &self.marker,
+                    &self.options.holder,
+                )
+                .await;
+            }
         }
         if idle {
             idle_marks::save(self.db.pool(), &pair_id, &mark).await?;
@@ -555,6 +595,10 @@ impl PairSync {
             head_ms = (listed_at - scanned_at).as_millis() as u64,
             plan_ms = (planned_at - listed_at).as_millis() as u64,
             execute_ms = (started.elapsed() - planned_at).as_millis() as u64,
+            unstable = report.unstable,
+            changed = report.changed,
+            planned_work,
+            idle,
             "sync pass"
         );
         // Work that all failed, for reasons that do not pass by themselves (a store that kept
@@ -720,6 +764,9 @@ impl PairSync {
         let mut watcher_down = changes.is_none();
         let mut next_poll = Instant::now();
         let mut last_full = Instant::now();
+        let mut last_listing: Option<Instant> = None;
+        let check_now = self.check_now.clone();
+        self.paused = Some(paused.clone());
         let mut backoff = Duration::from_secs(1);
         let mut dirty = true;
         loop {
@@ -741,7 +788,14 @@ impl PairSync {
             }
             let due = dirty || Instant::now() >= next_poll;
             if due {
+                let listing_due = last_listing.is_none_or(|at| at.elapsed() >= self.options.full_listing_interval);
+                if !dirty && !listing_due && self.marker_kept_still().await {
+                    // Nothing changed here (no watcher event) nor there (the marker): one HEAD.
+                    next_poll = Instant::now() + self.options.poll_interval;
+                    continue;
+                }
                 dirty = false;
+                last_listing = Some(Instant::now());
                 let full = last_full.elapsed() >= self.options.full_rescan_interval;
                 if full {
                     last_full = Instant::now();
@@ -762,6 +816,10 @@ impl PairSync {
                         } else if report.failed.is_empty() && report.guard.is_none() {
                             self.emit(SyncEvent::UpToDate);
                         }
+                        if !report.failed.is_empty() {
+                            // Failed actions are tried again at the next poll, marker or not.
+                            self.marker = change_marker::Seen::Unknown;
+                        }
                         next_poll = if report.uploaded + report.copied > 0 {
                             // Another computer may have raced this push: look again soon.
                             Instant::now() + Duration::from_secs(2).min(self.options.poll_interval)
@@ -771,6 +829,9 @@ impl PairSync {
                     }
                     Err(e) => {
                         tracing::warn!(error = %e.detail(), "sync pass failed; retrying in {backoff:?}");
+                        // Whatever woke this pass is still to do: the retry must not be skipped
+                        // because the change marker kept still.
+                        self.marker = change_marker::Seen::Unknown;
                         let (message, detail, code) = (e.user_message(), e.detail(), e.code());
                         self.emit(if super::manager::is_offline(&e) {
                             SyncEvent::Offline { message, detail, code }
@@ -788,30 +849,68 @@ impl PairSync {
                 _ = stop.cancelled() => return Ok(()),
                 _ = sleep => {}
                 _ = pause_changed(&mut paused) => {}
-                event = recv_opt(&mut changes) => match event {
-                    Some(WatchEvent::Changed(paths)) => {
-                        // The watcher saw them: hash again even if size and stamps kept still. A
-                        // folder stands for everything under it.
-                        self.rehash_pending = true;
-                        self.scan_cache.retain(|cached, _| {
-                            !paths.iter().any(|p| {
-                                cached == p || (cached.starts_with(p.as_str()) && cached.as_bytes().get(p.len()) == Some(&b'/'))
-                            })
-                        });
-                        dirty = true;
+                _ = check_now.notified() => dirty = true,
+                event = recv_opt(&mut changes) => {
+                    // One event usually comes with more behind it (a download of many files, a
+                    // copied folder): take them all, so they cost one pass instead of one each.
+                    let mut next = Some(event);
+                    while let Some(event) = next.take() {
+                        match event {
+                            Some(event) => {
+                                self.absorb(event);
+                                dirty = true;
+                            }
+                            None => {
+                                // The watcher stopped (the folder vanished?): keep going on the
+                                // timer and watch again once the folder is back.
+                                changes = None;
+                                watcher_down = true;
+                            }
+                        }
+                        next = match changes.as_mut().map(|rx| rx.try_recv()) {
+                            Some(Ok(event)) => Some(Some(event)),
+                            Some(Err(mpsc::error::TryRecvError::Disconnected)) => Some(None),
+                            Some(Err(mpsc::error::TryRecvError::Empty)) | None => None,
+                        };
                     }
-                    Some(WatchEvent::Rescan(why)) => {
-                        tracing::info!("watcher asks for a rescan: {why}");
-                        dirty = true;
-                    }
-                    None => {
-                        // The watcher stopped (the folder vanished?): keep going on the timer and
-                        // watch again once the folder is back.
-                        changes = None;
-                        watcher_down = true;
-                    }
-                },
+                }
             }
+        }
+    }
+
+    /// Takes in what the watcher saw.
+    fn absorb(&mut self, event: WatchEvent) {
+        match event {
+            WatchEvent::Changed(paths) => {
+                tracing::debug!(paths = paths.len(), "the watcher saw changes");
+                // The watcher saw them: hash again even if size and stamps kept still. A
+                // folder stands for everything under it.
+                self.rehash_pending = true;
+                self.scan_cache.retain(|cached, _| {
+                    !paths.iter().any(|p| {
+                        cached == p || (cached.starts_with(p.as_str()) && cached.as_bytes().get(p.len()) == Some(&b'/'))
+                    })
+                });
+            }
+            WatchEvent::Rescan(why) => tracing::info!("watcher asks for a rescan: {why}"),
+        }
+    }
+
+    /// Lets `check_now` wake continuous mode for a pass with a full listing at once.
+    pub fn with_check_now(mut self, check_now: Arc<tokio::sync::Notify>) -> Self {
+        self.check_now = check_now;
+        self
+    }
+
+    /// Whether the bucket folder's change marker still has the ETag read before the last
+    /// listing (false when unknown or unreadable: then the folder is listed).
+    async fn marker_kept_still(&self) -> bool {
+        let change_marker::Seen::At(seen) = &self.marker else {
+            return false;
+        };
+        match change_marker::read(&self.ctx.remote, &self.ctx.bucket, &self.ctx.prefix).await {
+            Ok(now) => &now == seen,
+            Err(_) => false,
         }
     }
 

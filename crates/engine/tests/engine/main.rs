@@ -22,6 +22,7 @@
 //! - `sync_state`: sync pairs, bases and activity on a real SQLite file (no keyring needed).
 //! - `sync_engine`: conditional writes racing other writers, and continuous mode (watcher, poller,
 //!   pause).
+//! - `listing_cost`: what listing a synced bucket folder costs in requests (a counting proxy).
 //! - `hostile_store`: a store stuck on one listing page, one that ignores `Range`, and server
 //!   error text that tries to forge log lines.
 
@@ -33,6 +34,7 @@ mod download_integrity;
 mod hostile_store;
 mod keyring_secrets;
 mod listing;
+mod listing_cost;
 mod local_scan;
 mod object_commands;
 mod object_ops;

@@ -60,6 +60,8 @@ impl Setup {
     fn engine(&self) -> PairSync {
         let mut options = SyncOptions::new("here");
         options.poll_interval = Duration::from_millis(500);
+        // These tests write to the bucket behind Pail's back and expect it to notice.
+        options.full_listing_interval = Duration::from_millis(500);
         PairSync::new(self.remote.clone(), self.db.clone(), self.pair.clone(), options).unwrap()
     }
 

@@ -17,7 +17,7 @@
 //! - `damaged_state`: a damaged state database is explained in a native question, moved aside
 //!   (kept) on "start fresh", and the app starts with an empty list.
 //! - `sync_pairs`: pair a folder through the three-step flow; a local file reaches the bucket
-//!   (syncing → up to date), a bucket object reaches the folder, pause/resume, a conflict kept both;
+//!   (syncing → up to date), a bucket object reaches the folder on "Check now", pause/resume, a conflict kept both;
 //!   start at login writes the autostart entry; a second launch hands over and exits.
 
 mod browse;

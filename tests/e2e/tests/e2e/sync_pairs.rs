@@ -186,8 +186,10 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     );
     app.screenshot("pair-synced").await;
 
-    // An object written into the bucket by another client appears in the folder.
+    // An object written into the bucket by another client (not Pail: no change marker moves)
+    // appears in the folder at once on "Check now" (else at the next full listing).
     put(&client, &bucket, "shared/from-colleague.txt", b"hello from elsewhere").await;
+    app.click_tid("pair-check-now").await;
     until("the colleague's file in the folder", 30, || {
         std::fs::read(folder.join("from-colleague.txt")).ok().as_deref() == Some(&b"hello from elsewhere"[..])
     })

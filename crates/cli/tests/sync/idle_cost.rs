@@ -1,0 +1,116 @@
+//! What continuous sync costs at the store: an idle pair checks one small change marker per poll
+//! instead of listing the whole bucket folder, and another computer's change still arrives.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use pail_testkit::request_count::CountingProxy;
+
+use super::field::Killed;
+use super::{Computer, World};
+
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != ".pail")
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => count_files(&e.path()),
+            Ok(t) if t.is_file() => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Default settings (a marker check every 30 s, a full listing every 15 minutes): 2,000 keys in
+/// 20 folders cost a handful of HEADs over 150 idle seconds, not a listing per poll; a file
+/// another `pail sync` uploads arrives within 45 s.
+#[tokio::test]
+async fn an_idle_pair_checks_one_marker_per_poll_and_another_pails_change_still_arrives() {
+    let w = World::new("idle-cost").await;
+    let mut puts = tokio::task::JoinSet::new();
+    for f in 0..20 {
+        let (s3, bucket) = (w.s3.clone(), w.bucket.clone());
+        puts.spawn(async move {
+            for n in 0..100 {
+                s3.put_object()
+                    .bucket(&bucket)
+                    .key(format!("team/folder{f:02}/file{n:03}.txt"))
+                    .body(format!("folder {f} file {n}").into_bytes().into())
+                    .send()
+                    .await
+                    .expect("seed an object");
+            }
+        });
+    }
+    while let Some(done) = puts.join_next().await {
+        done.expect("seeding task");
+    }
+
+    let proxy = CountingProxy::start(w.endpoint.clone());
+    let beta = Computer::new("beta", &proxy.endpoint(), &w.bucket, "team/");
+    let _beta = Killed(
+        beta.command(&[])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pail sync"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while count_files(&beta.root) < 2000 {
+        assert!(Instant::now() < deadline, "the first sync did not finish");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Idle once the last request is a lone marker check that nothing followed for a while (a
+    // pass reads the marker too, but lists right after it).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let mark = proxy.mark();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let log = proxy.listed_since(0);
+        let quiet = proxy.mark() == mark;
+        if quiet
+            && log
+                .last()
+                .is_some_and(|r| r.starts_with("HEAD") && r.contains(".pail/changed"))
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "beta never settled: {:?}",
+            log.iter().rev().take(5).collect::<Vec<_>>()
+        );
+    }
+
+    let mark = proxy.mark();
+    tokio::time::sleep(Duration::from_secs(150)).await;
+    let idle = proxy.since(mark);
+    assert_eq!(idle.list, 0, "an idle pair listed: {:?}", proxy.listed_since(mark));
+    assert!(idle.total() <= 10, "{idle}: {:?}", proxy.listed_since(mark));
+    eprintln!("idle 150 s with 2,000 keys: {idle}");
+
+    // Another computer's change: alpha syncs once with a new file; beta sees the marker move.
+    let alpha = w.computer("alpha");
+    alpha.write("from-alpha.txt", b"written on alpha");
+    let out = alpha.command(&["--once"]).output().expect("run pail sync --once");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pushed = Instant::now();
+    while beta.read("from-alpha.txt").as_deref() != Some(&b"written on alpha"[..]) {
+        assert!(
+            pushed.elapsed() < Duration::from_secs(45),
+            "alpha's file did not reach beta within 45 s"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    eprintln!("alpha's change reached beta after {:?}", pushed.elapsed());
+    // The marker is Pail's bookkeeping: no computer ever gets it as a file.
+    for computer in [&alpha, &beta] {
+        assert!(!computer.root.join(".pail/changed").exists());
+        assert!(computer.read("changed").is_none());
+    }
+    assert!(w.objects().await.keys().all(|k| !k.contains(".pail")));
+}
