@@ -88,15 +88,22 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
         options.full_listing_interval = std::time::Duration::from_secs_f64(secs.max(0.1));
     }
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // The client's clones share one request meter: what the store will bill for this run.
+    let meter = remote.clone();
     let mut engine = PairSync::new(remote, db.clone(), pair, options)?;
     if args.once {
         let summary = engine.run_once().await;
         db.close().await;
         let summary = summary?;
-        return Ok(report_once(&summary, args.quiet));
+        let exit = report_once(&summary, args.quiet);
+        if !args.quiet {
+            eprintln!("pail: {} to the store", meter.requests());
+        }
+        return Ok(exit);
     }
     let stop = CancellationToken::new();
     spawn_signal_handler(stop.clone());
+    spawn_stats_on_signal(meter.clone());
     let (_pause_tx, paused) = tokio::sync::watch::channel(false);
     if terminal {
         eprintln!(
@@ -108,6 +115,9 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
     }
     engine.run_continuous(stop, paused).await?;
     db.close().await;
+    if !args.quiet {
+        eprintln!("pail: stopped; {} to the store", meter.requests());
+    }
     Ok(SyncExit::Done)
 }
 
@@ -185,6 +195,23 @@ fn report_once(summary: &pail_engine::sync::OnceSummary, quiet: bool) -> SyncExi
     } else {
         SyncExit::Done
     }
+}
+
+/// Prints the requests sent so far whenever the process gets SIGUSR1 (`kill -USR1 PID`), so a
+/// long-running sync's cost can be read without stopping it.
+fn spawn_stats_on_signal(remote: Remote) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
+            return;
+        };
+        while usr1.recv().await.is_some() {
+            eprintln!("pail: so far {} to the store", remote.requests());
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = remote;
 }
 
 /// Cancels `stop` on Ctrl-C (SIGINT) or SIGTERM.

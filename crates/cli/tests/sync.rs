@@ -743,6 +743,30 @@ async fn continuous_sync_follows_both_sides_until_sigterm() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Its stderr, line by line, as it comes.
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().expect("piped stderr");
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut err = Vec::new();
+    // SIGUSR1: what it has cost so far, without stopping it.
+    let usr1 = Command::new("kill")
+        .args(["-USR1", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(usr1.success());
+    while !err
+        .iter()
+        .any(|l: &String| l.starts_with("pail: so far ") && l.ends_with(" to the store"))
+    {
+        match lines.recv_timeout(Duration::from_secs(15)) {
+            Ok(line) => err.push(line),
+            Err(e) => panic!("no request count after SIGUSR1 ({e}): {err:?}"),
+        }
+    }
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -756,9 +780,12 @@ async fn continuous_sync_follows_both_sides_until_sigterm() {
         assert!(std::time::Instant::now() < stop_by, "pail sync did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut e, &mut err);
-    }
-    assert!(status.success(), "exit {status:?}: {err}");
+    reader.join().expect("stderr reader");
+    err.extend(lines.try_iter());
+    assert!(status.success(), "exit {status:?}: {err:?}");
+    assert!(
+        err.iter()
+            .any(|l| l.starts_with("pail: stopped; ") && l.contains(" list, ")),
+        "{err:?}"
+    );
 }

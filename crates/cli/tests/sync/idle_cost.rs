@@ -114,3 +114,23 @@ async fn an_idle_pair_checks_one_marker_per_poll_and_another_pails_change_still_
     }
     assert!(w.objects().await.keys().all(|k| !k.contains(".pail")));
 }
+
+/// `pail sync --once` ends by saying how many requests it sent, by kind: the same numbers a
+/// proxy in front of the store counts on the wire.
+#[tokio::test]
+async fn sync_once_reports_the_requests_the_store_saw() {
+    let w = World::new("req-count").await;
+    for n in 0..5 {
+        w.put(&format!("team/docs/{n}.txt"), format!("doc {n}").as_bytes())
+            .await;
+    }
+    let proxy = CountingProxy::start(w.endpoint.clone());
+    let gamma = Computer::new("gamma", &proxy.endpoint(), &w.bucket, "team/");
+    gamma.write("notes.txt", b"written here");
+    let out = gamma.command(&["--once"]).output().expect("run pail sync --once");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    let seen = proxy.since(0);
+    assert!(seen.list >= 1 && seen.get >= 5 && seen.put >= 1, "{seen}");
+    assert!(err.contains(&format!("pail: {seen} to the store")), "{seen} vs {err}");
+}

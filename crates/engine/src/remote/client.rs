@@ -80,6 +80,8 @@ pub struct Remote {
     /// single-part uploads go as plain bodies with `Content-MD5` from then on. Shared by every
     /// clone of this client.
     pub(crate) plain_bodies: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Requests sent by this client and its clones, by kind.
+    meter: std::sync::Arc<super::request_meter::RequestMeter>,
 }
 
 impl Remote {
@@ -108,6 +110,11 @@ impl Remote {
         if let Some(limits) = options.bandwidth {
             builder = builder.interceptor(super::bandwidth::BandwidthInterceptor(limits));
         }
+        let meter = std::sync::Arc::new(super::request_meter::RequestMeter::default());
+        builder = builder.interceptor(super::request_meter::MeterInterceptor {
+            meter: meter.clone(),
+            virtual_hosted: !path_style,
+        });
         builder = match credentials {
             RemoteCredentials::Static { access_key_id, secret } => builder.credentials_provider(Credentials::new(
                 access_key_id,
@@ -138,7 +145,13 @@ impl Remote {
             loopback_http: endpoint.is_some_and(is_loopback_http),
             plain_bodies: Default::default(),
             endpoint_label,
+            meter,
         }
+    }
+
+    /// The requests this client (and its clones) sent so far, by kind, retries included.
+    pub fn requests(&self) -> super::request_meter::RequestCounts {
+        self.meter.counts()
     }
 
     /// The endpoint as shown in messages.

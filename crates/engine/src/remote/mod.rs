@@ -14,6 +14,7 @@ mod object_ops;
 mod objects;
 mod pages;
 mod preview;
+pub mod request_meter;
 mod steady_body;
 mod store_probe;
 mod sync_ops;
