@@ -471,7 +471,8 @@ def local_totals(root: Path) -> tuple[int, int]:
 
 
 def remote_totals(s3: S3, bucket: str, prefix: str) -> tuple[int, int]:
-    objs = s3.list(bucket, prefix)
+    # Pail's own bookkeeping under `<prefix>.pail/` (its change marker) is no synced file.
+    objs = [(k, size) for k, size in s3.list(bucket, prefix) if "/.pail/" not in f"/{k}"]
     return len(objs), sum(s for _, s in objs)
 
 
@@ -483,6 +484,8 @@ def rewritten_objects(store_root: Path, bucket: str, since: float) -> int | None
         return None
     n = 0
     for dirpath, _dirs, names in os.walk(d):
+        if f"{os.sep}.pail" in dirpath[len(str(d)):]:
+            continue  # Pail's change marker, not a user file
         for name in names:
             try:
                 if os.stat(os.path.join(dirpath, name)).st_mtime >= since:
