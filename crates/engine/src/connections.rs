@@ -222,21 +222,7 @@ pub fn normalise_endpoint(raw: &str) -> Result<String> {
 /// Whether an endpoint sends requests unencrypted over a network: `http://` to a host that is
 /// not this computer (a loopback address or `localhost`).
 pub fn is_plain_http_to_another_machine(endpoint: &str) -> bool {
-    let Some(rest) = endpoint.trim().strip_prefix("http://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let host = match host_port.strip_prefix('[') {
-        // [v6]:port
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host_port.split(':').next().unwrap_or_default(),
-    };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let loopback = host == "localhost"
-        || host.ends_with(".localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    !loopback
+    crate::remote::is_plain_http_to_another_machine(endpoint)
 }
 
 /// Checks a bucket name against the rules every S3 store shares, in plain words.
@@ -283,9 +269,7 @@ mod tests {
             "http://user@10.0.0.5",
             "HTTP://s3.example.com",
         ] {
-            let e = other.to_ascii_lowercase();
-            let e = if other.starts_with("HTTP") { e } else { other.to_owned() };
-            assert!(is_plain_http_to_another_machine(&e), "{other}");
+            assert!(is_plain_http_to_another_machine(other), "{other}");
         }
         for safe in [
             "https://s3.example.com",

@@ -167,20 +167,37 @@ impl Remote {
 
 /// Whether `endpoint` is a plain-HTTP URL whose host is this computer.
 fn is_loopback_http(endpoint: &str) -> bool {
-    let Some(rest) = endpoint
+    plain_http_host(endpoint).is_some_and(|host| is_loopback_host(&host))
+}
+
+/// Whether `endpoint` sends requests unencrypted over a network: `http://` to a host that is
+/// not this computer.
+pub(crate) fn is_plain_http_to_another_machine(endpoint: &str) -> bool {
+    plain_http_host(endpoint).is_some_and(|host| !is_loopback_host(&host))
+}
+
+/// The host of a plain-`http://` URL, lowercased, without port, user or brackets (None for any
+/// other scheme).
+fn plain_http_host(endpoint: &str) -> Option<String> {
+    let endpoint = endpoint.trim();
+    let rest = endpoint
         .get(..7)
         .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
-        .and_then(|_| endpoint.get(7..))
-    else {
-        return false;
-    };
+        .and_then(|_| endpoint.get(7..))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host_port = authority.rsplit('@').next().unwrap_or_default();
     let host = match host_port.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => host_port.split(':').next().unwrap_or_default(),
     };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    Some(host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+/// Whether a (lowercased) host is this computer: `localhost`, `*.localhost`, a loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub(crate) mod transfer;
 mod upload_check;
 
 pub use classify::classify;
+pub(crate) use client::is_plain_http_to_another_machine;
 pub use client::{ClientOptions, Remote, RemoteCredentials};
 pub use listing::{folder_entries_from_page, BucketInfo, Entry, EntryKind, ListControl, ListSummary};
 pub use object_ops::{
