@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "add_pair",
     "remove_pair",
     "check_pair_now",
+    "request_costs",
     "set_pair_paused",
     "set_pair_mode",
     "set_all_paused",

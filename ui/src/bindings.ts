@@ -72,6 +72,11 @@ export const commands = {
 	removePair: (pairId: string) => typedError<null, UiError>(__TAURI_INVOKE("remove_pair", { pairId })),
 	/**  Lists the pair's bucket folder and syncs at once ("Check now"). */
 	checkPairNow: (pairId: string) => typedError<null, UiError>(__TAURI_INVOKE("check_pair_now", { pairId })),
+	/**
+	 *  What each synced folder sent to its store in the last 24 hours, by kind, and what that costs
+	 *  at the provider's published prices.
+	 */
+	requestCosts: () => typedError<CostOverview, UiError>(__TAURI_INVOKE("request_costs")),
 	/**  Pauses or resumes one synced folder. */
 	setPairPaused: (pairId: string, paused: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_pair_paused", { pairId, paused })),
 	/**  Changes which way a synced folder syncs (two-way, upload only, download only). */
@@ -279,6 +284,18 @@ export type ConnectionDraft = {
 	 *  wants it anyway (absent = not yet warned).
 	 */
 	acceptPlainHttp?: boolean,
+};
+
+/**  What syncing cost at the stores over the last 24 hours. */
+export type CostOverview = {
+	/**  Per pair (of the app's connections). */
+	pairs: PairCost[],
+	/**  Every pair together; the price covers the pairs whose prices are known. */
+	total: RequestCost,
+	/**  Pairs that sent requests to a store whose prices Pail does not know. */
+	unpricedPairs: number,
+	/**  When the price table was read ("December 2026"). */
+	pricesAsOf: string,
 };
 
 /**  Where a connection's credentials come from. */
@@ -524,6 +541,16 @@ export type PairCheck = {
 	warning: string | null,
 };
 
+/**  One pair's requests in the last 24 hours. */
+export type PairCost = {
+	/**  The pair. */
+	pairId: string,
+	/**  Its local folder. */
+	localRoot: string,
+	/**  Its requests and their estimated price. */
+	cost: RequestCost,
+};
+
 /**  One entry of a pair's folder. */
 export type PairFile = {
 	/**  The name. */
@@ -713,6 +740,28 @@ export type ProviderPreset = {
 	pathStyle: boolean,
 	/**  One sentence of help shown under the picker. */
 	hint: string,
+};
+
+/**  Requests and what they cost. */
+export type RequestCost = {
+	/**  Requests by kind. */
+	requests: RequestCounts,
+	/**  Estimated US dollars at the provider's list prices; `None` when they are unknown. */
+	usd: number | null,
+};
+
+/**  Requests by kind. */
+export type RequestCounts = {
+	/**  Listings (objects, versions, buckets, uploads, parts). */
+	list: number,
+	/**  HEADs. */
+	head: number,
+	/**  Object reads. */
+	get: number,
+	/**  Writes: uploads, parts, copies. */
+	put: number,
+	/**  Deletes. */
+	delete: number,
 };
 
 /**  What to keep of a conflict. */

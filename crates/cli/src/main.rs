@@ -93,6 +93,10 @@ enum Command {
         /// Print nothing but warnings and errors (no summary at the end of --once).
         #[arg(short, long)]
         quiet: bool,
+        /// While syncing continuously, print the requests sent to the store so far every SECONDS
+        /// (they are also printed on SIGUSR1, and when the sync stops).
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+        stats: Option<u64>,
         #[command(flatten)]
         conn: ConnectionArgs,
     },
@@ -184,6 +188,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             unignore,
             list_ignores,
             quiet,
+            stats,
             conn,
         } => {
             let target = S3Location::parse(&target)?;
@@ -204,6 +209,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
                 unignore,
                 list_ignores,
                 quiet,
+                stats_every: stats.map(std::time::Duration::from_secs),
                 endpoint_label: remote.endpoint_label().to_owned(),
             };
             Ok(match sync::sync(remote, args).await? {

@@ -40,6 +40,8 @@ pub struct SyncArgs {
     pub list_ignores: bool,
     /// No summary.
     pub quiet: bool,
+    /// Continuous mode: print the request counts this often.
+    pub stats_every: Option<std::time::Duration>,
     /// Where the endpoint is, for the default state DB's name.
     pub endpoint_label: String,
 }
@@ -104,6 +106,9 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
     let stop = CancellationToken::new();
     spawn_signal_handler(stop.clone());
     spawn_stats_on_signal(meter.clone());
+    if let Some(every) = args.stats_every {
+        spawn_stats_every(meter.clone(), every, stop.clone());
+    }
     let (_pause_tx, paused) = tokio::sync::watch::channel(false);
     if terminal {
         eprintln!(
@@ -212,6 +217,20 @@ fn spawn_stats_on_signal(remote: Remote) {
     });
     #[cfg(not(unix))]
     let _ = remote;
+}
+
+/// Prints the requests sent so far every `every` (`--stats`) until `stop`.
+fn spawn_stats_every(remote: Remote, every: std::time::Duration, stop: CancellationToken) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = ticks.tick() => eprintln!("pail: so far {} to the store", remote.requests()),
+            }
+        }
+    });
 }
 
 /// Cancels `stop` on Ctrl-C (SIGINT) or SIGTERM.

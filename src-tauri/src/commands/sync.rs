@@ -3,7 +3,7 @@
 //! work and validates every input (IPC input is untrusted).
 
 use pail_engine::sync::conflicts::{Conflict, Resolution};
-use pail_engine::sync::manager::{ActivityEntry, PairCheck, PairDraft, PairInfo, PairStatus};
+use pail_engine::sync::manager::{ActivityEntry, CostOverview, PairCheck, PairDraft, PairInfo, PairStatus};
 use pail_engine::sync::pair_files::PairFile;
 use pail_engine::sync::Mode;
 use serde::{Deserialize, Serialize};
@@ -143,6 +143,14 @@ pub fn default_ignore_patterns() -> Vec<String> {
 #[specta::specta]
 pub async fn confirm_deletions(state: State<'_, AppState>, pair_id: String) -> CmdResult<()> {
     Ok(state.sync.confirm_deletions(&pair_id).await?)
+}
+
+/// What each synced folder sent to its store in the last 24 hours, by kind, and what that costs
+/// at the provider's published prices.
+#[tauri::command]
+#[specta::specta]
+pub async fn request_costs(state: State<'_, AppState>) -> CmdResult<CostOverview> {
+    Ok(state.sync.request_costs().await?)
 }
 
 /// The newest activity of one synced folder, newest first.

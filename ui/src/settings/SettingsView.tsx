@@ -4,6 +4,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { Spinner } from "../components/Spinner";
 import { call } from "../lib/ipc";
 import { useResult } from "../lib/useResult";
+import { AllRequestCosts } from "../sync/RequestCostView";
 import { limitProblem, preferenceProblem } from "../sync/status";
 
 /** Screen 5: start at login, notifications, transfers at once, bucket check interval. */
@@ -131,6 +132,7 @@ function SettingsForm({ initial }: { initial: Settings }) {
           {saved && <span className="muted">Saved.</span>}
         </div>
       </form>
+      <AllRequestCosts />
     </main>
   );
 }

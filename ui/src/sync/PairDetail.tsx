@@ -9,6 +9,7 @@ import { ActivityFeed } from "./ActivityFeed";
 import { ConflictsList } from "./ConflictsList";
 import { IgnoreEditor } from "./IgnoreEditor";
 import { PairFiles } from "./PairFiles";
+import { PairRequestCost } from "./RequestCostView";
 import { folderName, modeLabel, remoteLabel, statusLine } from "./status";
 
 type Tab = "files" | "activity" | "conflicts" | "ignore";
@@ -132,6 +133,7 @@ export function PairDetail({ pair, connection, onChanged, onRemoved }: Props) {
         />
       )}
       {error && <ErrorNotice error={error} compact />}
+      <PairRequestCost pairId={pair.id} />
 
       <div className="tabs" role="tablist">
         <TabButton id="activity" current={tab} onSelect={setTab}>

@@ -54,6 +54,16 @@ function backend(pairs: PairInfo[], extra: Record<string, (args: Record<string, 
       return null;
     },
     pair_activity: () => [],
+    request_costs: () => ({
+      pairs: pairs.map((p) => ({
+        pairId: p.id,
+        localRoot: p.localRoot,
+        cost: { requests: { list: 4, head: 290, get: 0, put: 18, delete: 0 }, usd: 0.000296 },
+      })),
+      total: { requests: { list: 4, head: 290, get: 0, put: 18, delete: 0 }, usd: 0.000296 },
+      unpricedPairs: 0,
+      pricesAsOf: "December 2026",
+    }),
     list_conflicts: () => [],
     default_ignore_patterns: () => [".DS_Store"],
     ...extra,
@@ -145,6 +155,16 @@ describe("synced folders", () => {
     await user.click(await screen.findByTestId("nav-sync"));
     await user.click(await screen.findByTestId("pair-check-now"));
     expect(calls.find((c) => c.cmd === "check_pair_now")?.args).toEqual({ pairId: "p1" });
+  });
+
+  it("shows what the pair's requests cost in the last 24 hours", async () => {
+    const user = userEvent.setup();
+    backend([pair()]);
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    expect(await screen.findByTestId("pair-cost")).toHaveTextContent(
+      "312 requests (4 list, 290 head, 18 put) in the last 24 hours · less than a cent",
+    );
   });
 
   it("pauses and resumes a pair and asks before removing it, keeping files", async () => {

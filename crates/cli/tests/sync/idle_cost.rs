@@ -25,6 +25,30 @@ fn count_files(dir: &Path) -> usize {
         .sum()
 }
 
+/// Waits until a running `pail sync` is idle: its last request is a lone marker check that
+/// nothing followed for a while (a pass reads the marker too, but lists right after it).
+async fn wait_until_idle(proxy: &CountingProxy, who: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let mark = proxy.mark();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let log = proxy.listed_since(0);
+        let quiet = proxy.mark() == mark;
+        if quiet
+            && log
+                .last()
+                .is_some_and(|r| r.starts_with("HEAD") && r.contains(".pail/changed"))
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{who} never settled: {:?}",
+            log.iter().rev().take(5).collect::<Vec<_>>()
+        );
+    }
+}
+
 /// Default settings (a marker check every 30 s, a full listing every 15 minutes): 2,000 keys in
 /// 20 folders cost a handful of HEADs over 150 idle seconds, not a listing per poll; a file
 /// another `pail sync` uploads arrives within 45 s.
@@ -64,27 +88,7 @@ async fn an_idle_pair_checks_one_marker_per_poll_and_another_pails_change_still_
         assert!(Instant::now() < deadline, "the first sync did not finish");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    // Idle once the last request is a lone marker check that nothing followed for a while (a
-    // pass reads the marker too, but lists right after it).
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let mark = proxy.mark();
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let log = proxy.listed_since(0);
-        let quiet = proxy.mark() == mark;
-        if quiet
-            && log
-                .last()
-                .is_some_and(|r| r.starts_with("HEAD") && r.contains(".pail/changed"))
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "beta never settled: {:?}",
-            log.iter().rev().take(5).collect::<Vec<_>>()
-        );
-    }
+    wait_until_idle(&proxy, "beta").await;
 
     let mark = proxy.mark();
     tokio::time::sleep(Duration::from_secs(150)).await;
@@ -133,4 +137,111 @@ async fn sync_once_reports_the_requests_the_store_saw() {
     let seen = proxy.since(0);
     assert!(seen.list >= 1 && seen.get >= 5 && seen.put >= 1, "{seen}");
     assert!(err.contains(&format!("pail: {seen} to the store")), "{seen} vs {err}");
+}
+
+/// A saved file costs its upload and a few small requests: the pass the watcher wakes looks at
+/// the saved path only (one listing of its own key), never at the whole bucket folder. An edit
+/// of a synced file and a new file in a synced folder, each measured on the wire.
+#[tokio::test]
+async fn a_saved_file_costs_its_upload_and_a_few_small_requests() {
+    let w = World::new("save-cost").await;
+    for f in 0..3 {
+        for n in 0..100 {
+            w.put(
+                &format!("team/folder{f}/file{n:03}.txt"),
+                format!("folder {f} file {n}").as_bytes(),
+            )
+            .await;
+        }
+    }
+    let proxy = CountingProxy::start(w.endpoint.clone());
+    let delta = Computer::new("delta", &proxy.endpoint(), &w.bucket, "team/");
+    let _delta = Killed(
+        delta
+            .command(&[])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pail sync"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while count_files(&delta.root) < 300 {
+        assert!(Instant::now() < deadline, "the first sync did not finish");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    wait_until_idle(&proxy, "delta").await;
+
+    for (path, body) in [
+        ("folder1/file007.txt", &b"edited on delta"[..]),
+        ("folder2/brand-new.txt", &b"new on delta"[..]),
+    ] {
+        let key = format!("team/{path}");
+        let mark = proxy.mark();
+        delta.write(path, body);
+        let saved = Instant::now();
+        while w.get(&key).await.as_deref() != Some(body) {
+            assert!(
+                saved.elapsed() < Duration::from_secs(30),
+                "{path} did not reach the bucket"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // The marker write and the quick look after a push belong to the save's cost too.
+        wait_until_idle(&proxy, "delta").await;
+        let seen = proxy.since(mark);
+        let log = proxy.listed_since(mark);
+        eprintln!("saving {path}: {seen}: {log:?}");
+        // The upload itself and the change marker.
+        assert_eq!(seen.put, 2, "{log:?}");
+        assert!(seen.total() <= 1 + 5, "more than 5 requests beyond the upload: {log:?}");
+        let listings: Vec<&String> = log.iter().filter(|r| r.contains("list-type=2")).collect();
+        assert!(listings.len() <= 1, "{log:?}");
+        let own_key = format!("prefix={}", key.replace('/', "%2F"));
+        assert!(
+            listings.iter().all(|r| r.contains(&own_key)),
+            "a listing beyond the saved key: {log:?}"
+        );
+    }
+}
+
+/// `pail sync --stats 1` prints the running request count every second, so a long-running
+/// sync's cost can be watched from a terminal or a log.
+#[tokio::test]
+async fn stats_print_the_running_request_count_at_the_interval() {
+    use std::io::{BufRead, BufReader};
+    let w = World::new("stats").await;
+    let epsilon = w.computer("epsilon");
+    epsilon.write("a.txt", b"a");
+    let mut child = Killed(
+        epsilon
+            .command(&["--stats", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start pail sync"),
+    );
+    let stderr = child.0.stderr.take().expect("piped stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("so far") && tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a stats line within 20 s");
+        seen.push(line);
+    }
+    for line in &seen {
+        assert!(
+            line.starts_with("pail: so far ")
+                && line.contains(" requests (")
+                && line.ends_with(" delete) to the store"),
+            "{line}"
+        );
+    }
 }

@@ -38,6 +38,17 @@ impl RequestCounts {
         self.list + self.head + self.get + self.put + self.delete
     }
 
+    /// Both counts added up.
+    pub fn plus(&self, other: &RequestCounts) -> RequestCounts {
+        RequestCounts {
+            list: self.list + other.list,
+            head: self.head + other.head,
+            get: self.get + other.get,
+            put: self.put + other.put,
+            delete: self.delete + other.delete,
+        }
+    }
+
     /// What was counted between `earlier` and `self`.
     pub fn since(&self, earlier: &RequestCounts) -> RequestCounts {
         RequestCounts {

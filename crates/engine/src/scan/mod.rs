@@ -7,6 +7,6 @@ mod walk;
 
 pub use ignore_rules::{IgnoreRules, DEFAULT_IGNORES};
 pub use walk::{
-    hash_changed, identity_of, scan, walk, ContentHash, Identity, ScanIssue, ScanIssueKind, ScanOptions, ScanReport,
-    ScannedEntry, Walk, WalkedEntry,
+    hash_changed, identity_of, scan, walk, walk_paths, ContentHash, Identity, ScanIssue, ScanIssueKind, ScanOptions,
+    ScanReport, ScannedEntry, Walk, WalkedEntry,
 };

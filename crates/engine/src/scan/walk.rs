@@ -162,6 +162,125 @@ pub fn walk(root: &Path, rules: &IgnoreRules) -> Result<Walk> {
     Ok(out)
 }
 
+/// Walks only `paths` (relative, `/`-separated, none inside another) and, for folders,
+/// everything below them: what a [`walk`] of the whole root would have found at those paths.
+/// Blocking: run it on a blocking thread.
+///
+/// Returns `Ok(None)` where the answer could differ from the whole walk's: a path whose parent
+/// folders are not plain folders on the root's disk (a symlink, a mount point, unreadable), or
+/// a name the whole walk treats specially. The caller then walks everything. A path that does
+/// not exist (its parent folder gone too) is simply absent, as in a whole walk.
+pub fn walk_paths<'a>(
+    root: &Path,
+    rules: &IgnoreRules,
+    paths: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<Walk>> {
+    let device = match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => device_of(&m),
+        Ok(_) => {
+            return Err(Error::SyncRootUnavailable {
+                path: root.to_path_buf(),
+                reason: "it is not a folder".into(),
+            })
+        }
+        Err(e) => {
+            return Err(Error::SyncRootUnavailable {
+                path: root.to_path_buf(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    let mut out = Walk::default();
+    let mut found = Vec::new();
+    for rel in paths {
+        let names: Vec<&str> = rel.split('/').collect();
+        if rel.is_empty() || names.iter().any(|n| n.is_empty() || *n == "." || *n == "..") {
+            return Ok(None);
+        }
+        // Pail's own folder at the root is never synced, as in a whole walk.
+        if names[0] == crate::sync::folder::RESERVED_DIR {
+            continue;
+        }
+        // Every parent must be what the whole walk would have entered: a plain folder on the
+        // root's disk that no ignore rule covers.
+        let mut parent = String::new();
+        let mut parent_gone = false;
+        for name in &names[..names.len() - 1] {
+            if !parent.is_empty() {
+                parent.push('/');
+            }
+            parent.push_str(name);
+            match std::fs::symlink_metadata(root.join(&parent)) {
+                Ok(m) if m.is_dir() && device_of(&m) == device => {
+                    if rules.is_ignored_here(&parent, true) {
+                        parent_gone = true;
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    parent_gone = true;
+                    break;
+                }
+                // A file where a folder was is a change the whole walk should judge.
+                _ => return Ok(None),
+            }
+        }
+        if parent_gone {
+            continue;
+        }
+        let name = names[names.len() - 1];
+        let meta = match std::fs::symlink_metadata(root.join(rel)) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(_) => return Ok(None),
+        };
+        let ft = meta.file_type();
+        if rules.is_ignored_here(rel, ft.is_dir()) {
+            if ft.is_file() && name.starts_with(TEMP_PREFIX) {
+                out.stale_temp_files.push(rel.to_owned());
+            }
+            continue;
+        }
+        if ft.is_symlink() {
+            out.issues.push(ScanIssue {
+                path: rel.to_owned(),
+                kind: ScanIssueKind::Symlink,
+            });
+        } else if ft.is_dir() {
+            if device_of(&meta) != device {
+                out.issues.push(ScanIssue {
+                    path: rel.to_owned(),
+                    kind: ScanIssueKind::OtherDisk,
+                });
+                continue;
+            }
+            match std::fs::read_dir(root.join(rel)) {
+                Ok(children) => {
+                    found.push((rel.to_owned(), WalkedEntry::Dir));
+                    walk_dir(children, rel, device, rules, &mut found, &mut out);
+                }
+                Err(e) => out.issues.push(ScanIssue {
+                    path: rel.to_owned(),
+                    kind: ScanIssueKind::Unreadable(e.to_string()),
+                }),
+            }
+        } else if ft.is_file() {
+            found.push((rel.to_owned(), WalkedEntry::File(identity_of(&meta))));
+        } else {
+            out.issues.push(ScanIssue {
+                path: rel.to_owned(),
+                kind: ScanIssueKind::SpecialFile,
+            });
+        }
+    }
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    found.dedup_by(|a, b| a.0 == b.0);
+    out.entries = BTreeMap::from_iter(found);
+    out.issues.sort_by(|a, b| a.path.cmp(&b.path));
+    out.stale_temp_files.sort();
+    Ok(Some(out))
+}
+
 /// Walks one folder (relative path `dir_rel`, "" for the root) and everything below it.
 ///
 /// Hand-rolled over `std::fs::read_dir` rather than `walkdir` because this is the hot loop of

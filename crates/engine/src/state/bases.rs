@@ -19,13 +19,52 @@ pub async fn load_all(db: impl SqliteExecutor<'_>, pair_id: &str) -> Result<BTre
     let started = std::time::Instant::now();
     // Row by row: sqlx's rows are several times larger than the bases made of them, and holding
     // all of them at once (fetch_all) was the largest part of a pass's peak memory.
-    let mut rows = sqlx::query(
+    let rows = sqlx::query(
         "SELECT path, kind, hash, size, local_mtime_ns, local_inode, remote_etag, remote_version_id
          FROM sync_base WHERE pair_id = ?",
     )
     .bind(pair_id)
     .fetch(db);
     let mut out = BTreeMap::new();
+    collect_bases(rows, pair_id, &mut out).await?;
+    tracing::debug!(
+        bases = out.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "loaded the bases"
+    );
+    Ok(out)
+}
+
+/// The bases at `paths` (relative, `/`-separated, without a trailing `/`) and below them: what
+/// a pass over just those paths needs, read through the primary key without touching the rest.
+pub async fn load_under<'a>(
+    db: &mut SqliteConnection,
+    pair_id: &str,
+    paths: impl IntoIterator<Item = &'a str>,
+) -> Result<BTreeMap<RelPath, BaseState>> {
+    let mut out = BTreeMap::new();
+    for path in paths {
+        // `path`, then `path/` and everything below it: the keys from `path/` up to `path0`
+        // (`0` sorts right after `/`).
+        let rows = sqlx::query(
+            "SELECT path, kind, hash, size, local_mtime_ns, local_inode, remote_etag, remote_version_id
+             FROM sync_base WHERE pair_id = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
+        )
+        .bind(pair_id)
+        .bind(path)
+        .bind(format!("{path}/"))
+        .bind(format!("{path}0"))
+        .fetch(&mut *db);
+        collect_bases(rows, pair_id, &mut out).await?;
+    }
+    Ok(out)
+}
+
+async fn collect_bases(
+    mut rows: impl futures_util::Stream<Item = std::result::Result<sqlx::sqlite::SqliteRow, sqlx::Error>> + Unpin,
+    pair_id: &str,
+    out: &mut BTreeMap<RelPath, BaseState>,
+) -> Result<()> {
     while let Some(row) = rows.try_next().await? {
         let row = &row;
         let raw_path: String = row.try_get("path")?;
@@ -45,12 +84,7 @@ pub async fn load_all(db: impl SqliteExecutor<'_>, pair_id: &str) -> Result<BTre
             }
         }
     }
-    tracing::debug!(
-        bases = out.len(),
-        ms = started.elapsed().as_millis() as u64,
-        "loaded the bases"
-    );
-    Ok(out)
+    Ok(())
 }
 
 fn base_from_row(row: &sqlx::sqlite::SqliteRow) -> std::result::Result<BaseState, String> {

@@ -9,6 +9,7 @@ pub mod idle_marks;
 pub mod pair_safety;
 pub mod pairs;
 pub mod queue;
+pub mod request_log;
 pub mod settings;
 pub mod transfers;
 pub mod uploads;

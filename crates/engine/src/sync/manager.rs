@@ -21,10 +21,12 @@ use super::session::{host_name, PairSync, SyncEvent, SyncOptions};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::preferences::Preferences;
+use crate::remote::request_meter::RequestCounts;
 use crate::remote::ClientOptions;
 use crate::scan::IgnoreRules;
 use crate::state::bases::{self, Activity};
 use crate::state::pairs::{self, SyncPair};
+use crate::state::request_log;
 
 /// What a pair is doing, as the UI shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +91,34 @@ impl PairStatus {
             last_synced: None,
         }
     }
+}
+
+/// One pair's requests in the last 24 hours.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PairCost {
+    /// The pair.
+    pub pair_id: String,
+    /// Its local folder.
+    pub local_root: String,
+    /// Its requests and their estimated price.
+    pub cost: crate::prices::RequestCost,
+}
+
+/// What syncing cost at the stores over the last 24 hours.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CostOverview {
+    /// Per pair (of the app's connections).
+    pub pairs: Vec<PairCost>,
+    /// Every pair together; the price covers the pairs whose prices are known.
+    pub total: crate::prices::RequestCost,
+    /// Pairs that sent requests to a store whose prices Pail does not know.
+    pub unpriced_pairs: u32,
+    /// When the price table was read ("December 2026").
+    pub prices_as_of: String,
 }
 
 /// A pair as the UI lists it.
@@ -431,6 +461,45 @@ impl SyncManager {
             self.start(&pair, false).await;
         }
         Ok(())
+    }
+
+    /// What each pair sent to its store in the last 24 hours and what that costs at its
+    /// provider's prices, with the sum over all pairs.
+    pub async fn request_costs(&self) -> Result<CostOverview> {
+        let db = self.inner.engine.db().pool();
+        let now = chrono::Utc::now();
+        let mut out = CostOverview {
+            pairs: Vec::new(),
+            total: crate::prices::RequestCost {
+                requests: RequestCounts::default(),
+                usd: None,
+            },
+            unpriced_pairs: 0,
+            prices_as_of: crate::prices::PRICES_AS_OF.to_owned(),
+        };
+        for pair in pairs::list(db).await? {
+            let Some(connection_id) = pair.connection_id.as_deref() else {
+                continue;
+            };
+            // A pair whose connection is gone is being removed with it.
+            let Ok(connection) = self.inner.engine.connection(connection_id).await else {
+                continue;
+            };
+            let requests = request_log::last_day(db, &pair.id, now).await?;
+            let cost = crate::prices::estimate(connection.provider, requests);
+            out.total.requests = out.total.requests.plus(&requests);
+            match cost.usd {
+                Some(usd) => out.total.usd = Some(out.total.usd.unwrap_or(0.0) + usd),
+                None if requests.total() > 0 => out.unpriced_pairs += 1,
+                None => {}
+            }
+            out.pairs.push(PairCost {
+                pair_id: pair.id,
+                local_root: pair.local_root.to_string_lossy().into_owned(),
+                cost,
+            });
+        }
+        Ok(out)
     }
 
     /// The newest activity of one pair, newest first.

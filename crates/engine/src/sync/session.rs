@@ -1,7 +1,7 @@
 //! Runs one pair: scan, list, plan, execute, commit — pass after pass until nothing is left to
 //! do (`--once`), or forever, woken by the watcher and the poll timer (continuous mode).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,7 +21,7 @@ use super::watcher::{LocalWatcher, WatchEvent};
 use crate::error::{Error, Result};
 use crate::remote::{Remote, UploadOptions};
 use crate::scan::{hash_changed, Identity, IgnoreRules, ScanOptions};
-use crate::state::{bases, idle_marks, pair_safety, pairs::SyncPair, StateDb};
+use crate::state::{bases, idle_marks, pair_safety, pairs::SyncPair, request_log, StateDb};
 use crate::untrusted_text::escape_untrusted;
 
 /// How a pair syncs beyond what is stored with it.
@@ -215,12 +215,18 @@ pub struct PairSync {
     check_now: Arc<tokio::sync::Notify>,
     /// Continuous mode: whether the pair is paused, looked at again right before a pass acts.
     paused: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Continuous mode: paths the watcher named that no pass has looked at yet.
+    named: BTreeSet<String>,
+    /// The client's request counts already added to the pair's request log, and when.
+    requests_logged: (crate::remote::request_meter::RequestCounts, Instant),
 }
 
 impl PairSync {
     /// Prepares `pair` (already stored in `db`) to sync through `remote`.
     pub fn new(remote: Remote, db: StateDb, pair: SyncPair, options: SyncOptions) -> Result<Self> {
         let rules = IgnoreRules::new(&pair.ignore_patterns)?;
+        // A client shared with an earlier session has counted its requests already.
+        let requests_logged = (remote.requests(), Instant::now());
         let ctx = Arc::new(ExecContext {
             remote,
             bucket: pair.bucket.clone(),
@@ -251,6 +257,8 @@ impl PairSync {
             marker: change_marker::Seen::Unknown,
             check_now: Arc::new(tokio::sync::Notify::new()),
             paused: None,
+            named: BTreeSet::new(),
+            requests_logged,
         })
     }
 
@@ -507,18 +515,8 @@ impl PairSync {
         let listed_at = started.elapsed();
         let mut views = merge_views(bases, local, remote);
         let spellings = super::views::unify_spellings(&mut views);
-        let mut settings = PairSettings::new(self.options.host_name.clone(), chrono::Local::now().naive_local());
-        settings.mode = self.pair.mode;
-        settings.mass_delete_guard = self.options.mass_delete_guard;
         let held = pair_safety::held_deletions(self.db.pool(), &pair_id).await?;
-        settings.deletion_consent = if self.options.allow_mass_delete {
-            DeletionConsent::Confirmed
-        } else if held.is_some() {
-            DeletionConsent::Held
-        } else {
-            DeletionConsent::Guarded
-        };
-        let planned = plan(&settings, &views);
+        let planned = plan(&self.settings(held.is_some()), &views);
         // The hold outlives this pass until the user answers: a rerun must not find the
         // deletions diluted by what was downloaded meanwhile and let them through.
         match (&planned.guard, &held) {
@@ -606,6 +604,198 @@ impl PairSync {
         // would fail the same way, and `--once` would end up blaming files that kept changing.
         let got_anywhere = report.failed.len() < work_count || report.failed.iter().any(|(_, e)| e.is_transient());
         Ok((report, planned_work && got_anywhere))
+    }
+
+    /// What the planner knows of this pair besides the paths.
+    fn settings(&self, deletions_held: bool) -> PairSettings {
+        let mut settings = PairSettings::new(self.options.host_name.clone(), chrono::Local::now().naive_local());
+        settings.mode = self.pair.mode;
+        settings.mass_delete_guard = self.options.mass_delete_guard;
+        settings.deletion_consent = if self.options.allow_mass_delete {
+            DeletionConsent::Confirmed
+        } else if deletions_held {
+            DeletionConsent::Held
+        } else {
+            DeletionConsent::Guarded
+        };
+        settings
+    }
+
+    /// A pass over just the paths the watcher named (and what lies below them): the same
+    /// planner, fed those paths' bases, their local state and a listing of just their keys, so
+    /// a saved file costs one small listing and its upload instead of a walk and a listing of
+    /// the whole pair. `Ok(None)` means "do a full pass instead", decided before anything is
+    /// touched: whenever the narrow view could decide otherwise than the whole one would (see
+    /// [`focused_plan_is_safe`]), or had anything to warn about.
+    pub async fn focused_pass(&mut self, named: &BTreeSet<String>) -> Result<Option<(PassReport, bool)>> {
+        let started = Instant::now();
+        if named.len() > 4 * MAX_FOCUSED_PATHS {
+            return Ok(None);
+        }
+        let paths = outermost(named);
+        if paths.is_empty() || paths.len() > MAX_FOCUSED_PATHS || !self.cleaned_up {
+            return Ok(None);
+        }
+        self.claim_folder().await?;
+        self.check_store().await?;
+        let pair_id = self.pair.id.clone();
+        if pair_safety::held_deletions(self.db.pool(), &pair_id).await?.is_some() {
+            // Held deletions wait for the user's answer, which only a full pass can apply.
+            return Ok(None);
+        }
+        let walking = {
+            let root = self.ctx.root.clone();
+            let rules = self.ctx.rules.clone();
+            let paths = paths.clone();
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    crate::scan::walk_paths(&root, &rules, paths.iter().map(String::as_str))
+                })
+                .await
+                .map_err(|e| Error::Io {
+                    context: "scan the folder".into(),
+                    source: std::io::Error::other(e),
+                })?
+            }
+        };
+        let listing = async {
+            let mut listed = Vec::new();
+            for path in &paths {
+                let key = format!("{}{path}", self.ctx.prefix);
+                let below = format!("{key}/");
+                let objects = self.ctx.remote.list_prefix_objects(&self.ctx.bucket, &key).await?;
+                // The listing of `a.txt` also holds `a.txt.bak`: only the path and what is below it.
+                listed.extend(
+                    objects
+                        .into_iter()
+                        .filter(|o| o.key == key || o.key.starts_with(&below)),
+                );
+            }
+            listed.sort_by(|a, b| a.key.cmp(&b.key));
+            listed.dedup_by(|a, b| a.key == b.key);
+            Ok::<_, Error>(listed)
+        };
+        let (walked, listed) = tokio::try_join!(walking, listing)?;
+        let Some(walked) = walked else {
+            return Ok(None);
+        };
+        if !walked.issues.is_empty() {
+            return Ok(None);
+        }
+        let bases = {
+            let mut conn = self.db.pool().acquire().await?;
+            bases::load_under(&mut conn, &pair_id, paths.iter().map(String::as_str)).await?
+        };
+        scan_cache_from_bases(&bases, &mut self.scan_cache);
+        let scanned = {
+            let root = self.ctx.root.clone();
+            let rules = self.ctx.rules.clone();
+            let previous = std::mem::take(&mut self.scan_cache);
+            let (scanned, previous) = tokio::task::spawn_blocking(move || {
+                let r = hash_changed(
+                    &root,
+                    walked,
+                    ScanOptions {
+                        rules: &rules,
+                        previous: &previous,
+                        full_hash: false,
+                    },
+                );
+                (r, previous)
+            })
+            .await
+            .map_err(|e| Error::Io {
+                context: "scan the folder".into(),
+                source: std::io::Error::other(e),
+            })?;
+            self.scan_cache = previous;
+            scanned
+        };
+        if !scanned.issues.is_empty() {
+            return Ok(None);
+        }
+        let mut report = PassReport {
+            hashed_files: scanned.hashed_files,
+            ..PassReport::default()
+        };
+        // What is gone below the named paths leaves the cache; what is there now enters it.
+        self.scan_cache
+            .retain(|cached, _| !paths.iter().any(|p| is_at_or_below(cached, p)));
+        for (rel, e) in &scanned.entries {
+            if let crate::scan::ScannedEntry::File { identity, hash } = e {
+                self.scan_cache.insert(rel.clone(), (*identity, *hash));
+            }
+        }
+        let local = local_snapshot(&scanned);
+        drop(scanned);
+        report.unstable = local.unstable.len();
+        let mut remote = remote_snapshot(&self.ctx.prefix, &listed, &self.ctx.rules, &self.remote_hashes);
+        let wanted = keys_needing_hash(&self.ctx.prefix, &local, &remote, &bases);
+        if !wanted.is_empty() {
+            self.fetch_hashes(wanted).await?;
+            remote = remote_snapshot(&self.ctx.prefix, &listed, &self.ctx.rules, &self.remote_hashes);
+        }
+        if !local.warnings.is_empty() || !remote.warnings.is_empty() {
+            return Ok(None);
+        }
+        let mut views = merge_views(bases, local, remote);
+        if !super::views::unify_spellings(&mut views).is_empty()
+            || views.keys().any(|p| !unicode_normalization::is_nfc(p.as_str()))
+        {
+            return Ok(None);
+        }
+        let planned = plan(&self.settings(false), &views);
+        if !focused_plan_is_safe(&planned) {
+            tracing::debug!(
+                paths = paths.len(),
+                "a focused pass found more than uploads; passing over everything"
+            );
+            return Ok(None);
+        }
+        let mut actions = Vec::with_capacity(planned.actions.len());
+        for action in planned.actions {
+            if let Action::Skip { path, reason } = &action {
+                if self.reported.insert(format!("s:{path}:{reason}")) {
+                    report.skipped.push((path.clone(), reason.to_string()));
+                    actions.push(action);
+                }
+                continue;
+            }
+            actions.push(action);
+        }
+        let planned_work = actions.iter().any(|a| !matches!(a, Action::Skip { .. }));
+        let looked_at = started.elapsed();
+        if self.paused.as_ref().is_some_and(|p| *p.borrow()) && !actions.is_empty() {
+            // Paused while this pass looked: the named paths wait for the pass after resuming.
+            return Ok(None);
+        }
+        let action_count = actions.len();
+        if !actions.is_empty() {
+            self.emit(SyncEvent::Syncing);
+            self.run_actions(self.ctx.clone(), actions, &mut report).await?;
+            if report.uploaded + report.copied + report.deleted_remote + report.conflicts > 0 {
+                self.marker = change_marker::write(
+                    &self.ctx.remote,
+                    &self.ctx.bucket,
+                    &self.ctx.prefix,
+                    &self.marker,
+                    &self.options.holder,
+                )
+                .await;
+            }
+        }
+        tracing::debug!(
+            paths = paths.len(),
+            views = views.len(),
+            actions = action_count,
+            hashed = report.hashed_files,
+            look_ms = looked_at.as_millis() as u64,
+            execute_ms = (started.elapsed() - looked_at).as_millis() as u64,
+            "focused sync pass"
+        );
+        // Done unless something is left: a file still being written (its path stays named) or
+        // an action that failed or met a change (a full pass sorts those out).
+        Ok(Some((report, planned_work)))
     }
 
     async fn fetch_hashes(&mut self, wanted: Vec<super::views::HashWanted>) -> Result<()> {
@@ -716,7 +906,9 @@ impl PairSync {
         let mut summary = OnceSummary::default();
         let mut full_hash = false;
         loop {
-            let (report, planned_work) = self.pass(full_hash).await?;
+            let passed = self.pass(full_hash).await;
+            self.log_requests().await;
+            let (report, planned_work) = passed?;
             full_hash = false;
             summary.passes += 1;
             let again = report.wants_another(planned_work) && report.guard.is_none();
@@ -768,14 +960,17 @@ impl PairSync {
         let check_now = self.check_now.clone();
         self.paused = Some(paused.clone());
         let mut backoff = Duration::from_secs(1);
+        // Something to do: a pass over everything (`full`), or only over what the watcher
+        // named since the last pass (`named`), which costs what those paths cost.
         let mut dirty = true;
+        let mut full = true;
         loop {
             if *paused.borrow() {
                 self.emit(SyncEvent::Paused);
                 tokio::select! {
-                    _ = stop.cancelled() => return Ok(()),
-                    _ = pause_changed(&mut paused) => { dirty = true; continue; }
-                    Some(_) = recv_opt(&mut changes) => { dirty = true; continue; }
+                    _ = stop.cancelled() => { self.log_requests().await; return Ok(()) }
+                    _ = pause_changed(&mut paused) => { dirty = true; full = true; continue; }
+                    Some(event) = recv_opt(&mut changes) => { self.absorb(event, &mut full); dirty = true; continue; }
                 }
             }
             if watcher_down && tokio::fs::metadata(&self.ctx.root).await.is_ok() {
@@ -784,23 +979,66 @@ impl PairSync {
                     changes = Some(rx);
                     watcher_down = false;
                     dirty = true;
+                    full = true;
                 }
             }
-            let due = dirty || Instant::now() >= next_poll;
-            if due {
-                let listing_due = last_listing.is_none_or(|at| at.elapsed() >= self.options.full_listing_interval);
-                if !dirty && !listing_due && self.marker_kept_still().await {
-                    // Nothing changed here (no watcher event) nor there (the marker): one HEAD.
+            let poll_due = Instant::now() >= next_poll;
+            if dirty || poll_due {
+                if poll_due && !full {
+                    let listing_due = last_listing.is_none_or(|at| at.elapsed() >= self.options.full_listing_interval);
+                    // Something changed there (the marker moved) or may have without a marker
+                    // (a writer that is not Pail): list. Otherwise one HEAD was the whole poll.
+                    if listing_due || !self.marker_kept_still().await {
+                        full = true;
+                    }
                     next_poll = Instant::now() + self.options.poll_interval;
-                    continue;
+                    if !full && !dirty {
+                        // Marker checks alone: logged now and then, not a write per poll.
+                        if self.requests_logged.1.elapsed() >= Duration::from_secs(300) {
+                            self.log_requests().await;
+                        }
+                        continue;
+                    }
                 }
                 dirty = false;
-                last_listing = Some(Instant::now());
-                let full = last_full.elapsed() >= self.options.full_rescan_interval;
-                if full {
-                    last_full = Instant::now();
+                let mut focused = None;
+                if !full {
+                    let named = std::mem::take(&mut self.named);
+                    match self.focused_pass(&named).await {
+                        Ok(Some(done)) => {
+                            if done.0.unstable > 0 {
+                                // Still being written: the same paths again once they settle.
+                                self.named = named;
+                            }
+                            focused = Some(Ok(done));
+                        }
+                        Ok(None) => self.named = named,
+                        Err(e) => {
+                            self.named = named;
+                            focused = Some(Err(e));
+                        }
+                    }
                 }
-                match self.pass(full).await {
+                let was_full = focused.is_none();
+                let result = match focused {
+                    Some(r) => r,
+                    None => {
+                        last_listing = Some(Instant::now());
+                        let full_hash = last_full.elapsed() >= self.options.full_rescan_interval;
+                        if full_hash {
+                            last_full = Instant::now();
+                        }
+                        let r = self.pass(full_hash).await;
+                        if r.is_ok() {
+                            // Whatever the watcher named was looked at with everything else.
+                            self.named.clear();
+                        }
+                        r
+                    }
+                };
+                full = false;
+                self.log_requests().await;
+                match result {
                     Ok((report, planned_work)) => {
                         backoff = Duration::from_secs(1);
                         if let Some(g) = &report.guard {
@@ -808,8 +1046,17 @@ impl PairSync {
                                 message: held_message(g),
                             });
                         }
-                        if report.wants_another(planned_work) && report.guard.is_none() {
+                        // A focused pass that did its uploads is done; a full one that did work
+                        // looks again, to catch what changed while it worked.
+                        let again = if was_full {
+                            report.wants_another(planned_work)
+                        } else {
+                            report.changed > 0 || report.unstable > 0 || !report.failed.is_empty()
+                        };
+                        if again && report.guard.is_none() {
                             dirty = true;
+                            // Only a file still being written is worth another narrow look.
+                            full = was_full || report.changed > 0 || !report.failed.is_empty();
                             if report.unstable > 0 || report.changed > 0 {
                                 tokio::time::sleep(self.options.settle).await;
                             }
@@ -820,18 +1067,21 @@ impl PairSync {
                             // Failed actions are tried again at the next poll, marker or not.
                             self.marker = change_marker::Seen::Unknown;
                         }
-                        next_poll = if report.uploaded + report.copied > 0 {
-                            // Another computer may have raced this push: look again soon.
-                            Instant::now() + Duration::from_secs(2).min(self.options.poll_interval)
-                        } else {
-                            Instant::now() + self.options.poll_interval
-                        };
+                        if was_full || report.uploaded + report.copied > 0 {
+                            next_poll = if report.uploaded + report.copied > 0 {
+                                // Another computer may have raced this push: look again soon.
+                                Instant::now() + Duration::from_secs(2).min(self.options.poll_interval)
+                            } else {
+                                Instant::now() + self.options.poll_interval
+                            };
+                        }
                     }
                     Err(e) => {
                         tracing::warn!(error = %e.detail(), "sync pass failed; retrying in {backoff:?}");
                         // Whatever woke this pass is still to do: the retry must not be skipped
                         // because the change marker kept still.
                         self.marker = change_marker::Seen::Unknown;
+                        full = true;
                         let (message, detail, code) = (e.user_message(), e.detail(), e.code());
                         self.emit(if super::manager::is_offline(&e) {
                             SyncEvent::Offline { message, detail, code }
@@ -846,10 +1096,10 @@ impl PairSync {
             }
             let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(next_poll));
             tokio::select! {
-                _ = stop.cancelled() => return Ok(()),
+                _ = stop.cancelled() => { self.log_requests().await; return Ok(()) }
                 _ = sleep => {}
                 _ = pause_changed(&mut paused) => {}
-                _ = check_now.notified() => dirty = true,
+                _ = check_now.notified() => { dirty = true; full = true; }
                 event = recv_opt(&mut changes) => {
                     // One event usually comes with more behind it (a download of many files, a
                     // copied folder): take them all, so they cost one pass instead of one each.
@@ -857,7 +1107,7 @@ impl PairSync {
                     while let Some(event) = next.take() {
                         match event {
                             Some(event) => {
-                                self.absorb(event);
+                                self.absorb(event, &mut full);
                                 dirty = true;
                             }
                             None => {
@@ -865,6 +1115,7 @@ impl PairSync {
                                 // timer and watch again once the folder is back.
                                 changes = None;
                                 watcher_down = true;
+                                full = true;
                             }
                         }
                         next = match changes.as_mut().map(|rx| rx.try_recv()) {
@@ -878,11 +1129,13 @@ impl PairSync {
         }
     }
 
-    /// Takes in what the watcher saw.
-    fn absorb(&mut self, event: WatchEvent) {
+    /// Takes in what the watcher saw: the paths it names are for the next pass to look at (a
+    /// focused one, unless `full` is or becomes set).
+    fn absorb(&mut self, event: WatchEvent, full: &mut bool) {
         match event {
             WatchEvent::Changed(paths) => {
                 tracing::debug!(paths = paths.len(), "the watcher saw changes");
+                self.named.extend(paths.iter().cloned());
                 // The watcher saw them: hash again even if size and stamps kept still. A
                 // folder stands for everything under it.
                 self.rehash_pending = true;
@@ -892,7 +1145,25 @@ impl PairSync {
                     })
                 });
             }
-            WatchEvent::Rescan(why) => tracing::info!("watcher asks for a rescan: {why}"),
+            WatchEvent::Rescan(why) => {
+                tracing::info!("watcher asks for a rescan: {why}");
+                *full = true;
+            }
+        }
+    }
+
+    /// Adds the requests this session's client sent since the last call to the pair's request
+    /// log (what the app shows as the pair's cost). A failure only loses a few counts.
+    async fn log_requests(&mut self) {
+        let now = self.ctx.remote.requests();
+        let delta = now.since(&self.requests_logged.0);
+        self.requests_logged.1 = Instant::now();
+        if delta.total() == 0 {
+            return;
+        }
+        match request_log::add(self.db.pool(), &self.pair.id, chrono::Utc::now(), &delta).await {
+            Ok(()) => self.requests_logged.0 = now,
+            Err(e) => tracing::debug!(detail = %e.detail(), "could not log the pair's requests"),
         }
     }
 
@@ -918,6 +1189,49 @@ impl PairSync {
     pub fn pair(&self) -> &SyncPair {
         &self.pair
     }
+}
+
+/// Above this many named paths a full pass is simpler and not much dearer.
+const MAX_FOCUSED_PATHS: usize = 64;
+
+/// Whether a plan made from a few paths' views is what a plan of every path would have done
+/// with them. Per path the planner looks only at that path's view, which a focused pass fills
+/// completely (base, local state and listing of the path and everything below it). The rules
+/// that look across paths can only add actions of other kinds: moves and copies (rule 4),
+/// downloads checked against local names (rule 5), removals of folders (rule 6) and the mass-
+/// deletion guard (rule 7). So a plan of uploads, folder markers, base records and skips is
+/// kept; any other plan goes to a full pass. The one difference left: a new file whose bytes
+/// already sit elsewhere in the bucket is uploaded instead of copied server-side, which ends in
+/// the same object.
+fn focused_plan_is_safe(planned: &super::plan::Plan) -> bool {
+    planned.guard.is_none()
+        && planned.actions.iter().all(|a| {
+            matches!(
+                a,
+                Action::Upload { .. }
+                    | Action::RecordBase { .. }
+                    | Action::CreateRemoteDir { .. }
+                    | Action::Skip { .. }
+            )
+        })
+}
+
+/// The named paths without those inside another named path (a folder stands for its contents).
+fn outermost(named: &BTreeSet<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    // Sorted, so a folder comes before what is inside it ("a" < "a/b"), though "a.txt" may sit
+    // between them ("a" < "a.txt" < "a/b"): compare with every kept path, few as they are.
+    for path in named {
+        if !out.iter().any(|kept| is_at_or_below(path, kept)) {
+            out.push(path.clone());
+        }
+    }
+    out
+}
+
+/// Whether `path` is `dir` or lies below it.
+fn is_at_or_below(path: &str, dir: &str) -> bool {
+    path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
 }
 
 /// What the app says when the guard held deletions back.
@@ -1011,4 +1325,51 @@ fn merge_reports(total: &mut PassReport, pass: PassReport) {
 /// Bases by path, for callers that want to inspect the state DB (tests, the UI).
 pub async fn load_bases(db: &StateDb, pair_id: &str) -> Result<BTreeMap<RelPath, BaseState>> {
     bases::load_all(db.pool(), pair_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::plan::{Plan, SkipReason};
+    use crate::sync::LocalFile;
+
+    #[test]
+    fn a_named_folder_stands_for_what_is_inside_it() {
+        let named: BTreeSet<String> = ["a", "a.txt", "a/b", "a/b/c.txt", "ab/c", "z"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(outermost(&named), ["a", "a.txt", "ab/c", "z"]);
+        assert!(is_at_or_below("a/b", "a") && is_at_or_below("a", "a"));
+        assert!(!is_at_or_below("ab", "a") && !is_at_or_below("a.txt", "a"));
+    }
+
+    #[test]
+    fn only_plans_that_a_narrow_view_cannot_get_wrong_are_kept() {
+        let path = RelPath::new("a.txt").unwrap();
+        let local = LocalFile {
+            size: 1,
+            mtime_ns: 1,
+            inode: None,
+            hash: ContentHash([1; 32]),
+        };
+        let upload = Action::Upload {
+            path: path.clone(),
+            if_match: None,
+            expect_local: local,
+        };
+        let skip = Action::Skip {
+            path: path.clone(),
+            reason: SkipReason::Symlink,
+        };
+        let delete = Action::DeleteRemote {
+            path: path.clone(),
+            if_match: "etag".into(),
+        };
+        let plan_of = |actions: Vec<Action>| Plan { actions, guard: None };
+        assert!(focused_plan_is_safe(&plan_of(vec![upload.clone(), skip])));
+        assert!(focused_plan_is_safe(&plan_of(Vec::new())));
+        // A deletion is decided by a full pass, where the guard sees every path.
+        assert!(!focused_plan_is_safe(&plan_of(vec![upload, delete])));
+    }
 }

@@ -172,3 +172,64 @@ fn unicode_and_spaces_in_names_are_kept_exactly() {
     assert!(report.entries.contains_key("Ünïcødé folder/naïve café.txt"));
     assert!(report.entries.contains_key("with  two spaces.txt"));
 }
+
+/// What a walk of a few named paths finds is exactly what the whole walk finds at and below
+/// them, and where a parent is no plain folder the narrow walk declines instead of guessing.
+#[test]
+fn a_walk_of_named_paths_agrees_with_the_whole_walk() {
+    use pail_engine::scan::{walk, walk_paths};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "a.txt", b"alpha");
+    write(root, "a.txt.bak", b"backup");
+    write(root, "docs/b.md", b"beta");
+    write(root, "docs/deep/c.md", b"gamma");
+    write(root, "docs/node_modules/x.js", b"ignored");
+    write(root, "other/d.txt", b"delta");
+    write(root, "outside/e.txt", b"outside");
+    std::fs::create_dir_all(root.join("empty")).unwrap();
+    std::os::unix::fs::symlink(root.join("outside"), root.join("linked")).unwrap();
+    let rules = IgnoreRules::new(&["node_modules/".to_owned()]).unwrap();
+    let whole = walk(root, &rules).unwrap();
+
+    let sets: [&[&str]; 5] = [
+        &["a.txt"],
+        &["docs"],
+        &["docs/deep/c.md", "empty", "other"],
+        &["gone.txt", "gone-dir/f.txt", "docs/node_modules/x.js"],
+        &["linked"],
+    ];
+    for named in sets {
+        let narrow = walk_paths(root, &rules, named.iter().copied())
+            .unwrap()
+            .expect("plain parents: the narrow walk answers");
+        let expected: Vec<_> = whole
+            .entries
+            .iter()
+            .filter(|(p, _)| named.iter().any(|n| *p == n || p.starts_with(&format!("{n}/"))))
+            .collect();
+        assert_eq!(narrow.entries.iter().collect::<Vec<_>>(), expected, "{named:?}");
+        let issues: Vec<_> = whole
+            .issues
+            .iter()
+            .filter(|i| {
+                named
+                    .iter()
+                    .any(|n| i.path == *n || i.path.starts_with(&format!("{n}/")))
+            })
+            .cloned()
+            .collect();
+        assert_eq!(narrow.issues, issues, "{named:?}");
+    }
+    // Below a symlink, or below a file, the whole walk would never look: neither does this one.
+    for named in ["linked/e.txt", "a.txt/x"] {
+        assert!(walk_paths(root, &rules, [named]).unwrap().is_none(), "{named}");
+    }
+    // Pail's own folder is never synced.
+    std::fs::create_dir_all(root.join(".pail")).unwrap();
+    let own = walk_paths(root, &rules, [".pail/lock"]).unwrap().unwrap();
+    assert!(own.entries.is_empty());
+    // A missing root is an error, as for the whole walk.
+    let err = walk_paths(&root.join("missing"), &rules, ["a.txt"]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+}

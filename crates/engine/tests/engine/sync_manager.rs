@@ -172,6 +172,21 @@ async fn a_pair_added_through_the_manager_syncs_both_ways_pauses_and_resolves_co
     })
     .await;
 
+    // What the pair sent so far is in its request log, kept in the state DB: listings, the
+    // uploads and the change marker. A custom endpoint has no known prices.
+    eventually("the request log", || async {
+        let costs = w.manager.request_costs().await.unwrap();
+        let mine = costs
+            .pairs
+            .iter()
+            .find(|p| p.pair_id == pair.id)
+            .map(|p| p.cost.clone());
+        mine.is_some_and(|c| c.requests.list >= 1 && c.requests.put >= 2 && c.requests.get >= 1 && c.usd.is_none())
+            && costs.unpriced_pairs == 1
+            && costs.total.usd.is_none()
+    })
+    .await;
+
     // Pause stops transfers; resume continues.
     w.manager.set_paused(&pair.id, true).await.unwrap();
     w.wait_state(&pair.id, PairState::Paused).await;

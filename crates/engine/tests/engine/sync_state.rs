@@ -178,6 +178,77 @@ async fn delete_many_forgets_only_the_given_paths_of_the_given_pair() {
     assert_eq!(bases::count(db.pool(), "p2").await.unwrap(), 4);
 }
 
+/// Requests are summed per hour; "the last 24 hours" takes the current hour and the 23 before
+/// it, and rows older than 30 days go.
+#[tokio::test]
+async fn the_request_log_sums_by_hour_and_forgets_after_a_month() {
+    use chrono::{Duration, TimeZone, Utc};
+    use pail_engine::remote::request_meter::RequestCounts;
+    use pail_engine::state::request_log;
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_with_pair(&dir).await;
+    let now = Utc.with_ymd_and_hms(2026, 12, 2, 9, 30, 0).unwrap();
+    let heads = |n| RequestCounts {
+        head: n,
+        ..RequestCounts::default()
+    };
+    let old = now - Duration::days(31);
+    request_log::add(db.pool(), "p1", old, &heads(1000)).await.unwrap();
+    request_log::add(db.pool(), "p1", now - Duration::hours(24), &heads(100))
+        .await
+        .unwrap();
+    request_log::add(db.pool(), "p1", now - Duration::hours(23), &heads(10))
+        .await
+        .unwrap();
+    let put = RequestCounts {
+        list: 1,
+        put: 2,
+        ..RequestCounts::default()
+    };
+    request_log::add(db.pool(), "p1", now, &put).await.unwrap();
+    request_log::add(db.pool(), "p1", now, &heads(5)).await.unwrap();
+    let day = request_log::last_day(db.pool(), "p1", now).await.unwrap();
+    assert_eq!(
+        day,
+        RequestCounts {
+            list: 1,
+            head: 15,
+            put: 2,
+            ..RequestCounts::default()
+        }
+    );
+    let month = request_log::last_day(db.pool(), "p1", old).await.unwrap();
+    assert_eq!(month.total(), 0, "a row older than 30 days was kept");
+    assert_eq!(request_log::last_day(db.pool(), "p2", now).await.unwrap().total(), 0);
+}
+
+/// A pass over a few named paths reads their bases and everything below them, and nothing of
+/// their neighbours that merely start with the same letters (`a.txt` beside `a`, `a0`).
+#[tokio::test]
+async fn bases_under_named_paths_are_read_without_their_neighbours() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_with_pair(&dir).await;
+    pairs::insert(db.pool(), &pair("p2", "c1", "/home/u/Other"))
+        .await
+        .unwrap();
+    let all = ["a", "a/", "a/b", "a/c/", "a/c/d", "a.txt", "a0", "ab", "z/y"];
+    let entries: Vec<_> = all.iter().map(|p| (path(p), file(1))).collect();
+    upsert(&db, "p1", &entries).await;
+    upsert(&db, "p2", &entries).await;
+    let mut conn = db.pool().acquire().await.unwrap();
+    let mut under = async |named: &[&str]| -> Vec<String> {
+        bases::load_under(&mut conn, "p1", named.iter().copied())
+            .await
+            .unwrap()
+            .into_keys()
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(under(&["a"]).await, ["a", "a/", "a/b", "a/c/", "a/c/d"]);
+    assert_eq!(under(&["a.txt", "z/y"]).await, ["a.txt", "z/y"]);
+    assert_eq!(under(&["a/c", "missing"]).await, ["a/c/", "a/c/d"]);
+}
+
 #[tokio::test]
 async fn pairs_are_created_listed_updated_and_deleted() {
     let dir = tempfile::tempdir().unwrap();
