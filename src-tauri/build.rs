@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "remove_pair",
     "check_pair_now",
     "request_costs",
+    "set_pair_change_marker",
     "set_pair_paused",
     "set_pair_mode",
     "set_all_paused",

@@ -42,6 +42,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             sync::remove_pair,
             sync::check_pair_now,
             sync::request_costs,
+            sync::set_pair_change_marker,
             sync::set_pair_paused,
             sync::set_pair_mode,
             sync::set_all_paused,

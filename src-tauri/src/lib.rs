@@ -66,6 +66,12 @@ pub fn run() {
             tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 on_drop(window.app_handle(), paths.clone());
             }
+            // While the window is in use, synced folders look for changes more often.
+            tauri::WindowEvent::Focused(in_use) => {
+                if let Some(state) = window.try_state::<AppState>() {
+                    state.sync.set_foreground(*in_use);
+                }
+            }
             _ => {}
         })
         .setup(move |app| {

@@ -77,6 +77,8 @@ export const commands = {
 	 *  at the provider's published prices.
 	 */
 	requestCosts: () => typedError<CostOverview, UiError>(__TAURI_INVOKE("request_costs")),
+	/**  Turns a synced folder's change marker on or off. */
+	setPairChangeMarker: (pairId: string, on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_pair_change_marker", { pairId, on })),
 	/**  Pauses or resumes one synced folder. */
 	setPairPaused: (pairId: string, paused: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_pair_paused", { pairId, paused })),
 	/**  Changes which way a synced folder syncs (two-way, upload only, download only). */
@@ -585,6 +587,8 @@ export type PairInfo = {
 	paused: boolean,
 	/**  The user's own ignore patterns (the defaults apply too). */
 	ignorePatterns: string[],
+	/**  Whether the pair uses the bucket folder's change marker. */
+	changeMarker: boolean,
 	/**  Live status. */
 	status: PairStatus,
 };

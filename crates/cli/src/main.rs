@@ -97,6 +97,10 @@ enum Command {
         /// (they are also printed on SIGUSR1, and when the sync stops).
         #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
         stats: Option<u64>,
+        /// Do not write or read the change marker `.pail/changed` in the bucket folder: every
+        /// check lists the folder instead (dearer, and slower to notice other computers' changes).
+        #[arg(long)]
+        no_change_marker: bool,
         #[command(flatten)]
         conn: ConnectionArgs,
     },
@@ -189,6 +193,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             list_ignores,
             quiet,
             stats,
+            no_change_marker,
             conn,
         } => {
             let target = S3Location::parse(&target)?;
@@ -210,6 +215,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
                 list_ignores,
                 quiet,
                 stats_every: stats.map(std::time::Duration::from_secs),
+                change_marker: !no_change_marker,
                 endpoint_label: remote.endpoint_label().to_owned(),
             };
             Ok(match sync::sync(remote, args).await? {

@@ -42,6 +42,8 @@ pub struct SyncArgs {
     pub quiet: bool,
     /// Continuous mode: print the request counts this often.
     pub stats_every: Option<std::time::Duration>,
+    /// Use the bucket folder's change marker (`--no-change-marker` turns it off).
+    pub change_marker: bool,
     /// Where the endpoint is, for the default state DB's name.
     pub endpoint_label: String,
 }
@@ -303,6 +305,9 @@ async fn ensure_pair(db: &StateDb, root: &Path, args: &SyncArgs) -> Result<pairs
         if existing.mode != args.mode {
             pairs::set_mode(db.pool(), &existing.id, args.mode).await?;
         }
+        if existing.change_marker != args.change_marker {
+            pairs::set_change_marker(db.pool(), &existing.id, args.change_marker).await?;
+        }
         let mut patterns = existing.ignore_patterns.clone();
         for p in &args.ignore {
             if !patterns.contains(p) {
@@ -321,6 +326,7 @@ async fn ensure_pair(db: &StateDb, root: &Path, args: &SyncArgs) -> Result<pairs
         return Ok(pairs::SyncPair {
             mode: args.mode,
             ignore_patterns: patterns,
+            change_marker: args.change_marker,
             ..existing
         });
     }
@@ -333,6 +339,7 @@ async fn ensure_pair(db: &StateDb, root: &Path, args: &SyncArgs) -> Result<pairs
         mode: args.mode,
         paused: false,
         ignore_patterns: args.ignore.clone(),
+        change_marker: args.change_marker,
     };
     pairs::insert(db.pool(), &pair).await?;
     Ok(pair)

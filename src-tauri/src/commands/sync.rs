@@ -145,6 +145,13 @@ pub async fn confirm_deletions(state: State<'_, AppState>, pair_id: String) -> C
     Ok(state.sync.confirm_deletions(&pair_id).await?)
 }
 
+/// Turns a synced folder's change marker on or off.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_pair_change_marker(state: State<'_, AppState>, pair_id: String, on: bool) -> CmdResult<()> {
+    Ok(state.sync.set_change_marker(&pair_id, on).await?)
+}
+
 /// What each synced folder sent to its store in the last 24 hours, by kind, and what that costs
 /// at the provider's published prices.
 #[tauri::command]

@@ -134,6 +134,21 @@ export function PairDetail({ pair, connection, onChanged, onRemoved }: Props) {
       )}
       {error && <ErrorNotice error={error} compact />}
       <PairRequestCost pairId={pair.id} />
+      <label className="checkbox-row pair-marker muted">
+        <input
+          type="checkbox"
+          data-testid="pair-change-marker"
+          checked={pair.changeMarker}
+          onChange={(e) => {
+            const on = e.target.checked;
+            void run(commands.setPairChangeMarker(pair.id, on)).then((ok) => ok && onChanged({ ...pair, changeMarker: on }));
+          }}
+        />
+        <span>
+          Let other computers know about changes through a small file in the bucket folder (.pail/changed). When off,
+          Pail reads the whole bucket folder at every check: slower to see changes, and more requests.
+        </span>
+      </label>
 
       <div className="tabs" role="tablist">
         <TabButton id="activity" current={tab} onSelect={setTab}>

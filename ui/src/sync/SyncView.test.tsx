@@ -34,6 +34,7 @@ function pair(over: Partial<PairInfo> = {}): PairInfo {
     mode: "TwoWay",
     paused: false,
     ignorePatterns: [],
+    changeMarker: true,
     status: status(),
     ...over,
   };
@@ -165,6 +166,18 @@ describe("synced folders", () => {
     expect(await screen.findByTestId("pair-cost")).toHaveTextContent(
       "312 requests (4 list, 290 head, 18 put) in the last 24 hours · less than a cent",
     );
+  });
+
+  it("switches the change marker off and back on", async () => {
+    const user = userEvent.setup();
+    const { calls } = backend([pair()], { set_pair_change_marker: () => null });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    const box = await screen.findByTestId("pair-change-marker");
+    expect(box).toBeChecked();
+    await user.click(box);
+    expect(calls.find((c) => c.cmd === "set_pair_change_marker")?.args).toEqual({ pairId: "p1", on: false });
+    await waitFor(() => expect(screen.getByTestId("pair-change-marker")).not.toBeChecked());
   });
 
   it("pauses and resumes a pair and asks before removing it, keeping files", async () => {

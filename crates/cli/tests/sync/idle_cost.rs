@@ -245,3 +245,47 @@ async fn stats_print_the_running_request_count_at_the_interval() {
         );
     }
 }
+
+/// `--no-change-marker`: no marker is written under `.pail/` in the bucket or checked,
+/// each poll lists instead, and polls that keep finding nothing come less and less often (at a
+/// 1 s poll interval, far fewer than 20 listings in 20 idle seconds). Another computer's change
+/// still arrives, by listing.
+#[tokio::test]
+async fn without_a_change_marker_polls_list_back_off_and_still_find_changes() {
+    let w = World::new("no-marker").await;
+    w.put("team/seed.txt", b"seed").await;
+    let proxy = CountingProxy::start(w.endpoint.clone());
+    let zeta = Computer::new("zeta", &proxy.endpoint(), &w.bucket, "team/");
+    zeta.write("mine.txt", b"from zeta");
+    let _zeta = Killed(
+        zeta.command(&["--no-change-marker"])
+            .env("PAIL_POLL_SECONDS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start pail sync"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while w.get("team/mine.txt").await.is_none() || zeta.read("seed.txt").is_none() {
+        assert!(Instant::now() < deadline, "the first sync did not finish");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mark = proxy.mark();
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let idle = proxy.since(mark);
+    let log = proxy.listed_since(mark);
+    assert!(idle.list >= 1, "no poll listed: {log:?}");
+    assert!(idle.list <= 12, "polls did not back off: {idle}: {log:?}");
+    assert!(log.iter().all(|r| !r.contains(".pail")), "a marker request: {log:?}");
+
+    // Someone else's change arrives by listing (the backoff is at most 8 polls).
+    w.put("team/later.txt", b"written elsewhere").await;
+    let put = Instant::now();
+    while zeta.read("later.txt").as_deref() != Some(&b"written elsewhere"[..]) {
+        assert!(put.elapsed() < Duration::from_secs(30), "the change did not arrive");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(proxy.listed_since(mark).iter().all(|r| !r.contains(".pail")));
+    assert!(!w.objects().await.contains_key("team/.pail/changed"));
+}

@@ -27,9 +27,11 @@ pub struct SyncPair {
     pub paused: bool,
     /// gitignore-syntax patterns, one per entry.
     pub ignore_patterns: Vec<String>,
+    /// Whether syncing reads and writes the bucket folder's change marker (on by default).
+    pub change_marker: bool,
 }
 
-const COLUMNS: &str = "id, connection_id, bucket, prefix, local_root, mode, paused, ignore_patterns";
+const COLUMNS: &str = "id, connection_id, bucket, prefix, local_root, mode, paused, ignore_patterns, change_marker";
 
 fn mode_str(mode: Mode) -> &'static str {
     match mode {
@@ -95,6 +97,7 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SyncPair> {
         mode: parse_mode(&row.try_get::<String, _>("mode")?)?,
         paused: row.try_get("paused")?,
         ignore_patterns: split_patterns(&row.try_get::<String, _>("ignore_patterns")?),
+        change_marker: row.try_get("change_marker")?,
     })
 }
 
@@ -110,8 +113,8 @@ pub async fn insert(db: impl SqliteExecutor<'_>, pair: &SyncPair) -> Result<()> 
     }
     let now = chrono::Utc::now().to_rfc3339();
     let done = sqlx::query(
-        "INSERT INTO sync_pairs (id, connection_id, bucket, prefix, local_root, mode, paused, ignore_patterns, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sync_pairs (id, connection_id, bucket, prefix, local_root, mode, paused, ignore_patterns, change_marker, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&pair.id)
     .bind(&pair.connection_id)
@@ -121,6 +124,7 @@ pub async fn insert(db: impl SqliteExecutor<'_>, pair: &SyncPair) -> Result<()> 
     .bind(mode_str(pair.mode))
     .bind(pair.paused)
     .bind(patterns)
+    .bind(pair.change_marker)
     .bind(&now)
     .bind(&now)
     .execute(db)
@@ -166,6 +170,17 @@ pub async fn find_by_root(db: impl SqliteExecutor<'_>, root: &std::path::Path) -
 pub async fn set_mode(db: impl SqliteExecutor<'_>, id: &str, mode: Mode) -> Result<bool> {
     let done = sqlx::query("UPDATE sync_pairs SET mode = ?, updated_at = ? WHERE id = ?")
         .bind(mode_str(mode))
+        .bind(chrono::Utc::now().to_rfc3339())
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Turns the pair's change marker on or off; returns false when the pair does not exist.
+pub async fn set_change_marker(db: impl SqliteExecutor<'_>, id: &str, on: bool) -> Result<bool> {
+    let done = sqlx::query("UPDATE sync_pairs SET change_marker = ?, updated_at = ? WHERE id = ?")
+        .bind(on)
         .bind(chrono::Utc::now().to_rfc3339())
         .bind(id)
         .execute(db)

@@ -147,6 +147,7 @@ mod tests {
             mode: Mode::TwoWay,
             paused: false,
             ignore_patterns: vec![],
+            change_marker: true,
         }
     }
 

@@ -142,6 +142,8 @@ pub struct PairInfo {
     pub paused: bool,
     /// The user's own ignore patterns (the defaults apply too).
     pub ignore_patterns: Vec<String>,
+    /// Whether the pair uses the bucket folder's change marker.
+    pub change_marker: bool,
     /// Live status.
     pub status: PairStatus,
 }
@@ -225,6 +227,8 @@ struct Inner {
     listener: StatusListener,
     runners: tokio::sync::Mutex<HashMap<String, Runner>>,
     statuses: Mutex<HashMap<String, PairStatus>>,
+    /// Whether the app's window is in use; every session polls quicker while it is.
+    foreground: watch::Sender<bool>,
 }
 
 /// The app's sync service.
@@ -242,6 +246,7 @@ impl SyncManager {
                 listener,
                 runners: tokio::sync::Mutex::new(HashMap::new()),
                 statuses: Mutex::new(HashMap::new()),
+                foreground: watch::channel(false).0,
             }),
         }
     }
@@ -352,6 +357,7 @@ impl SyncManager {
             mode: draft.mode,
             paused: false,
             ignore_patterns: Vec::new(),
+            change_marker: true,
         };
         pairs::insert(self.inner.engine.db().pool(), &pair).await?;
         tracing::info!(pair = %pair.id, bucket = %pair.bucket, "sync pair added");
@@ -444,6 +450,23 @@ impl SyncManager {
         let pair = self.inner.pair(pair_id).await?;
         self.start(&pair, false).await;
         Ok(())
+    }
+
+    /// Turns one pair's change marker on or off (off: every check lists the bucket folder).
+    pub async fn set_change_marker(&self, pair_id: &str, on: bool) -> Result<()> {
+        if !pairs::set_change_marker(self.inner.engine.db().pool(), pair_id, on).await? {
+            return Err(no_pair(pair_id));
+        }
+        let pair = self.inner.pair(pair_id).await?;
+        self.start(&pair, false).await;
+        Ok(())
+    }
+
+    /// Says whether the app's window is in use: while it is, pairs look for changes more often.
+    pub fn set_foreground(&self, in_use: bool) {
+        self.inner
+            .foreground
+            .send_if_modified(|now| std::mem::replace(now, in_use) != in_use);
     }
 
     /// The user confirmed deletions the mass-deletion guard held back: one pass applies them.
@@ -648,6 +671,7 @@ impl Inner {
             mode: pair.mode,
             paused: pair.paused,
             ignore_patterns: pair.ignore_patterns,
+            change_marker: pair.change_marker,
             status,
         })
     }
@@ -701,7 +725,8 @@ impl Inner {
             }
             let mut sync = PairSync::new(remote, self.engine.db().clone(), pair, options)?
                 .with_events(tx)
-                .with_check_now(check_now.clone());
+                .with_check_now(check_now.clone())
+                .with_foreground(self.foreground.subscribe());
             sync.run_continuous(stop.clone(), paused).await
         }
         .await;

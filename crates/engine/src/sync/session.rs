@@ -219,6 +219,14 @@ pub struct PairSync {
     named: BTreeSet<String>,
     /// The client's request counts already added to the pair's request log, and when.
     requests_logged: (crate::remote::request_meter::RequestCounts, Instant),
+    /// Continuous mode: whether the app's window is in use (polls come quicker then).
+    foreground: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Continuous mode: when a pass last moved anything (polls come quicker for a while after).
+    last_change: Option<Instant>,
+    /// Continuous mode without a change marker: polls in a row that found nothing.
+    quiet_polls: u32,
+    /// The list requests the last full listing of the bucket folder took.
+    last_listing_requests: u64,
 }
 
 impl PairSync {
@@ -259,6 +267,10 @@ impl PairSync {
             paused: None,
             named: BTreeSet::new(),
             requests_logged,
+            foreground: None,
+            last_change: None,
+            quiet_polls: 0,
+            last_listing_requests: 0,
         })
     }
 
@@ -424,18 +436,21 @@ impl PairSync {
         };
         // Read before the listing: whatever lands after it moves the marker again (see
         // change_marker). A marker that cannot be read only costs listings.
-        self.marker = match change_marker::read(&self.ctx.remote, &self.ctx.bucket, &self.ctx.prefix).await {
-            Ok(etag) => change_marker::Seen::At(etag),
-            Err(e) if e.is_transient() => return Err(e),
-            Err(e) => {
+        self.marker = match self.read_marker().await {
+            None => change_marker::Seen::Unknown,
+            Some(Ok(etag)) => change_marker::Seen::At(etag),
+            Some(Err(e)) if e.is_transient() => return Err(e),
+            Some(Err(e)) => {
                 tracing::debug!(detail = %e.detail(), "the change marker cannot be read; listing every poll");
                 change_marker::Seen::Unknown
             }
         };
         let listing = self.ctx.remote.list_prefix_objects(&self.ctx.bucket, &self.ctx.prefix);
+        let lists_before = self.ctx.remote.requests().list;
         // The first error wins and stops the other: a missing folder fails at once, without
         // waiting out an unreachable store's retries.
         let ((walked, local_digest), listed) = tokio::try_join!(walking, listing)?;
+        self.last_listing_requests = self.ctx.remote.requests().list.saturating_sub(lists_before);
         let looked_at = started.elapsed();
         let mark = IdleMark::with_local(local_digest, &listed, &self.pair);
         if !full_hash && !self.rehash_pending && idle_marks::load(self.db.pool(), &pair_id).await? == Some(mark) {
@@ -569,14 +584,7 @@ impl PairSync {
             };
             self.run_actions(ctx, actions, &mut report).await?;
             if report.uploaded + report.copied + report.deleted_remote + report.conflicts > 0 {
-                self.marker = change_marker::write(
-                    &self.ctx.remote,
-                    &self.ctx.bucket,
-                    &self.ctx.prefix,
-                    &self.marker,
-                    &self.options.holder,
-                )
-                .await;
+                self.write_marker().await;
             }
         }
         if idle {
@@ -774,14 +782,7 @@ impl PairSync {
             self.emit(SyncEvent::Syncing);
             self.run_actions(self.ctx.clone(), actions, &mut report).await?;
             if report.uploaded + report.copied + report.deleted_remote + report.conflicts > 0 {
-                self.marker = change_marker::write(
-                    &self.ctx.remote,
-                    &self.ctx.bucket,
-                    &self.ctx.prefix,
-                    &self.marker,
-                    &self.options.holder,
-                )
-                .await;
+                self.write_marker().await;
             }
         }
         tracing::debug!(
@@ -985,13 +986,13 @@ impl PairSync {
             let poll_due = Instant::now() >= next_poll;
             if dirty || poll_due {
                 if poll_due && !full {
-                    let listing_due = last_listing.is_none_or(|at| at.elapsed() >= self.options.full_listing_interval);
+                    let listing_due = last_listing.is_none_or(|at| at.elapsed() >= self.full_listing_period());
                     // Something changed there (the marker moved) or may have without a marker
                     // (a writer that is not Pail): list. Otherwise one HEAD was the whole poll.
                     if listing_due || !self.marker_kept_still().await {
                         full = true;
                     }
-                    next_poll = Instant::now() + self.options.poll_interval;
+                    next_poll = Instant::now() + self.poll_wait();
                     if !full && !dirty {
                         // Marker checks alone: logged now and then, not a write per poll.
                         if self.requests_logged.1.elapsed() >= Duration::from_secs(300) {
@@ -1067,12 +1068,18 @@ impl PairSync {
                             // Failed actions are tried again at the next poll, marker or not.
                             self.marker = change_marker::Seen::Unknown;
                         }
+                        if report.transferred() > 0 {
+                            self.last_change = Some(Instant::now());
+                            self.quiet_polls = 0;
+                        } else if was_full {
+                            self.quiet_polls = self.quiet_polls.saturating_add(1);
+                        }
                         if was_full || report.uploaded + report.copied > 0 {
                             next_poll = if report.uploaded + report.copied > 0 {
                                 // Another computer may have raced this push: look again soon.
                                 Instant::now() + Duration::from_secs(2).min(self.options.poll_interval)
                             } else {
-                                Instant::now() + self.options.poll_interval
+                                Instant::now() + self.poll_wait()
                             };
                         }
                     }
@@ -1095,9 +1102,28 @@ impl PairSync {
                 continue;
             }
             let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(next_poll));
+            let (wall, mono) = (std::time::SystemTime::now(), Instant::now());
+            // Taken out for the wait (and put back after it), so it marks each change as seen.
+            let mut foreground = self.foreground.take();
             tokio::select! {
                 _ = stop.cancelled() => { self.log_requests().await; return Ok(()) }
-                _ = sleep => {}
+                _ = sleep => {
+                    // The monotonic clock stops while the computer sleeps, the wall clock does
+                    // not: a wait that took much longer by the wall clock ended in a wake-up,
+                    // after which anything may have changed on either side.
+                    let slept = wall.elapsed().unwrap_or_default().saturating_sub(mono.elapsed());
+                    if slept > Duration::from_secs(30) {
+                        tracing::info!(slept_secs = slept.as_secs(), "woke from sleep; looking at everything");
+                        dirty = true;
+                        full = true;
+                    }
+                }
+                Some(in_use) = foreground_changed(&mut foreground) => {
+                    if in_use {
+                        // The user looks at the window: a poll now, quicker ones while it lasts.
+                        next_poll = next_poll.min(Instant::now());
+                    }
+                }
                 _ = pause_changed(&mut paused) => {}
                 _ = check_now.notified() => { dirty = true; full = true; }
                 event = recv_opt(&mut changes) => {
@@ -1126,6 +1152,7 @@ impl PairSync {
                     }
                 }
             }
+            self.foreground = foreground;
         }
     }
 
@@ -1174,14 +1201,82 @@ impl PairSync {
     }
 
     /// Whether the bucket folder's change marker still has the ETag read before the last
-    /// listing (false when unknown or unreadable: then the folder is listed).
+    /// listing (false when unknown, unreadable or switched off: then the folder is listed).
     async fn marker_kept_still(&self) -> bool {
         let change_marker::Seen::At(seen) = &self.marker else {
             return false;
         };
-        match change_marker::read(&self.ctx.remote, &self.ctx.bucket, &self.ctx.prefix).await {
-            Ok(now) => &now == seen,
-            Err(_) => false,
+        matches!(self.read_marker().await, Some(Ok(now)) if &now == seen)
+    }
+
+    /// Reads the change marker's ETag; `None` when the pair does not use markers.
+    async fn read_marker(&self) -> Option<Result<Option<String>>> {
+        if !self.pair.change_marker {
+            return None;
+        }
+        Some(change_marker::read(&self.ctx.remote, &self.ctx.bucket, &self.ctx.prefix).await)
+    }
+
+    /// Tells other computers that this pass changed the bucket folder (when the pair uses markers).
+    async fn write_marker(&mut self) {
+        if !self.pair.change_marker {
+            return;
+        }
+        self.marker = change_marker::write(
+            &self.ctx.remote,
+            &self.ctx.bucket,
+            &self.ctx.prefix,
+            &self.marker,
+            &self.options.holder,
+        )
+        .await;
+    }
+
+    /// How long after a full listing the next one is due. The full-listing interval, stretched
+    /// for a folder whose listing costs more than ten requests, by two minutes per request (up to
+    /// a day), so that the periodic listings of any folder cost about 30 requests an hour: at
+    /// 100,000 keys a listing is ~116 requests, every ~4 hours. Changes by Pail elsewhere still
+    /// arrive within a poll (the marker); only changes by other tools wait longer, and "Check
+    /// now" lists at once.
+    fn full_listing_period(&self) -> Duration {
+        let floor = self.options.full_listing_interval;
+        if self.last_listing_requests <= 10 {
+            return floor;
+        }
+        let stretched =
+            Duration::from_secs(120).saturating_mul(u32::try_from(self.last_listing_requests).unwrap_or(u32::MAX));
+        floor.max(stretched.min(Duration::from_secs(24 * 3600)))
+    }
+
+    /// Lets the app say whether its window is in use: polls come quicker while it is.
+    pub fn with_foreground(mut self, foreground: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.foreground = Some(foreground);
+        self
+    }
+
+    /// How long until the next poll. Quicker (a third, at least 5 s) while the app's window is
+    /// in use and for five minutes after anything moved; without a change marker, where each
+    /// poll is a listing, never quicker, and slower (doubling, up to 8×) with each poll in a
+    /// row that found nothing while the window is not in use. With a marker a
+    /// quiet poll is one HEAD, so it does not slow down: the saving would be cents a year,
+    /// paid for in minutes of delay.
+    fn poll_wait(&self) -> Duration {
+        let base = self.options.poll_interval;
+        let brisk = (base / 3).max(Duration::from_secs(5)).min(base);
+        let in_use = self.foreground.as_ref().is_some_and(|f| *f.borrow());
+        let recent = self.last_change.is_some_and(|t| t.elapsed() < Duration::from_secs(300));
+        if self.pair.change_marker {
+            if in_use || recent {
+                brisk
+            } else {
+                base
+            }
+        } else if in_use {
+            base
+        } else {
+            // Every poll is a listing here: never quicker than asked, and slower with each poll
+            // in a row that found nothing (any change starts again at the interval).
+            base * 2u32.pow(self.quiet_polls.min(3))
         }
     }
 
@@ -1276,6 +1371,16 @@ async fn pause_changed(rx: &mut tokio::sync::watch::Receiver<bool>) {
     if rx.changed().await.is_err() {
         std::future::pending::<()>().await;
     }
+}
+
+/// Waits for the window's in-use flag to change and says what it is now; never, without one.
+async fn foreground_changed(rx: &mut Option<tokio::sync::watch::Receiver<bool>>) -> Option<bool> {
+    if let Some(rx) = rx {
+        if rx.changed().await.is_ok() {
+            return Some(*rx.borrow());
+        }
+    }
+    std::future::pending().await
 }
 
 async fn recv_opt(rx: &mut Option<mpsc::UnboundedReceiver<WatchEvent>>) -> Option<WatchEvent> {

@@ -109,6 +109,7 @@ async fn a_sync_over_a_store_stuck_on_one_page_fails_and_deletes_nothing() {
         mode: Mode::TwoWay,
         paused: false,
         ignore_patterns: vec![],
+        change_marker: true,
     };
     pairs::insert(db.pool(), &pair).await.unwrap();
     let r = remote(&proxy.endpoint(), "k", "s").await;

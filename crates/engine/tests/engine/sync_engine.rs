@@ -42,6 +42,7 @@ async fn setup(tag: &str) -> Setup {
         mode: Mode::TwoWay,
         paused: false,
         ignore_patterns: vec![],
+        change_marker: true,
     };
     pairs::insert(db.pool(), &pair).await.unwrap();
     let remote = crate::support::remote(&endpoint, "k", "s").await;

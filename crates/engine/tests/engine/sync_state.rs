@@ -31,6 +31,7 @@ fn pair(id: &str, connection_id: &str, root: &str) -> pairs::SyncPair {
         mode: Mode::TwoWay,
         paused: false,
         ignore_patterns: vec![".DS_Store".into(), "*.tmp".into()],
+        change_marker: true,
     }
 }
 
@@ -279,6 +280,11 @@ async fn pairs_are_created_listed_updated_and_deleted() {
         "# comment".to_owned(),
     ];
     assert!(pairs::set_ignore_patterns(db.pool(), "p2", &patterns).await.unwrap());
+    // The change marker is on unless switched off, and the switch is remembered.
+    assert!(pairs::get(db.pool(), "p2").await.unwrap().unwrap().change_marker);
+    assert!(pairs::set_change_marker(db.pool(), "p2", false).await.unwrap());
+    assert!(!pairs::get(db.pool(), "p2").await.unwrap().unwrap().change_marker);
+    assert!(!pairs::set_change_marker(db.pool(), "nope", false).await.unwrap());
     let got = pairs::get(db.pool(), "p2").await.unwrap().unwrap();
     assert!(got.paused);
     assert_eq!(got.ignore_patterns, patterns);
