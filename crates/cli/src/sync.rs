@@ -120,6 +120,8 @@ pub async fn sync(remote: Remote, args: SyncArgs) -> Result<SyncExit, Error> {
             args.target.prefix
         );
     }
+    let network = pail_engine::sync::network::watch_network();
+    let mut engine = engine.with_network_changes(network.subscribe());
     engine.run_continuous(stop, paused).await?;
     db.close().await;
     if !args.quiet {

@@ -229,6 +229,8 @@ struct Inner {
     statuses: Mutex<HashMap<String, PairStatus>>,
     /// Whether the app's window is in use; every session polls quicker while it is.
     foreground: watch::Sender<bool>,
+    /// Moves when the computer's network changed; started with the first pair.
+    network: std::sync::OnceLock<watch::Sender<u64>>,
 }
 
 /// The app's sync service.
@@ -247,6 +249,7 @@ impl SyncManager {
                 runners: tokio::sync::Mutex::new(HashMap::new()),
                 statuses: Mutex::new(HashMap::new()),
                 foreground: watch::channel(false).0,
+                network: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -693,6 +696,12 @@ impl Inner {
         }
     }
 
+    /// Wakes on each change of the computer's network (the watcher starts on first use, inside
+    /// the runtime).
+    fn network_changes(&self) -> watch::Receiver<u64> {
+        self.network.get_or_init(super::network::watch_network).subscribe()
+    }
+
     /// One run of a pair until stopped or an error; events become statuses.
     async fn run_pair_session(
         self: &Arc<Self>,
@@ -726,7 +735,8 @@ impl Inner {
             let mut sync = PairSync::new(remote, self.engine.db().clone(), pair, options)?
                 .with_events(tx)
                 .with_check_now(check_now.clone())
-                .with_foreground(self.foreground.subscribe());
+                .with_foreground(self.foreground.subscribe())
+                .with_network_changes(self.network_changes());
             sync.run_continuous(stop.clone(), paused).await
         }
         .await;
@@ -744,6 +754,7 @@ async fn run_pair(
     mut allow_mass_delete: bool,
 ) {
     let mut backoff = Duration::from_secs(2);
+    let mut network = inner.network_changes();
     while !stop.is_cancelled() {
         match inner
             .run_pair_session(&pair_id, &stop, paused.clone(), &check_now, &mut allow_mass_delete)
@@ -768,6 +779,8 @@ async fn run_pair(
                     _ = tokio::time::sleep(backoff) => {}
                     // The user asked to try now; the session it starts lists at once anyway.
                     _ = check_now.notified() => {}
+                    // The network came back or changed: what failed may work now.
+                    Ok(()) = network.changed() => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(60));
             }

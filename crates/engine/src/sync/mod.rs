@@ -35,6 +35,7 @@ pub mod idle_mark;
 pub mod local_name;
 pub mod manager;
 pub mod model;
+pub mod network;
 pub mod pair_files;
 pub mod plan;
 pub mod session;

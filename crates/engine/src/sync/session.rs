@@ -221,12 +221,15 @@ pub struct PairSync {
     requests_logged: (crate::remote::request_meter::RequestCounts, Instant),
     /// Continuous mode: whether the app's window is in use (polls come quicker then).
     foreground: Option<tokio::sync::watch::Receiver<bool>>,
-    /// Continuous mode: when a pass last moved anything (polls come quicker for a while after).
+    /// Continuous mode: when a pass last sent a local change to the bucket (polls come quicker
+    /// for a while after: whoever works with this folder elsewhere may answer).
     last_change: Option<Instant>,
     /// Continuous mode without a change marker: polls in a row that found nothing.
     quiet_polls: u32,
     /// The list requests the last full listing of the bucket folder took.
     last_listing_requests: u64,
+    /// Continuous mode: moves when the computer's network changed (see `sync::network`).
+    network: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
 impl PairSync {
@@ -271,6 +274,7 @@ impl PairSync {
             last_change: None,
             quiet_polls: 0,
             last_listing_requests: 0,
+            network: None,
         })
     }
 
@@ -1068,8 +1072,11 @@ impl PairSync {
                             // Failed actions are tried again at the next poll, marker or not.
                             self.marker = change_marker::Seen::Unknown;
                         }
-                        if report.transferred() > 0 {
+                        if report.uploaded + report.copied + report.deleted_remote + report.conflicts > 0 {
+                            // Someone here is at work: others may answer soon.
                             self.last_change = Some(Instant::now());
+                        }
+                        if report.transferred() > 0 {
                             self.quiet_polls = 0;
                         } else if was_full {
                             self.quiet_polls = self.quiet_polls.saturating_add(1);
@@ -1103,8 +1110,9 @@ impl PairSync {
             }
             let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(next_poll));
             let (wall, mono) = (std::time::SystemTime::now(), Instant::now());
-            // Taken out for the wait (and put back after it), so it marks each change as seen.
+            // Taken out for the wait (and put back after it), so they mark each change as seen.
             let mut foreground = self.foreground.take();
+            let mut network = self.network.take();
             tokio::select! {
                 _ = stop.cancelled() => { self.log_requests().await; return Ok(()) }
                 _ = sleep => {
@@ -1118,7 +1126,13 @@ impl PairSync {
                         full = true;
                     }
                 }
-                Some(in_use) = foreground_changed(&mut foreground) => {
+                Some(_) = watch_changed(&mut network) => {
+                    // A network that came back (or changed) may hide changes on either side.
+                    tracing::debug!("the network changed; looking at everything");
+                    dirty = true;
+                    full = true;
+                }
+                Some(in_use) = watch_changed(&mut foreground) => {
                     if in_use {
                         // The user looks at the window: a poll now, quicker ones while it lasts.
                         next_poll = next_poll.min(Instant::now());
@@ -1153,6 +1167,7 @@ impl PairSync {
                 }
             }
             self.foreground = foreground;
+            self.network = network;
         }
     }
 
@@ -1248,6 +1263,12 @@ impl PairSync {
         floor.max(stretched.min(Duration::from_secs(24 * 3600)))
     }
 
+    /// Wakes continuous mode for a full pass whenever `network` moves (see `sync::network`).
+    pub fn with_network_changes(mut self, network: tokio::sync::watch::Receiver<u64>) -> Self {
+        self.network = Some(network);
+        self
+    }
+
     /// Lets the app say whether its window is in use: polls come quicker while it is.
     pub fn with_foreground(mut self, foreground: tokio::sync::watch::Receiver<bool>) -> Self {
         self.foreground = Some(foreground);
@@ -1255,7 +1276,7 @@ impl PairSync {
     }
 
     /// How long until the next poll. Quicker (a third, at least 5 s) while the app's window is
-    /// in use and for five minutes after anything moved; without a change marker, where each
+    /// in use and for five minutes after a local change went up; without a change marker, where each
     /// poll is a listing, never quicker, and slower (doubling, up to 8×) with each poll in a
     /// row that found nothing while the window is not in use. With a marker a
     /// quiet poll is one HEAD, so it does not slow down: the saving would be cents a year,
@@ -1373,8 +1394,8 @@ async fn pause_changed(rx: &mut tokio::sync::watch::Receiver<bool>) {
     }
 }
 
-/// Waits for the window's in-use flag to change and says what it is now; never, without one.
-async fn foreground_changed(rx: &mut Option<tokio::sync::watch::Receiver<bool>>) -> Option<bool> {
+/// Waits for a watched value to change and says what it is now; never, without one.
+async fn watch_changed<T: Copy>(rx: &mut Option<tokio::sync::watch::Receiver<T>>) -> Option<T> {
     if let Some(rx) = rx {
         if rx.changed().await.is_ok() {
             return Some(*rx.borrow());

@@ -36,6 +36,7 @@ mod keyring_secrets;
 mod listing;
 mod listing_cost;
 mod local_scan;
+mod network_watch;
 mod object_commands;
 mod object_ops;
 mod private_data;

@@ -275,6 +275,57 @@ async fn continuous_mode_follows_both_sides_and_pauses() {
         .unwrap();
 }
 
+/// Polls an hour apart, yet a change written behind Pail's back arrives at once when the
+/// network changes (the pair looks at everything then) and when the app's window gains focus
+/// (a poll at once).
+#[tokio::test]
+async fn a_network_change_or_the_window_in_use_looks_at_once() {
+    let s = setup("wake").await;
+    let mut options = SyncOptions::new("here");
+    options.poll_interval = Duration::from_secs(3600);
+    options.full_listing_interval = Duration::from_secs(3600);
+    let (network, network_rx) = tokio::sync::watch::channel(0u64);
+    let (focus, focus_rx) = tokio::sync::watch::channel(false);
+    let mut engine = PairSync::new(s.remote.clone(), s.db.clone(), s.pair.clone(), options)
+        .unwrap()
+        .with_network_changes(network_rx)
+        .with_foreground(focus_rx);
+    let stop = CancellationToken::new();
+    let (_pause, paused) = tokio::sync::watch::channel(false);
+    let task = {
+        let stop = stop.clone();
+        tokio::spawn(async move { engine.run_continuous(stop, paused).await })
+    };
+    std::fs::write(s.root.join("here.txt"), b"here").unwrap();
+    wait_until("the first sync", || async { s.get("p/here.txt").await.is_some() }).await;
+
+    s.put("p/while-away.txt", b"written while the network was down").await;
+    network.send_modify(|n| *n += 1);
+    let path = s.root.join("while-away.txt");
+    wait_until("the download after the network change", || async { path.exists() }).await;
+
+    // Another Pail's change moves the marker; focus polls (one HEAD) and sees it.
+    s.put("p/from-another-pail.txt", b"another computer").await;
+    pail_engine::sync::change_marker::write(
+        &s.remote,
+        &s.bucket,
+        "p/",
+        &pail_engine::sync::change_marker::Seen::Unknown,
+        "another Pail",
+    )
+    .await;
+    focus.send(true).unwrap();
+    let path = s.root.join("from-another-pail.txt");
+    wait_until("the download after focus", || async { path.exists() }).await;
+
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("stops promptly")
+        .unwrap()
+        .unwrap();
+}
+
 #[tokio::test]
 async fn an_unchanged_pair_stops_early_and_every_kind_of_change_still_syncs() {
     let s = setup("idle").await;

@@ -198,6 +198,25 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     app.wait_tid("activity-item").await;
     app.screenshot("activity").await;
 
+    // What syncing cost: the requests this pair sent, in Settings and in the pair's detail (a
+    // custom endpoint: no known prices). Opening either reads the request log at once.
+    app.click_tid("nav-settings").await;
+    let total = app.wait_tid("request-costs-total").await;
+    let text = app.text(&total).await;
+    assert!(
+        text.contains("requests (") && text.contains("in the last 24 hours"),
+        "{text}"
+    );
+    let row = app.text(&app.wait_tid("request-costs-pair").await).await;
+    assert!(
+        row.contains("Team Docs") && row.contains("price unknown for this store"),
+        "{row}"
+    );
+    app.screenshot("settings-request-costs").await;
+    app.click_tid("nav-sync").await;
+    let line = app.text(&app.wait_tid("pair-cost").await).await;
+    assert!(line.starts_with("Store requests: ") && line.contains("list"), "{line}");
+
     // Pause stops transfers; resume continues.
     app.click_tid("pair-pause").await;
     app.eventually("the pair paused", || async {
