@@ -1,27 +1,43 @@
 //! The built-in demo store: a real S3-compatible server on loopback (pail-devstore) whose data
 //! lives in the app's data folder, shown as an ordinary connection so a newcomer can try Pail
 //! without any account.
+//!
+//! The server is linked in only with the `demo-store` feature (the app enables it, `pail` does
+//! not): a build without it keeps the demo connection's bookkeeping but cannot start the store.
 
 use std::path::PathBuf;
 
-use pail_devstore::{DevStore, DevStoreConfig};
+#[cfg(feature = "demo-store")]
+use pail_devstore::{DevStore as Server, DevStoreConfig};
+#[cfg(feature = "demo-store")]
 use rand::distr::{Alphanumeric, SampleString};
 use tokio::sync::Mutex;
 
+#[cfg(feature = "demo-store")]
 use crate::connections::{ConnectionDraft, CredentialSource};
 use crate::error::Result;
+#[cfg(feature = "demo-store")]
 use crate::providers::Provider;
-use crate::secrets::{SecretError, SecretStore, Sensitive};
-use crate::state::{self, settings, StateDb};
+use crate::secrets::SecretStore;
+#[cfg(feature = "demo-store")]
+use crate::secrets::{SecretError, Sensitive};
+#[cfg(feature = "demo-store")]
+use crate::state;
+use crate::state::{settings, StateDb};
+
+/// No server can exist in a build without the demo store.
+#[cfg(not(feature = "demo-store"))]
+type Server = std::convert::Infallible;
 
 const SETTING_CONNECTION_ID: &str = "demo.connection_id";
+#[cfg(feature = "demo-store")]
 const DEMO_ACCESS_KEY: &str = "pail-demo";
 
 /// Starts, tracks and stops the demo store.
 #[derive(Debug)]
 pub struct DemoRunner {
     root: PathBuf,
-    running: Mutex<Option<DevStore>>,
+    running: Mutex<Option<Server>>,
 }
 
 impl DemoRunner {
@@ -43,7 +59,15 @@ impl DemoRunner {
         self.running.lock().await.is_some()
     }
 
+    /// In a build without the demo store: says so.
+    #[cfg(not(feature = "demo-store"))]
+    pub async fn start(&self, _db: &StateDb, _secrets: &SecretStore) -> Result<String> {
+        let _ = &self.root;
+        Err(crate::error::Error::DemoUnavailable)
+    }
+
     /// Starts the store (idempotent) and returns the demo connection id.
+    #[cfg(feature = "demo-store")]
     pub async fn start(&self, db: &StateDb, secrets: &SecretStore) -> Result<String> {
         let mut running = self.running.lock().await;
         let existing = self.connection_id(db).await?;
@@ -102,7 +126,7 @@ impl DemoRunner {
             source,
         })?;
         let config = DevStoreConfig::new(self.root.clone(), DEMO_ACCESS_KEY, secret.expose().clone());
-        let store = DevStore::start(config).await?;
+        let store = Server::start(config).await?;
         pail_devstore::seed_sample_bucket(&store).await?;
         state::connections::set_endpoint(db.pool(), &id, &store.endpoint()).await?;
         tracing::info!(endpoint = %store.endpoint(), "demo store running");
@@ -119,11 +143,15 @@ impl DemoRunner {
     /// Stops the server if running.
     pub async fn stop(&self) {
         if let Some(store) = self.running.lock().await.take() {
+            #[cfg(feature = "demo-store")]
             store.shutdown().await;
+            #[cfg(not(feature = "demo-store"))]
+            match store {}
         }
     }
 }
 
+#[cfg(feature = "demo-store")]
 fn new_secret() -> Sensitive<String> {
     Sensitive::new(Alphanumeric.sample_string(&mut rand::rng(), 40))
 }

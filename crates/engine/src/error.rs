@@ -156,8 +156,12 @@ pub enum Error {
         detail: String,
     },
     /// The built-in demo store failed to start.
+    #[cfg(feature = "demo-store")]
     #[error("demo store: {0}")]
     DemoStore(#[from] pail_devstore::DevStoreError),
+    /// This build has no demo store (the `demo-store` feature is off, as in `pail`).
+    #[error("this build has no demo store")]
+    DemoUnavailable,
     /// A sync pair's local folder is missing or unreadable (an unmounted disk, a deleted folder).
     #[error("sync folder {path} is unavailable: {reason}")]
     SyncRootUnavailable {
@@ -262,7 +266,9 @@ impl Error {
             Error::Cancelled => ErrorCode::Cancelled,
             Error::FileChanged { .. } => ErrorCode::FileChanged,
             Error::Io { source, .. } if is_disk_full(source) => ErrorCode::DiskFull,
-            Error::DemoStore(_) | Error::Io { .. } => ErrorCode::Internal,
+            #[cfg(feature = "demo-store")]
+            Error::DemoStore(_) => ErrorCode::Internal,
+            Error::DemoUnavailable | Error::Io { .. } => ErrorCode::Internal,
         }
     }
 
@@ -293,6 +299,8 @@ impl Error {
             Error::ConnectionNotFound(_) => "This connection no longer exists. It may have been removed in another window.".into(),
             Error::AwsConfig(_) => "Pail could not read your AWS configuration files (~/.aws/config and ~/.aws/credentials). Check that they are readable and well formed.".into(),
             Error::Credentials { profile, .. } => format!("Pail could not get credentials from the AWS profile “{profile}”. If it uses single sign-on, run “aws sso login --profile {profile}” and try again; otherwise check the profile in ~/.aws/config."),
+            Error::DemoUnavailable => "This version of Pail has no built-in demo store; use the desktop app to try it.".into(),
+            #[cfg(feature = "demo-store")]
             Error::DemoStore(_) => "The built-in demo store could not start. Another program may be using Pail's data folder; restart Pail and try again.".into(),
             Error::SyncRootUnavailable { path, .. } => format!("The folder {} is missing or cannot be read, or is not the folder that was paired (is its disk unplugged?). Pail paused syncing it so that nothing is deleted; it resumes when the folder is back.", path.display()),
             Error::FolderInUse { path, holder } => format!("The folder {} is already being synced by {holder}. Only one program may sync a folder at a time; stop the other one first.", path.display()),

@@ -13,6 +13,17 @@ const initial: Settings = {
 const none = { list: 0, head: 0, get: 0, put: 0, delete: 0 };
 
 describe("settings", () => {
+  it("says so when no synced folder sent requests", async () => {
+    installBackend({
+      get_settings: () => initial,
+      request_costs: () => ({ pairs: [], total: { requests: none, usd: null }, unpricedPairs: 0, pricesAsOf: "December 2026" }),
+    });
+    render(<SettingsView />);
+    expect(await screen.findByTestId("request-costs-total")).toHaveTextContent(
+      "No synced folder sent requests in the last 24 hours.",
+    );
+  });
+
   it("refuses a limit too small to work and saves good values", async () => {
     const user = userEvent.setup();
     const calls = installBackend({
@@ -46,6 +57,7 @@ describe("settings", () => {
             cost: { requests: { ...none, list: 400, head: 2880 }, usd: 3.152 },
           },
           { pairId: "p2", localRoot: "/home/ann/Lab", cost: { requests: { ...none, put: 3 }, usd: null } },
+          { pairId: "p3", localRoot: "/home/ann/Idle", cost: { requests: none, usd: 0 } },
         ],
         total: { requests: { ...none, list: 400, head: 2880, put: 3 }, usd: 3.152 },
         unpricedPairs: 1,
@@ -57,6 +69,8 @@ describe("settings", () => {
       "All synced folders: 3,283 requests (400 list, 2,880 head, 3 put) in the last 24 hours · about $3.15 (plus 1 at a store with unknown prices)",
     );
     const rows = screen.getAllByTestId("request-costs-pair");
+    expect(rows).toHaveLength(3);
+    expect(rows[2]).toHaveTextContent("Idle: no requests in the last 24 hours");
     expect(rows[0]).toHaveTextContent("Photos: 3,280 requests (400 list, 2,880 head) in the last 24 hours · about $3.15; about $94.56 a month at this rate");
     expect(rows[1]).toHaveTextContent("Lab: 3 requests (3 put) in the last 24 hours · price unknown for this store");
   });

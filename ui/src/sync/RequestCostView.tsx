@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { commands, type CostOverview, type UiError } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { call } from "../lib/ipc";
-import { costLine, priceText, requestsText } from "./requestCost";
+import { costLine, priceText, requestsText, totalOf } from "./requestCost";
 import { folderName } from "./status";
 
 /** Re-read this often while shown: the sync sessions add to the log every few minutes. */
@@ -60,9 +60,11 @@ export function AllRequestCosts() {
       {data && (
         <>
           <p data-testid="request-costs-total">
-            All synced folders: {requestsText(data.total.requests)} in the last 24 hours ·{" "}
-            {priceText(data.total.usd)}
-            {data.unpricedPairs > 0 ? ` (plus ${data.unpricedPairs} at a store with unknown prices)` : ""}
+            {totalOf(data.total.requests) === 0
+              ? "No synced folder sent requests in the last 24 hours."
+              : `All synced folders: ${requestsText(data.total.requests)} in the last 24 hours · ${
+                  data.total.usd === null ? "prices unknown for these stores" : priceText(data.total.usd)
+                }${data.unpricedPairs > 0 && data.total.usd !== null ? ` (plus ${data.unpricedPairs} at a store with unknown prices)` : ""}`}
           </p>
           <ul className="cost-list">
             {data.pairs.map((p) => (

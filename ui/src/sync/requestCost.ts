@@ -1,9 +1,14 @@
 import type { RequestCost, RequestCounts } from "../bindings";
 import { formatCount, plural } from "../lib/format";
 
+/** All requests, whatever their kind. */
+export function totalOf(r: RequestCounts): number {
+  return r.list + r.head + r.get + r.put + r.delete;
+}
+
 /** "312 requests (4 list, 290 head, 18 put)": kinds with none are left out. */
 export function requestsText(r: RequestCounts): string {
-  const total = r.list + r.head + r.get + r.put + r.delete;
+  const total = totalOf(r);
   const kinds = (
     [
       ["list", r.list],
@@ -29,6 +34,7 @@ export function priceText(usd: number | null): string {
 
 /** One line: requests in the last 24 hours and their price, with a month at that rate. */
 export function costLine(cost: RequestCost): string {
+  if (totalOf(cost.requests) === 0) return "no requests in the last 24 hours";
   const month = cost.usd !== null && cost.usd > 0 ? `; ${priceText(cost.usd * 30)} a month at this rate` : "";
   return `${requestsText(cost.requests)} in the last 24 hours · ${priceText(cost.usd)}${month}`;
 }
