@@ -170,10 +170,15 @@ pub fn walk(root: &Path, rules: &IgnoreRules) -> Result<Walk> {
 /// folders are not plain folders on the root's disk (a symlink, a mount point, unreadable), or
 /// a name the whole walk treats specially. The caller then walks everything. A path that does
 /// not exist (its parent folder gone too) is simply absent, as in a whole walk.
+///
+/// `exact_names` is for disks that ignore case or Unicode form (macOS, Windows): there `a.txt`
+/// also opens `A.txt`, so every name is checked against its folder's listing, and a name the
+/// disk spells otherwise declines too.
 pub fn walk_paths<'a>(
     root: &Path,
     rules: &IgnoreRules,
     paths: impl IntoIterator<Item = &'a str>,
+    exact_names: bool,
 ) -> Result<Option<Walk>> {
     let device = match std::fs::metadata(root) {
         Ok(m) if m.is_dir() => device_of(&m),
@@ -211,6 +216,7 @@ pub fn walk_paths<'a>(
             }
             parent.push_str(name);
             match std::fs::symlink_metadata(root.join(&parent)) {
+                Ok(_) if exact_names && !spelled_exactly(root, &parent) => return Ok(None),
                 Ok(m) if m.is_dir() && device_of(&m) == device => {
                     if rules.is_ignored_here(&parent, true) {
                         parent_gone = true;
@@ -230,6 +236,7 @@ pub fn walk_paths<'a>(
         }
         let name = names[names.len() - 1];
         let meta = match std::fs::symlink_metadata(root.join(rel)) {
+            Ok(_) if exact_names && !spelled_exactly(root, rel) => return Ok(None),
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(_) => return Ok(None),
@@ -279,6 +286,20 @@ pub fn walk_paths<'a>(
     out.issues.sort_by(|a, b| a.path.cmp(&b.path));
     out.stale_temp_files.sort();
     Ok(Some(out))
+}
+
+/// Whether the folder holding `rel` lists its last name byte for byte (not only a spelling the
+/// disk treats as the same).
+fn spelled_exactly(root: &Path, rel: &str) -> bool {
+    let (dir, name) = match rel.rsplit_once('/') {
+        Some((dir, name)) => (root.join(dir), name),
+        None => (root.to_path_buf(), rel),
+    };
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(std::result::Result::ok)
+            .any(|e| e.file_name().as_encoded_bytes() == name.as_bytes())
+    })
 }
 
 /// Walks one folder (relative path `dir_rel`, "" for the root) and everything below it.

@@ -659,9 +659,10 @@ impl PairSync {
             let root = self.ctx.root.clone();
             let rules = self.ctx.rules.clone();
             let paths = paths.clone();
+            let exact_names = self.settings(false).case_insensitive_fs;
             async move {
                 tokio::task::spawn_blocking(move || {
-                    crate::scan::walk_paths(&root, &rules, paths.iter().map(String::as_str))
+                    crate::scan::walk_paths(&root, &rules, paths.iter().map(String::as_str), exact_names)
                 })
                 .await
                 .map_err(|e| Error::Io {
