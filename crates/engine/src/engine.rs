@@ -402,7 +402,7 @@ impl Engine {
     ) -> Result<ListSummary> {
         // IPC input is untrusted: a crafted call must not reach S3 with a malformed name.
         crate::connections::validate_bucket_name(bucket)?;
-        validate_prefix(prefix)?;
+        crate::prefix::folder_prefix(prefix)?;
         let connection = self.connection(connection_id).await?;
         let remote = self.remote(&connection, ClientOptions::default()).await?;
         remote.list_folder(bucket, prefix, 1000, on_page).await
@@ -439,7 +439,7 @@ impl Engine {
     /// path. A name already used by a file or folder there is refused.
     pub async fn create_folder(&self, connection_id: &str, bucket: &str, parent: &str, name: &str) -> Result<String> {
         crate::connections::validate_bucket_name(bucket)?;
-        validate_prefix(parent)?;
+        crate::prefix::folder_prefix(parent)?;
         validate_new_name(name)?;
         let prefix = format!("{parent}{name}/");
         validate_key(&prefix)?;
@@ -494,7 +494,7 @@ impl Engine {
     ) -> Result<MoveOutcome> {
         crate::connections::validate_bucket_name(bucket)?;
         crate::connections::validate_bucket_name(to_bucket)?;
-        validate_prefix(to_prefix)?;
+        crate::prefix::folder_prefix(to_prefix)?;
         let keys = validate_keys(keys)?;
         let mut plan = Vec::with_capacity(keys.len());
         for key in &keys {
@@ -755,38 +755,18 @@ impl Engine {
     }
 }
 
-/// A folder prefix is "" or ends in "/".
-fn validate_prefix(prefix: &str) -> Result<()> {
-    if prefix.contains('\0') {
-        return Err(no_nul());
-    }
-    if prefix.is_empty() || prefix.ends_with('/') {
-        Ok(())
-    } else {
-        Err(Error::InvalidInput(format!(
-            "“{prefix}” is not a folder path (folder paths end in /)."
-        )))
-    }
-}
-
-/// S3 keys are at most 1,024 bytes of UTF-8.
-const MAX_KEY_BYTES: usize = 1024;
-
-fn no_nul() -> Error {
-    Error::InvalidInput("Names cannot contain the NUL character.".into())
-}
-
 /// A key of a file or folder (non-empty, no NUL, within S3's length limit).
 fn validate_key(key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(Error::InvalidInput("No file or folder was chosen.".into()));
     }
     if key.contains('\0') {
-        return Err(no_nul());
+        return Err(crate::prefix::no_nul());
     }
-    if key.len() > MAX_KEY_BYTES {
+    if key.len() > crate::prefix::MAX_KEY_BYTES {
         return Err(Error::InvalidInput(format!(
-            "This name is too long: S3 keeps at most {MAX_KEY_BYTES} bytes for a file's whole path. Choose a shorter name."
+            "This name is too long: S3 keeps at most {} bytes for a file's whole path. Choose a shorter name.",
+            crate::prefix::MAX_KEY_BYTES
         )));
     }
     Ok(())
@@ -828,7 +808,7 @@ fn validate_new_name(name: &str) -> Result<()> {
         ));
     }
     if name.contains('\0') {
-        return Err(no_nul());
+        return Err(crate::prefix::no_nul());
     }
     if name.chars().any(char::is_control) {
         return Err(Error::InvalidInput(
@@ -934,10 +914,9 @@ mod tests {
         assert!(validate_key("a/b.txt").is_ok());
         assert!(validate_key("").is_err());
         assert!(validate_key("a\0").is_err());
-        assert!(validate_key(&"x".repeat(MAX_KEY_BYTES)).is_ok());
-        assert!(validate_key(&"x".repeat(MAX_KEY_BYTES + 1)).is_err());
+        assert!(validate_key(&"x".repeat(crate::prefix::MAX_KEY_BYTES)).is_ok());
+        assert!(validate_key(&"x".repeat(crate::prefix::MAX_KEY_BYTES + 1)).is_err());
         assert!(validate_file_key("folder/").is_err());
-        assert!(validate_prefix("a\0/").is_err());
         assert!(validate_keys(&[]).is_err());
         assert_eq!(
             validate_keys(&["a".into(), "b/".into(), "a".into()]).unwrap(),

@@ -24,6 +24,7 @@ pub mod download_mark;
 pub mod engine;
 pub mod error;
 pub mod preferences;
+pub mod prefix;
 pub mod prices;
 pub mod private_files;
 pub mod providers;

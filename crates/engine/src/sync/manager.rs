@@ -583,7 +583,7 @@ impl SyncManager {
     async fn validate(&self, draft: &PairDraft) -> Result<(PathBuf, String)> {
         crate::connections::validate_bucket_name(&draft.bucket)?;
         self.inner.engine.connection(&draft.connection_id).await?;
-        let prefix = normalize_prefix(&draft.prefix)?;
+        let prefix = crate::prefix::sync_prefix(&draft.prefix)?;
         let root = PathBuf::from(draft.local_root.trim());
         if !root.is_absolute() {
             return Err(Error::InvalidInput(
@@ -860,24 +860,6 @@ fn no_pair(pair_id: &str) -> Error {
     ))
 }
 
-/// `""` or a clean `a/b/` prefix; leading slashes dropped, empty or dot segments refused.
-fn normalize_prefix(prefix: &str) -> Result<String> {
-    let trimmed = prefix.trim().trim_start_matches('/');
-    if trimmed.is_empty() {
-        return Ok(String::new());
-    }
-    let body = trimmed.trim_end_matches('/');
-    if body
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == ".." || s.contains('\0'))
-    {
-        return Err(Error::InvalidInput(format!(
-            "The bucket folder “{prefix}” has an empty, “.” or “..” part; pick a folder in the bucket browser."
-        )));
-    }
-    Ok(format!("{body}/"))
-}
-
 async fn folder_has_entries(root: &Path) -> Result<bool> {
     let mut dir = tokio::fs::read_dir(root).await.map_err(|e| Error::Io {
         context: format!("read the folder {}", root.display()),
@@ -887,20 +869,4 @@ async fn folder_has_entries(root: &Path) -> Result<bool> {
         context: format!("read the folder {}", root.display()),
         source: e,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefixes_are_normalized_or_refused() {
-        assert_eq!(normalize_prefix("").ok(), Some(String::new()));
-        assert_eq!(normalize_prefix("/").ok(), Some(String::new()));
-        assert_eq!(normalize_prefix("photos").ok(), Some("photos/".into()));
-        assert_eq!(normalize_prefix("/a/b/").ok(), Some("a/b/".into()));
-        for bad in ["a//b", "a/../b", "./a", "a/."] {
-            assert!(normalize_prefix(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -269,7 +269,7 @@ impl TransferQueue {
         prefix: &str,
         paths: &[PathBuf],
     ) -> Result<UploadCheck> {
-        check_prefix(prefix)?;
+        crate::prefix::folder_prefix(prefix)?;
         let plan = plan_blocking(paths.to_vec(), prefix.to_owned()).await?;
         let remote = self.inner.remote(connection_id).await?;
         let existing = existing_keys(&remote, bucket, &plan.probe_prefixes).await?;
@@ -297,7 +297,7 @@ impl TransferQueue {
         policy: ClashPolicy,
         per_key: &HashMap<String, ClashPolicy>,
     ) -> Result<Enqueued> {
-        check_prefix(prefix)?;
+        crate::prefix::folder_prefix(prefix)?;
         let connection = self.inner.engine.connection(connection_id).await?;
         crate::connections::validate_bucket_name(bucket)?;
         let plan = plan_blocking(paths.to_vec(), prefix.to_owned()).await?;
@@ -803,13 +803,4 @@ async fn existing_keys(remote: &Remote, bucket: &str, prefixes: &[String]) -> Re
         }
     }
     Ok(keys)
-}
-
-fn check_prefix(prefix: &str) -> Result<()> {
-    if !(prefix.is_empty() || prefix.ends_with('/')) || prefix.contains("//") || prefix.starts_with('/') {
-        return Err(Error::InvalidInput(format!(
-            "“{prefix}” is not a folder to upload into."
-        )));
-    }
-    Ok(())
 }

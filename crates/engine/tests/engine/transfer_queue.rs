@@ -484,6 +484,38 @@ async fn name_clashes_are_replaced_skipped_or_kept_both_as_asked() {
     wait_until(&queue, "replacements", all_in(TransferState::Done)).await;
     assert_eq!(get(&client, &bucket, "up/a.txt").await.unwrap(), b"new a.txt");
     assert_eq!(get(&client, &bucket, "up/b.txt").await.unwrap(), b"new b.txt");
+
+    // A folder other tools made with an empty segment (`up//odd/`) opens in the browser, so an
+    // upload into it works too; a path that is no folder is refused in words.
+    queue
+        .enqueue_upload(
+            &conn,
+            &bucket,
+            "up//odd/",
+            &paths[2..],
+            ClashPolicy::Replace,
+            &HashMap::new(),
+        )
+        .await
+        .unwrap();
+    wait_until(&queue, "the upload into an odd folder", all_in(TransferState::Done)).await;
+    assert_eq!(get(&client, &bucket, "up//odd/c.txt").await.unwrap(), b"new c.txt");
+    let refused = queue
+        .enqueue_upload(
+            &conn,
+            &bucket,
+            "up/c.txt",
+            &paths[2..],
+            ClashPolicy::Replace,
+            &HashMap::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.user_message().contains("is not a folder path"),
+        "{}",
+        refused.user_message()
+    );
     queue.halt();
 }
 
