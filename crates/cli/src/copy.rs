@@ -35,17 +35,13 @@ pub enum Place {
 impl Place {
     /// `s3://…` is S3, anything else a local path.
     pub fn parse(s: &str) -> Result<Place, Error> {
-        match s.strip_prefix("s3://") {
-            Some(rest) => {
-                let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
-                pail_engine::connections::validate_bucket_name(bucket)?;
-                Ok(Place::S3 {
-                    bucket: bucket.to_owned(),
-                    key: key.to_owned(),
-                })
-            }
-            None => Ok(Place::Local(PathBuf::from(s))),
-        }
+        Ok(match crate::location::S3Url::parse(s)? {
+            Some(url) => Place::S3 {
+                bucket: url.bucket,
+                key: url.key,
+            },
+            None => Place::Local(PathBuf::from(s)),
+        })
     }
 }
 

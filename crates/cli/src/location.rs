@@ -3,6 +3,31 @@
 use pail_engine::connections::validate_bucket_name;
 use pail_engine::Error;
 
+/// `s3://bucket/key` split, with the bucket name checked: the one parser of S3 URLs (`pail cp`
+/// takes a key, `pail ls` and `pail sync` a folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Url {
+    /// Bucket name.
+    pub bucket: String,
+    /// Everything after the bucket's `/` (may be empty).
+    pub key: String,
+}
+
+impl S3Url {
+    /// `Ok(None)` for anything that does not start with `s3://` (a local path, say).
+    pub fn parse(s: &str) -> Result<Option<S3Url>, Error> {
+        let Some(rest) = s.strip_prefix("s3://") else {
+            return Ok(None);
+        };
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        validate_bucket_name(bucket)?;
+        Ok(Some(S3Url {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+        }))
+    }
+}
+
 /// A bucket and a folder prefix ("" or ending in "/").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Location {
@@ -15,18 +40,17 @@ pub struct S3Location {
 impl S3Location {
     /// Parses `s3://bucket`, `s3://bucket/`, `s3://bucket/a/b` (taken as the folder `a/b/`).
     pub fn parse(s: &str) -> Result<S3Location, Error> {
-        let rest = s.strip_prefix("s3://").ok_or_else(|| {
+        let url = S3Url::parse(s)?.ok_or_else(|| {
             Error::InvalidInput(format!("“{s}” is not an S3 location; write it as s3://BUCKET/FOLDER/."))
         })?;
-        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        validate_bucket_name(bucket)?;
-        let prefix = if prefix.is_empty() || prefix.ends_with('/') {
-            prefix.to_owned()
+        let prefix = if url.key.is_empty() || url.key.ends_with('/') {
+            url.key
         } else {
-            format!("{prefix}/")
+            format!("{}/", url.key)
         };
+        pail_engine::prefix::folder_prefix(&prefix)?;
         Ok(S3Location {
-            bucket: bucket.to_owned(),
+            bucket: url.bucket,
             prefix,
         })
     }
@@ -49,6 +73,16 @@ mod tests {
             S3Location::parse("s3://photos/2026/may/").unwrap(),
             l("photos", "2026/may/")
         );
+    }
+
+    #[test]
+    fn one_parser_serves_keys_and_folders() {
+        assert_eq!(S3Url::parse("./local/file").unwrap(), None);
+        let url = S3Url::parse("s3://photos/2026/a.jpg").unwrap().unwrap();
+        assert_eq!((url.bucket.as_str(), url.key.as_str()), ("photos", "2026/a.jpg"));
+        assert!(S3Url::parse("s3://Bad_Bucket/x").is_err());
+        assert_eq!(S3Location::parse("s3://photos/up//odd").unwrap().prefix, "up//odd/");
+        assert!(S3Location::parse("s3://photos/a\u{0}b").is_err());
     }
 
     #[test]

@@ -196,7 +196,9 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             no_change_marker,
             conn,
         } => {
-            let target = S3Location::parse(&target)?;
+            let mut target = S3Location::parse(&target)?;
+            // A synced folder follows the stricter rule: each part becomes a local folder name.
+            target.prefix = pail_engine::prefix::sync_prefix(&target.prefix)?;
             let remote = connect(&conn).await?;
             let args = sync::SyncArgs {
                 local: local_dir,

@@ -122,11 +122,6 @@ fn decode_key(encoded: &str) -> String {
         .into_owned()
 }
 
-fn running_as_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// Gives every file under `dir` (but Pail's own folder) read and write for everyone again.
 fn make_readable(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -234,14 +229,7 @@ impl Run {
 
     fn sync_command(&self, i: usize) -> Command {
         let c = &self.computers[i];
-        let mut cmd = if running_as_root() {
-            let mut cmd = Command::new("setpriv");
-            cmd.args(["--reuid", "nobody", "--regid", "nogroup", "--clear-groups"])
-                .arg(&self.binary);
-            cmd
-        } else {
-            Command::new(&self.binary)
-        };
+        let mut cmd = pail_testkit::unprivileged::command(&self.binary);
         cmd.arg("sync")
             .arg(&c.root)
             .arg(format!("s3://{}/{PREFIX}", self.bucket))

@@ -74,6 +74,17 @@ fn failures_exit_non_zero_with_the_plain_message_and_the_detail() {
         "{}",
         text(&out.stderr)
     );
+
+    // A synced bucket folder follows the stricter rule: every part becomes a local folder name.
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().to_str().unwrap();
+    let out = pail(&["sync", local, "s3://some-bucket/a//b", "--once"], &endpoint);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("has an empty, “.” or “..” part"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,8 @@
 
 pub mod fault_proxy;
 pub mod request_count;
+#[cfg(unix)]
+pub mod unprivileged;
 
 pub use fault_proxy::{FaultConfig, FaultKind, FaultProxy, FaultStats};
 

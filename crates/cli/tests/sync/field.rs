@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use pail_testkit::unprivileged::{self, give_to_nobody, running_as_root};
 use pail_testkit::{FaultConfig, FaultProxy};
 
 use super::{assert_same_tree, Computer, World, KEY, SECRET};
@@ -21,12 +22,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn running_as_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    // /proc/self belongs to the effective user.
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
 /// A computer whose `pail sync` runs as an unprivileged user when the tests run as root (root
@@ -49,13 +44,8 @@ impl Unprivileged {
             for dir in [bin_dir.path(), computer.root.parent().expect("home")] {
                 std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
             }
-            let status = Command::new("chown")
-                .args(["-R", "nobody:nogroup"])
-                .arg(computer.root.parent().expect("home"))
-                .status()
-                .expect("chown");
-            assert!(status.success());
         }
+        give_to_nobody(computer.root.parent().expect("home"));
         Self {
             computer,
             binary,
@@ -65,14 +55,7 @@ impl Unprivileged {
 
     fn sync(&self, extra: &[&str]) -> Output {
         let c = &self.computer;
-        let mut cmd = if running_as_root() {
-            let mut cmd = Command::new("setpriv");
-            cmd.args(["--reuid", "nobody", "--regid", "nogroup", "--clear-groups"])
-                .arg(&self.binary);
-            cmd
-        } else {
-            Command::new(&self.binary)
-        };
+        let mut cmd = unprivileged::command(&self.binary);
         cmd.arg("sync")
             .arg(&c.root)
             .arg(&c.target)
@@ -93,14 +76,7 @@ impl Unprivileged {
 
     fn write(&self, rel: &str, content: &[u8]) {
         self.computer.write(rel, content);
-        if running_as_root() {
-            let status = Command::new("chown")
-                .args(["-R", "nobody:nogroup"])
-                .arg(&self.computer.root)
-                .status()
-                .expect("chown");
-            assert!(status.success());
-        }
+        give_to_nobody(&self.computer.root);
     }
 }
 
