@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { CirclePause, CirclePlay, FolderOpen, RefreshCw, Trash2 } from "lucide-react";
+import { CirclePause, CirclePlay, FolderOpen, RefreshCw, Unlink } from "lucide-react";
 import { commands, type Connection, type PairInfo, type UiError } from "../bindings";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -81,8 +81,14 @@ export function PairDetail({ pair, connection, onChanged, onRemoved }: Props) {
             {pair.paused ? <CirclePlay size={15} aria-hidden /> : <CirclePause size={15} aria-hidden />}
             {pair.paused ? "Resume" : "Pause"}
           </button>
-          <button type="button" className="button danger" data-testid="pair-remove" onClick={() => setConfirm("remove")}>
-            <Trash2 size={15} aria-hidden />
+          <button
+            type="button"
+            className="button"
+            data-testid="pair-remove"
+            title="Stop keeping this folder and the bucket folder the same; no file is deleted"
+            onClick={() => setConfirm("remove")}
+          >
+            <Unlink size={15} aria-hidden />
             Stop syncing
           </button>
         </div>
@@ -178,7 +184,6 @@ export function PairDetail({ pair, connection, onChanged, onRemoved }: Props) {
           title={`Stop syncing “${folderName(pair.localRoot)}”?`}
           confirmLabel="Stop syncing"
           confirmTestId="confirm-remove-pair"
-          danger
           onConfirm={async () => {
             const r = await call(commands.removePair(pair.id));
             if (r.status === "error") return r.error;
@@ -188,8 +193,8 @@ export function PairDetail({ pair, connection, onChanged, onRemoved }: Props) {
           onCancel={() => setConfirm(null)}
         >
           <p>
-            Pail stops keeping {pair.localRoot} and {remoteLabel(pair)} the same. No file is deleted: everything stays in
-            the folder and in the bucket.
+            Pail stops keeping {pair.localRoot} and {remoteLabel(pair)} the same. No file is deleted: every file stays on
+            both sides, in the folder on this computer and in the bucket.
           </p>
         </ConfirmDialog>
       )}

@@ -189,8 +189,11 @@ describe("synced folders", () => {
     expect(calls.find((c) => c.cmd === "set_pair_paused")?.args).toEqual({ pairId: "p1", paused: true });
     send(status({ state: "paused" }));
     await waitFor(() => expect(screen.getByTestId("pair-pause")).toHaveTextContent("Resume"));
+    // Stopping keeps every file, so it is no red "delete" button.
+    expect(screen.getByTestId("pair-remove")).not.toHaveClass("danger");
     await user.click(screen.getByTestId("pair-remove"));
-    expect(screen.getByText(/No file is deleted/)).toBeInTheDocument();
+    expect(screen.getByText(/No file is deleted: every file stays on both sides/)).toBeInTheDocument();
+    expect(screen.getByTestId("confirm-remove-pair")).not.toHaveClass("danger");
     await user.click(screen.getByTestId("confirm-remove-pair"));
     await waitFor(() => expect(screen.queryByTestId("pair-row")).toBeNull());
     expect(calls.some((c) => c.cmd === "remove_pair")).toBe(true);
