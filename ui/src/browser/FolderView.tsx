@@ -361,13 +361,25 @@ export function FolderView(p: FolderViewProps) {
     menuItems.push(
       { id: "new-folder", label: "New folder", testId: "ctx-new-folder", onSelect: () => startNewFolder() },
       { id: "upload", label: "Upload files…", testId: "ctx-upload", onSelect: () => void uploads.pickAndUpload(false) },
-      { id: "refresh", label: "Refresh", testId: "ctx-refresh", onSelect: p.onRefresh },
+      {
+        id: "refresh",
+        label: "Refresh",
+        testId: "ctx-refresh",
+        onSelect: p.onRefresh,
+        shortcut: { label: "F5", aria: "F5" },
+      },
     );
     if (canPaste) menuItems.push({ id: "paste", label: "Paste", testId: "ctx-paste", onSelect: () => void paste() });
   }
   if (menuEntry) {
     if (menuEntry.kind === "folder") {
-      menuItems.push({ id: "open", label: "Open", testId: "ctx-open", onSelect: () => open(menuEntry) });
+      menuItems.push({
+        id: "open",
+        label: "Open",
+        testId: "ctx-open",
+        onSelect: () => open(menuEntry),
+        shortcut: { label: "Enter", aria: "Enter" },
+      });
     } else {
       menuItems.push({
         id: "properties",
@@ -382,7 +394,13 @@ export function FolderView(p: FolderViewProps) {
     const many = selection.selected.has(menuEntry.key) && selectedEntries.length > 1;
     const targets = many ? selectedEntries : [menuEntry];
     if (!many) {
-      menuItems.push({ id: "rename", label: "Rename", testId: "ctx-rename", onSelect: () => startRename(menuEntry) });
+      menuItems.push({
+        id: "rename",
+        label: "Rename",
+        testId: "ctx-rename",
+        onSelect: () => startRename(menuEntry),
+        shortcut: { label: "F2", aria: "F2" },
+      });
     }
     if (!many && menuEntry.kind === "file") {
       menuItems.push({
@@ -428,6 +446,7 @@ export function FolderView(p: FolderViewProps) {
       testId: "ctx-delete",
       danger: true,
       onSelect: () => askDelete(targets),
+      shortcut: { label: "Del", aria: "Delete" },
     });
   }
 

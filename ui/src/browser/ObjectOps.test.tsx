@@ -179,7 +179,12 @@ describe("Rename", () => {
     });
     await openBucket(user);
     fireEvent.contextMenu(row("photos"));
-    await user.click(within(screen.getByTestId("context-menu")).getByTestId("ctx-rename"));
+    // The menu shows the keys that do the same without it.
+    const menu = screen.getByTestId("context-menu");
+    expect(within(menu).getByTestId("ctx-rename")).toHaveTextContent("RenameF2");
+    expect(within(menu).getByTestId("ctx-rename")).toHaveAttribute("aria-keyshortcuts", "F2");
+    expect(within(menu).getByTestId("ctx-delete")).toHaveAttribute("aria-keyshortcuts", "Delete");
+    await user.click(within(menu).getByTestId("ctx-rename"));
     const input = screen.getByTestId("rename-input");
     expect(input).toHaveValue("photos");
     // Backspace, arrows and Enter edit the name: no navigation, no opening the folder.

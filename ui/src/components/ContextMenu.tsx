@@ -6,6 +6,8 @@ export type MenuItem = {
   testId: string;
   onSelect: () => void;
   danger?: boolean;
+  /** The key that does the same outside the menu, shown beside the label ("F2"). */
+  shortcut?: { label: string; aria: string };
 };
 
 type Props = {
@@ -95,10 +97,16 @@ export function ContextMenu({ x, y, items, testId, onClose }: Props) {
           tabIndex={-1}
           className={`menu-item${i === active ? " active" : ""}${item.danger ? " danger" : ""}`}
           data-testid={item.testId}
+          aria-keyshortcuts={item.shortcut?.aria}
           onMouseEnter={() => setActive(i)}
           onClick={() => choose(item)}
         >
-          {item.label}
+          <span>{item.label}</span>
+          {item.shortcut && (
+            <kbd className="menu-shortcut" aria-hidden>
+              {item.shortcut.label}
+            </kbd>
+          )}
         </button>
       ))}
     </div>
