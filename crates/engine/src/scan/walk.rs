@@ -125,21 +125,7 @@ pub fn scan(root: &Path, options: ScanOptions<'_>) -> Result<ScanReport> {
 /// run it on a blocking thread. A missing or unreadable root is an error, never an empty tree,
 /// so an unmounted disk is not taken for "everything was deleted".
 pub fn walk(root: &Path, rules: &IgnoreRules) -> Result<Walk> {
-    let device = match std::fs::metadata(root) {
-        Ok(m) if m.is_dir() => device_of(&m),
-        Ok(_) => {
-            return Err(Error::SyncRootUnavailable {
-                path: root.to_path_buf(),
-                reason: "it is not a folder".into(),
-            })
-        }
-        Err(e) => {
-            return Err(Error::SyncRootUnavailable {
-                path: root.to_path_buf(),
-                reason: e.to_string(),
-            })
-        }
-    };
+    let device = root_device(root)?;
     let started = std::time::Instant::now();
     let mut out = Walk::default();
     let top = std::fs::read_dir(root).map_err(|e| Error::SyncRootUnavailable {
@@ -180,21 +166,7 @@ pub fn walk_paths<'a>(
     paths: impl IntoIterator<Item = &'a str>,
     exact_names: bool,
 ) -> Result<Option<Walk>> {
-    let device = match std::fs::metadata(root) {
-        Ok(m) if m.is_dir() => device_of(&m),
-        Ok(_) => {
-            return Err(Error::SyncRootUnavailable {
-                path: root.to_path_buf(),
-                reason: "it is not a folder".into(),
-            })
-        }
-        Err(e) => {
-            return Err(Error::SyncRootUnavailable {
-                path: root.to_path_buf(),
-                reason: e.to_string(),
-            })
-        }
-    };
+    let device = root_device(root)?;
     let mut out = Walk::default();
     let mut found = Vec::new();
     for rel in paths {
@@ -300,6 +272,20 @@ fn spelled_exactly(root: &Path, rel: &str) -> bool {
             .filter_map(std::result::Result::ok)
             .any(|e| e.file_name().as_encoded_bytes() == name.as_bytes())
     })
+}
+
+/// The device of the sync root; a missing root or one that is no folder is an error, never an
+/// empty tree.
+fn root_device(root: &Path) -> Result<u64> {
+    let unavailable = |reason: String| Error::SyncRootUnavailable {
+        path: root.to_path_buf(),
+        reason,
+    };
+    match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => Ok(device_of(&m)),
+        Ok(_) => Err(unavailable("it is not a folder".into())),
+        Err(e) => Err(unavailable(e.to_string())),
+    }
 }
 
 /// Walks one folder (relative path `dir_rel`, "" for the root) and everything below it.

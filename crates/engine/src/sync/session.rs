@@ -472,30 +472,7 @@ impl PairSync {
         let bases = bases::load_all(self.db.pool(), &pair_id).await?;
         scan_cache_from_bases(&bases, &mut self.scan_cache);
         let loaded_at = started.elapsed();
-        let scanned = {
-            let root = self.ctx.root.clone();
-            let rules = self.ctx.rules.clone();
-            let previous = std::mem::take(&mut self.scan_cache);
-            let (scanned, previous) = tokio::task::spawn_blocking(move || {
-                let r = hash_changed(
-                    &root,
-                    walked,
-                    ScanOptions {
-                        rules: &rules,
-                        previous: &previous,
-                        full_hash,
-                    },
-                );
-                (r, previous)
-            })
-            .await
-            .map_err(|e| Error::Io {
-                context: "scan the folder".into(),
-                source: std::io::Error::other(e),
-            })?;
-            self.scan_cache = previous;
-            scanned
-        };
+        let scanned = self.hash_walk(walked, full_hash).await?;
         self.rehash_pending = false;
         report.hashed_files = scanned.hashed_files;
         // Only what exists now stays cached, so the cache never outgrows the tree.
@@ -557,17 +534,7 @@ impl PairSync {
         // the same may stop early. Anything less keeps every pass a full one.
         let idle = quiet && planned.actions.is_empty() && planned.guard.is_none() && report.unstable == 0;
 
-        let mut actions = Vec::with_capacity(planned.actions.len());
-        for action in planned.actions {
-            if let Action::Skip { path, reason } = &action {
-                if self.reported.insert(format!("s:{path}:{reason}")) {
-                    report.skipped.push((path.clone(), reason.to_string()));
-                    actions.push(action);
-                }
-                continue;
-            }
-            actions.push(action);
-        }
+        let actions = self.first_time_skips(planned.actions, &mut report);
         let planned_at = started.elapsed();
         if self.paused.as_ref().is_some_and(|p| *p.borrow()) && !actions.is_empty() {
             // Paused while this pass looked: act on nothing; the pass after resuming plans again.
@@ -616,6 +583,49 @@ impl PairSync {
         // would fail the same way, and `--once` would end up blaming files that kept changing.
         let got_anywhere = report.failed.len() < work_count || report.failed.iter().any(|(_, e)| e.is_transient());
         Ok((report, planned_work && got_anywhere))
+    }
+
+    /// Hashes what a walk found that the scan cache cannot vouch for, on a blocking thread
+    /// (the cache lent to it and taken back).
+    async fn hash_walk(&mut self, walked: crate::scan::Walk, full_hash: bool) -> Result<crate::scan::ScanReport> {
+        let root = self.ctx.root.clone();
+        let rules = self.ctx.rules.clone();
+        let previous = std::mem::take(&mut self.scan_cache);
+        let (scanned, previous) = tokio::task::spawn_blocking(move || {
+            let r = hash_changed(
+                &root,
+                walked,
+                ScanOptions {
+                    rules: &rules,
+                    previous: &previous,
+                    full_hash,
+                },
+            );
+            (r, previous)
+        })
+        .await
+        .map_err(|e| Error::Io {
+            context: "scan the folder".into(),
+            source: std::io::Error::other(e),
+        })?;
+        self.scan_cache = previous;
+        Ok(scanned)
+    }
+
+    /// Planned actions with each skip kept only the first time it is seen (reported once).
+    fn first_time_skips(&mut self, planned: Vec<Action>, report: &mut PassReport) -> Vec<Action> {
+        let mut actions = Vec::with_capacity(planned.len());
+        for action in planned {
+            if let Action::Skip { path, reason } = &action {
+                if self.reported.insert(format!("s:{path}:{reason}")) {
+                    report.skipped.push((path.clone(), reason.to_string()));
+                    actions.push(action);
+                }
+                continue;
+            }
+            actions.push(action);
+        }
+        actions
     }
 
     /// What the planner knows of this pair besides the paths.
@@ -700,30 +710,7 @@ impl PairSync {
             bases::load_under(&mut conn, &pair_id, paths.iter().map(String::as_str)).await?
         };
         scan_cache_from_bases(&bases, &mut self.scan_cache);
-        let scanned = {
-            let root = self.ctx.root.clone();
-            let rules = self.ctx.rules.clone();
-            let previous = std::mem::take(&mut self.scan_cache);
-            let (scanned, previous) = tokio::task::spawn_blocking(move || {
-                let r = hash_changed(
-                    &root,
-                    walked,
-                    ScanOptions {
-                        rules: &rules,
-                        previous: &previous,
-                        full_hash: false,
-                    },
-                );
-                (r, previous)
-            })
-            .await
-            .map_err(|e| Error::Io {
-                context: "scan the folder".into(),
-                source: std::io::Error::other(e),
-            })?;
-            self.scan_cache = previous;
-            scanned
-        };
+        let scanned = self.hash_walk(walked, false).await?;
         if !scanned.issues.is_empty() {
             return Ok(None);
         }
@@ -765,17 +752,7 @@ impl PairSync {
             );
             return Ok(None);
         }
-        let mut actions = Vec::with_capacity(planned.actions.len());
-        for action in planned.actions {
-            if let Action::Skip { path, reason } = &action {
-                if self.reported.insert(format!("s:{path}:{reason}")) {
-                    report.skipped.push((path.clone(), reason.to_string()));
-                    actions.push(action);
-                }
-                continue;
-            }
-            actions.push(action);
-        }
+        let actions = self.first_time_skips(planned.actions, &mut report);
         let planned_work = actions.iter().any(|a| !matches!(a, Action::Skip { .. }));
         let looked_at = started.elapsed();
         if self.paused.as_ref().is_some_and(|p| *p.borrow()) && !actions.is_empty() {
