@@ -119,6 +119,18 @@ pub fn run() {
     }
 }
 
+/// The tray's "Pause all syncing": pauses every pair, or resumes them all when all are paused.
+fn pause_or_resume_all(app: &tauri::AppHandle) {
+    let state = app.state::<AppState>();
+    let sync = state.sync.clone();
+    let pause = !state.status.all_paused();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = sync.set_all_paused(pause).await {
+            tracing::warn!(detail = %e.detail(), "pause/resume all from the tray failed");
+        }
+    });
+}
+
 /// Everything that needs the opened engine: sync, tray, transfer queue, the app's state.
 fn start(app: &tauri::AppHandle, engine: Engine) -> Result<(), String> {
     let prefs = tauri::async_runtime::block_on(Preferences::load(engine.db())).unwrap_or_default();
@@ -128,7 +140,7 @@ fn start(app: &tauri::AppHandle, engine: Engine) -> Result<(), String> {
         Arc::new(move |s: &pail_engine::sync::manager::PairStatus| hub.on_status(s))
     };
     let sync = SyncManager::new(engine.clone(), listener);
-    let tray = match tray::Tray::build(app) {
+    let tray = match tray::Tray::build(app, pause_or_resume_all) {
         Ok(t) => Some(t),
         Err(e) => {
             tracing::warn!("no tray icon (the desktop may have no tray): {e}");

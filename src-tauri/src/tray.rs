@@ -6,8 +6,6 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Wry};
 
-use crate::app_state::AppState;
-
 /// The overall state the icon shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrayState {
@@ -51,8 +49,12 @@ pub struct Tray {
 const MAX_ACTIVITY: usize = 6;
 
 impl Tray {
-    /// Puts the icon in the tray.
-    pub fn build(app: &AppHandle) -> tauri::Result<Tray> {
+    /// Puts the icon in the tray; its "Pause all syncing" item calls `pause_all` (the shell's
+    /// state lives above this module, so it is handed in rather than looked up here).
+    pub fn build<F>(app: &AppHandle, pause_all: F) -> tauri::Result<Tray>
+    where
+        F: Fn(&AppHandle) + Send + Sync + 'static,
+    {
         let open = MenuItem::with_id(app, "open", "Open Pail", true, None::<&str>)?;
         let pause = MenuItem::with_id(app, "pause-all", "Pause all syncing", true, None::<&str>)?;
         let none = MenuItem::with_id(app, "activity-none", "Nothing synced yet", false, None::<&str>)?;
@@ -73,7 +75,12 @@ impl Tray {
             .icon(Image::from_bytes(TrayState::Idle.icon())?)
             .tooltip(TrayState::Idle.tooltip())
             .menu(&menu)
-            .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+            .on_menu_event(move |app, event| match event.id().as_ref() {
+                "quit" => app.exit(0),
+                "pause-all" => pause_all(app),
+                // "open" and every activity line bring the window up.
+                _ => show_main_window(app),
+            })
             .build(app)?;
         Ok(Tray { icon, pause, activity })
     }
@@ -114,24 +121,6 @@ impl Tray {
         if let Err(e) = result {
             tracing::warn!("could not update the tray's recent activity: {e}");
         }
-    }
-}
-
-fn on_menu(app: &AppHandle, id: &str) {
-    match id {
-        "quit" => app.exit(0),
-        "pause-all" => {
-            let state = app.state::<AppState>();
-            let sync = state.sync.clone();
-            let pause = !state.status.all_paused();
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = sync.set_all_paused(pause).await {
-                    tracing::warn!(detail = %e.detail(), "pause/resume all from the tray failed");
-                }
-            });
-        }
-        // "open" and every activity line bring the window up.
-        _ => show_main_window(app),
     }
 }
 

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pail_engine::remote::{PutControl, PutSpec, Remote, UploadOptions};
-use pail_engine::state::{transfers, StateDb};
+use pail_engine::remote::{PutSpec, Remote, UploadOptions};
+use pail_engine::state::transfers::{self, Direction, TransferRow, TransferState};
+use pail_engine::state::StateDb;
 use pail_engine::sync::local_name::{join_under, local_rel, LocalNameError, NameRules};
 use pail_engine::sync::RelPath;
-use pail_engine::transfers::{Durability, Lander};
+use pail_engine::transfers::{Durability, JournaledUpload, Lander};
 use pail_engine::untrusted_text::escape_untrusted;
 use pail_engine::Error;
 use tokio::sync::Semaphore;
@@ -171,8 +172,9 @@ async fn upload(
     .await
 }
 
-/// Uploads one file; a multipart upload is journaled so that, after the process was killed, the
-/// same command resumes it without sending finished parts again.
+/// Uploads one file through the engine's one resumable upload; its journal row is found again
+/// by file and key, so after the process was killed the same command resumes it without sending
+/// finished parts again.
 async fn journaled_upload(
     remote: &Remote,
     journal: &Journal,
@@ -180,96 +182,33 @@ async fn journaled_upload(
     bucket: &str,
     key: &str,
 ) -> Result<u64, Error> {
-    let options = UploadOptions::default();
-    let meta = tokio::fs::metadata(path).await.map_err(|source| Error::Io {
-        context: format!("read {}", path.display()),
-        source,
-    })?;
-    let control = PutControl {
-        cancel: Some(&journal.cancel),
-        ..Default::default()
-    };
-    if meta.len() < options.multipart_threshold {
-        return Ok(remote
-            .put_file(path, bucket, key, &PutSpec::plain(), options, control)
-            .await?
-            .bytes);
-    }
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let local = absolute.to_string_lossy().into_owned();
-    let stamp = pail_engine::scan::identity_of(&meta);
     let db = journal.db.pool();
-    let mut resume = None;
-    let id = match transfers::find_unfinished(db, "upload", &local, bucket, key).await? {
-        Some(row) if row.size == stamp.size && row.mtime_ns == stamp.mtime_ns => {
-            if let Some(upload_id) = row.upload_id.clone() {
-                resume = Some(pail_engine::remote::ResumeFrom {
-                    upload_id,
-                    parts: transfers::parts(db, &row.id).await?,
-                });
-            }
+    let id = match transfers::find_unfinished_copy(db, Direction::Upload, &local, bucket, key).await? {
+        Some(row) => row.id,
+        None => {
+            let mut row = TransferRow::new(Direction::Upload, bucket, key, &local);
+            row.state = TransferState::Running;
+            transfers::insert(db, &row).await?;
             row.id
         }
-        stale => {
-            // The file changed since the interrupted attempt: its parts are useless now.
-            if let Some(row) = stale {
-                if let Some(upload_id) = &row.upload_id {
-                    remote.abort_multipart(bucket, key, upload_id).await?;
-                }
-                transfers::delete(db, &row.id).await?;
-            }
-            let id = uuid::Uuid::new_v4().to_string();
-            transfers::insert(
-                db,
-                &transfers::TransferRow {
-                    id: id.clone(),
-                    direction: "upload".into(),
-                    bucket: bucket.to_owned(),
-                    key: key.to_owned(),
-                    local_path: local.clone(),
-                    size: stamp.size,
-                    mtime_ns: stamp.mtime_ns,
-                    upload_id: None,
-                    state: "running".into(),
-                },
-            )
-            .await?;
-            id
-        }
     };
-    let journal_row = transfers::TransferJournal {
-        db: journal.db.clone(),
-        id: id.clone(),
-    };
-    let attempt = |resume: Option<pail_engine::remote::ResumeFrom>| {
-        let journal_row = &journal_row;
-        async move {
-            remote
-                .put_file(
-                    path,
-                    bucket,
-                    key,
-                    &PutSpec::plain(),
-                    options,
-                    PutControl {
-                        journal: Some(journal_row),
-                        resume: resume.as_ref(),
-                        cancel: Some(&journal.cancel),
-                        pause: None,
-                        progress: None,
-                        expect: None,
-                    },
-                )
-                .await
-        }
-    };
-    let resuming = resume.is_some();
-    let mut result = attempt(resume).await;
-    if resuming && matches!(&result, Err(e) if !matches!(e, Error::Cancelled)) {
-        // The store may have dropped the old upload (expired, aborted elsewhere): start afresh once.
-        tracing::info!(key, "resuming the interrupted upload failed; sending the file again");
-        result = attempt(None).await;
+    let result = JournaledUpload {
+        remote,
+        db: &journal.db,
+        id: &id,
+        path,
+        bucket,
+        key,
+        spec: &PutSpec::plain(),
+        options: UploadOptions::default(),
+        cancel: &journal.cancel,
+        pause: None,
+        progress: None,
     }
+    .run()
+    .await;
     // Any outcome but a kill ends this upload id (completed, or aborted on failure or cancel), so
     // the journal entry has nothing left to resume.
     transfers::delete(db, &id).await?;

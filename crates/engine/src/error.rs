@@ -219,7 +219,7 @@ pub enum Error {
         /// The bucket listed; `None` for the list of buckets.
         bucket: Option<String>,
         /// How the listing failed to move on.
-        why: crate::remote::StuckListing,
+        why: StuckListing,
     },
     /// The user cancelled; whatever was half done was cleaned up.
     #[error("cancelled")]
@@ -279,6 +279,13 @@ impl Error {
             self.code(),
             ErrorCode::EndpointUnreachable | ErrorCode::Timeout | ErrorCode::Throttled | ErrorCode::Server
         )
+    }
+
+    /// Whether one side of a sync is out of reach for now and comes back by itself: a transient
+    /// failure, or an unplugged disk (back when plugged in). Such a pair is shown offline and
+    /// retried, never failed.
+    pub fn is_offline(&self) -> bool {
+        self.is_transient() || matches!(self, Error::SyncRootUnavailable { .. })
     }
 
     /// A sentence a non-engineer can act on. The technical text is in [`Error::detail`].
@@ -375,8 +382,7 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
     }
 }
 
-fn listing_stuck_message(endpoint: &str, why: crate::remote::StuckListing) -> String {
-    use crate::remote::StuckListing;
+fn listing_stuck_message(endpoint: &str, why: StuckListing) -> String {
     let what = match why {
         StuckListing::RepeatedPage => "sent the same page of the listing twice",
         StuckListing::EmptyPages => "kept sending empty pages of the listing",
@@ -406,4 +412,22 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     out
+}
+
+/// Consecutive empty pages that still say "more follows" before the listing is given up. Stores
+/// may send a few (S3 directory buckets do); a thousand in a row is a store that never ends.
+pub(crate) const MAX_EMPTY_PAGES: usize = 1000;
+
+/// How a listing failed to move on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StuckListing {
+    /// The store handed out a position (continuation token, marker) it had handed out before.
+    #[error("the store sent a continuation token it had already sent, so the next page would repeat an earlier one")]
+    RepeatedPage,
+    /// The store said the listing is truncated but gave no position to continue from.
+    #[error("the store marked a page truncated but sent no continuation token")]
+    NoNextPage,
+    /// The store kept saying more follows while sending nothing.
+    #[error("the store sent {MAX_EMPTY_PAGES} empty pages in a row, each saying more follows")]
+    EmptyPages,
 }

@@ -2,6 +2,7 @@
 //! dependency.
 //!
 //! Where things are:
+//! - [`core`]: the leaf layer — paths, hashes, stamps and the records the other layers share.
 //! - [`engine`]: the front door — connections, buckets, folders, the demo store.
 //! - [`connections`] and [`providers`]: what a connection is, its validation and provider presets.
 //! - [`secrets`]: the OS keyring, the only place a secret key is stored.
@@ -19,6 +20,7 @@
 
 pub mod aws_profiles;
 pub mod connections;
+pub mod core;
 pub mod demo;
 pub mod download_mark;
 pub mod engine;

@@ -1,3 +1,5 @@
+//! Key encodings S3 asks for. `copy_source` escapes a copy's source for `x-amz-copy-source`.
+//!
 //! Listings are requested with `encoding-type=url`: a key may hold characters XML 1.0 cannot
 //! carry (U+0001–U+001F), and one such key written by another tool would otherwise make every
 //! listing of its folder unreadable. The store percent-encodes keys and says so
@@ -19,9 +21,39 @@ pub fn says_url(encoding_type: &str) -> bool {
     encoding_type.trim().eq_ignore_ascii_case("url")
 }
 
+/// `bucket/key` (at `version_id`) URL-encoded the way `x-amz-copy-source` wants it: every byte but
+/// the unreserved ones and `/` escaped, so spaces, `+`, `?` and non-ASCII names survive.
+pub(super) fn copy_source(bucket: &str, key: &str, version_id: Option<&str>) -> String {
+    let mut out = String::with_capacity(bucket.len() + key.len() + 1);
+    out.push_str(bucket);
+    out.push('/');
+    escape_into(&mut out, key, true);
+    if let Some(v) = version_id {
+        out.push_str("?versionId=");
+        escape_into(&mut out, v, false);
+    }
+    out
+}
+
+fn escape_into(out: &mut String, text: &str, keep_slash: bool) {
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'/' if keep_slash => out.push('/'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_source_escapes_everything_but_unreserved_and_slash() {
+        assert_eq!(copy_source("b", "a/b c/é+?.txt", None), "b/a/b%20c/%C3%A9%2B%3F.txt");
+        assert_eq!(copy_source("b", "k", Some("3/L+x")), "b/k?versionId=3%2FL%2Bx");
+    }
 
     #[test]
     fn keys_decode_as_s3_encodes_them() {

@@ -6,7 +6,16 @@
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::sync_ops::ListedObject;
+/// One object of a prefix listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    /// The full key.
+    pub key: String,
+    /// ETag without quotes.
+    pub etag: String,
+    /// Size in bytes.
+    pub size: u64,
+}
 
 /// What the SDK deserializes in place of a diverted listing reply: an empty, final page.
 pub(crate) const STAND_IN: &[u8] = b"<ListBucketResult></ListBucketResult>";

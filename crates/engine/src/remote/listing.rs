@@ -74,7 +74,7 @@ pub fn folder_entries_from_page(prefix: &str, common_prefixes: &[CommonPrefix], 
     let mut out = Vec::with_capacity(common_prefixes.len() + contents.len());
     // Pail's own bookkeeping in a synced bucket folder (the change marker, store probes) is no
     // user file: the browser does not show it.
-    let reserved = format!("{prefix}{}/", crate::sync::folder::RESERVED_DIR);
+    let reserved = format!("{prefix}{}/", crate::core::RESERVED_DIR);
     for cp in common_prefixes {
         let Some(key) = cp.prefix() else { continue };
         if key == reserved {

@@ -7,6 +7,7 @@ pub mod bandwidth;
 mod classify;
 mod client;
 mod diverted_body;
+mod download;
 mod key_encoding;
 mod list_page;
 mod listing;
@@ -14,6 +15,7 @@ mod object_ops;
 mod objects;
 mod pages;
 mod preview;
+mod ranged;
 pub mod request_meter;
 mod steady_body;
 mod store_probe;
@@ -32,10 +34,11 @@ pub use object_ops::{
 pub use objects::{MetadataEntry, ObjectProperties};
 pub use pages::StuckListing;
 pub use preview::{preview_kind, Preview, IMAGE_PREVIEW_BYTES, TEXT_PREVIEW_BYTES};
+pub use ranged::{range_count, range_len, RangeDone, RangeJournal, RangedGet, RANGED_DOWNLOAD_THRESHOLD, RANGE_BYTES};
 pub use store_probe::ConditionProbe;
 pub use sync_ops::{ListedObject, ObjectIdentity};
 pub use transfer::{
     bare_etag, hash_text, parse_hash, part_size_for, DonePart, DownloadedTemp, Durability, ExpectedFile, JournalFuture,
     PutControl, PutSpec, ResumeFrom, UploadJournal, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY,
-    RANGED_DOWNLOAD_THRESHOLD, TEMP_PREFIX,
+    TEMP_PREFIX,
 };

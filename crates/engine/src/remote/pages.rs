@@ -10,23 +10,8 @@ use std::hash::Hash;
 use super::Remote;
 use crate::error::Error;
 
-/// Consecutive empty pages that still say "more follows" before the listing is given up. Stores
-/// may send a few (S3 directory buckets do); a thousand in a row is a store that never ends.
-pub(crate) const MAX_EMPTY_PAGES: usize = 1000;
-
-/// How a listing failed to move on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum StuckListing {
-    /// The store handed out a position (continuation token, marker) it had handed out before.
-    #[error("the store sent a continuation token it had already sent, so the next page would repeat an earlier one")]
-    RepeatedPage,
-    /// The store said the listing is truncated but gave no position to continue from.
-    #[error("the store marked a page truncated but sent no continuation token")]
-    NoNextPage,
-    /// The store kept saying more follows while sending nothing.
-    #[error("the store sent {MAX_EMPTY_PAGES} empty pages in a row, each saying more follows")]
-    EmptyPages,
-}
+pub use crate::error::StuckListing;
+pub(crate) use crate::error::MAX_EMPTY_PAGES;
 
 /// The positions a listing has been at, to tell progress from a loop.
 #[derive(Debug)]

@@ -25,8 +25,8 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use tokio::task::JoinHandle;
 
-use crate::scan::Identity;
-use crate::sync::ContentHash;
+use crate::core::model::ContentHash;
+use crate::core::stamp::Identity;
 
 /// What one upload body must turn out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +176,7 @@ impl Body for Steady {
                 let now = ready!(Pin::new(stat).poll(cx));
                 *this.stat = None;
                 let unchanged =
-                    matches!(&now, Ok(Ok(m)) if same_stamp(&this.promise.stamp, &crate::scan::identity_of(m)));
+                    matches!(&now, Ok(Ok(m)) if same_stamp(&this.promise.stamp, &crate::core::stamp::identity_of(m)));
                 if !unchanged {
                     return changed(this.path);
                 }
@@ -271,7 +271,7 @@ mod tests {
     }
 
     fn stamp(path: &Path) -> Identity {
-        crate::scan::identity_of(&std::fs::metadata(path).unwrap())
+        crate::core::stamp::identity_of(&std::fs::metadata(path).unwrap())
     }
 
     /// Reads one attempt: the data frames that went out, and how it ended.

@@ -43,7 +43,7 @@ impl Remote {
     /// a dropped connection) leaves at most one key behind, cleared by the next probe. Errors of
     /// the first, ordinary write (no permission, no bucket) are returned as they are.
     pub async fn probe_conditions(&self, bucket: &str, prefix: &str, prober: &str) -> Result<ConditionProbe> {
-        let key = format!("{prefix}{}/probe-{prober}", crate::sync::folder::RESERVED_DIR);
+        let key = format!("{prefix}{}/probe-{prober}", crate::core::RESERVED_DIR);
         // A leftover of an earlier probe would make the first, conditional create fail.
         self.client
             .delete_object()

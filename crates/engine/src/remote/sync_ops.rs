@@ -3,23 +3,14 @@
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 
-use super::object_ops::copy_source;
+use super::key_encoding::copy_source;
 use super::pages::PageCursor;
 use super::transfer::{bare_etag, parse_hash, PutSpec, Written, HASH_METADATA_KEY};
 use super::{classify, Remote};
+use crate::core::model::ContentHash;
 use crate::error::{ErrorCode, Operation, Result};
-use crate::sync::ContentHash;
 
-/// One object of a prefix listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListedObject {
-    /// The full key.
-    pub key: String,
-    /// ETag without quotes.
-    pub etag: String,
-    /// Size in bytes.
-    pub size: u64,
-}
+pub use super::list_page::ListedObject;
 
 /// What a HEAD tells about an object's identity.
 #[derive(Debug, Clone, PartialEq, Eq)]

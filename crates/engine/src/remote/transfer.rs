@@ -14,13 +14,10 @@ use tokio_util::sync::CancellationToken;
 use super::steady_body::{changed_file, same_stamp, steady, Digest, Promise};
 use super::upload_check::{self, SentDigests, StoreReport, Verdict};
 use super::{classify, Remote};
+use crate::core::model::{etag_is_md5, ContentHash};
+use crate::core::stamp::{identity_of, Identity};
+pub use crate::core::TEMP_PREFIX;
 use crate::error::{Error, Operation, Result};
-use crate::scan::Identity;
-use crate::sync::ContentHash;
-
-/// Prefix of Pail's temp files (ignored by sync scans), so a crash never leaves a partial file
-/// under its final name.
-pub const TEMP_PREFIX: &str = ".pail-tmp-";
 
 /// When and how large files are split into parts.
 #[derive(Debug, Clone, Copy)]
@@ -198,11 +195,11 @@ pub fn bare_etag(etag: Option<&str>) -> String {
     etag.unwrap_or("").trim_matches('"').to_owned()
 }
 
-fn quoted(etag: &str) -> String {
+pub(super) fn quoted(etag: &str) -> String {
     format!("\"{etag}\"")
 }
 
-const MIB: u64 = 1024 * 1024;
+pub(super) const MIB: u64 = 1024 * 1024;
 
 /// The SDK reads a file body in blocks of 4 KiB unless told otherwise, one trip to the blocking
 /// pool each: a quarter of a million per GiB uploaded. Large files are read 256 KiB at a time; a
@@ -249,7 +246,7 @@ impl Remote {
         options: UploadOptions,
         control: PutControl<'_>,
     ) -> Result<Written> {
-        let stamp = crate::scan::identity_of(&tokio::fs::metadata(local).await.map_err(|source| Error::Io {
+        let stamp = identity_of(&tokio::fs::metadata(local).await.map_err(|source| Error::Io {
             context: format!("read {}", local.display()),
             source,
         })?);
@@ -352,7 +349,7 @@ impl Remote {
             Ok(bytes)
         })
         .await?;
-        let now = crate::scan::identity_of(&tokio::fs::metadata(local).await.map_err(|source| Error::Io {
+        let now = identity_of(&tokio::fs::metadata(local).await.map_err(|source| Error::Io {
             context: format!("read {}", local.display()),
             source,
         })?);
@@ -423,7 +420,7 @@ impl Remote {
             .copy_object()
             .bucket(bucket)
             .key(key)
-            .copy_source(super::object_ops::copy_source(bucket, key, None))
+            .copy_source(super::key_encoding::copy_source(bucket, key, None))
             .copy_source_if_match(format!("\"{etag}\""))
             .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
             .send()
@@ -836,46 +833,6 @@ impl Remote {
         }
     }
 
-    /// Downloads `bucket/key` to `dest` through a temp file in the same folder, made durable and
-    /// renamed into place once every byte arrived and was verified.
-    pub async fn download_file(&self, bucket: &str, key: &str, dest: &Path) -> Result<u64> {
-        self.download_file_sized(bucket, key, dest, None).await
-    }
-
-    /// [`Remote::download_file`] for an object whose size is known (from a listing): one at least
-    /// [`RANGED_DOWNLOAD_THRESHOLD`] long comes down in byte ranges fetched in parallel.
-    pub async fn download_file_sized(&self, bucket: &str, key: &str, dest: &Path, size: Option<u64>) -> Result<u64> {
-        let dir = dest.parent().unwrap_or(Path::new("."));
-        tokio::fs::create_dir_all(dir).await.map_err(|source| Error::Io {
-            context: format!("create the folder {}", dir.display()),
-            source,
-        })?;
-        self.download_pending(bucket, key, dir, size, Durability::Flushed)
-            .await?
-            .land(dest.to_path_buf())
-            .await
-    }
-
-    /// Downloads `bucket/key` into a new temp file in `dir` (which must exist) and verifies it,
-    /// without a final flush: with [`Durability::Flushed`] many files are then made durable
-    /// together (see [`crate::transfers::Lander`]) before they take their names, instead of one
-    /// flush each. An object of at least [`RANGED_DOWNLOAD_THRESHOLD`] (by `size`, from a
-    /// listing) comes down in byte ranges fetched in parallel, flushed behind as it arrives
-    /// unless `durability` is deferred. On error nothing is left behind.
-    pub async fn download_pending(
-        &self,
-        bucket: &str,
-        key: &str,
-        dir: &Path,
-        size: Option<u64>,
-        durability: Durability,
-    ) -> Result<PendingFile> {
-        match size {
-            Some(n) if n >= RANGED_DOWNLOAD_THRESHOLD => self.download_ranged(bucket, key, dir, durability).await,
-            _ => Ok(self.fetch_verified(bucket, key, None, dir).await?.pending),
-        }
-    }
-
     /// Downloads `bucket/key` into a new temp file in `dir` (which must exist), hashing it on the
     /// way and flushing it to disk; with `if_match`, only if the object still has that ETag. The
     /// caller renames the temp file into place or removes it; on error nothing is left behind.
@@ -899,7 +856,13 @@ impl Remote {
 
     /// One checksum-validated GET into a new temp file, verified against the length, Pail's hash
     /// and (when nothing stronger covers the bytes) the MD5 = ETag of the object; not flushed.
-    async fn fetch_verified(&self, bucket: &str, key: &str, if_match: Option<&str>, dir: &Path) -> Result<Fetched> {
+    pub(super) async fn fetch_verified(
+        &self,
+        bucket: &str,
+        key: &str,
+        if_match: Option<&str>,
+        dir: &Path,
+    ) -> Result<Fetched> {
         use md5::Digest;
         let resp = self
             .client
@@ -960,7 +923,7 @@ impl Remote {
         })
     }
 
-    fn get_error(&self, bucket: &str, detail: String) -> Error {
+    pub(super) fn get_error(&self, bucket: &str, detail: String) -> Error {
         Error::Remote {
             code: crate::error::ErrorCode::Server,
             operation: Operation::GetObject,
@@ -969,6 +932,11 @@ impl Remote {
             detail,
         }
     }
+}
+
+/// Why downloaded bytes are refused when they differ from the hash recorded with the object.
+pub(super) fn hash_mismatch(key: &str) -> String {
+    format!("the content of {key} does not match the hash recorded with it")
 }
 
 /// Bodies up to this size are read into memory before they are written (at most one per file in
@@ -993,9 +961,7 @@ impl Expected<'_> {
         match (self.length, self.hash) {
             (Some(n), _) if n != written => Some(format!("download of {key} ended after {written} of {n} bytes")),
             // The hash Pail recorded at upload is a second, end-to-end check of the bytes.
-            (_, Some(h)) if h != *hash => {
-                Some(format!("the content of {key} does not match the hash recorded with it"))
-            }
+            (_, Some(h)) if h != *hash => Some(hash_mismatch(key)),
             _ if self
                 .etag
                 .zip(md5)
@@ -1018,18 +984,18 @@ fn is_encrypted_etag(sse: Option<&aws_sdk_s3::types::ServerSideEncryption>, cust
 }
 
 /// A verified GET waiting in its temp file, with what it said about the object.
-struct Fetched {
-    pending: PendingFile,
+pub(super) struct Fetched {
+    pub(super) pending: PendingFile,
     hash: ContentHash,
     etag: String,
     version_id: Option<String>,
 }
 
-fn temp_name() -> String {
+pub(super) fn temp_name() -> String {
     format!("{TEMP_PREFIX}{}", uuid::Uuid::new_v4().simple())
 }
 
-fn receive_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+pub(super) fn receive_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::Io {
         context: "receive the file".into(),
         source: std::io::Error::other(e),
@@ -1047,7 +1013,7 @@ async fn write_new_file(path: std::path::PathBuf, data: bytes::Bytes) -> Result<
 
 /// Creates `path` (which must not exist) and applies `first` to it, off the async executor; if
 /// `first` fails the file is removed again, so no half-made temp file stays behind.
-async fn create_new_then<F>(path: std::path::PathBuf, verb: &str, first: F) -> Result<std::fs::File>
+pub(super) async fn create_new_then<F>(path: std::path::PathBuf, verb: &str, first: F) -> Result<std::fs::File>
 where
     F: FnOnce(&mut std::fs::File) -> std::io::Result<()> + Send + 'static,
 {
@@ -1090,7 +1056,7 @@ pub struct PendingFile {
     pub path: std::path::PathBuf,
     /// Its length.
     pub bytes: u64,
-    file: std::fs::File,
+    pub(super) file: std::fs::File,
 }
 
 impl PendingFile {
@@ -1230,357 +1196,6 @@ fn rename_flushed(
         .collect()
 }
 
-/// Objects at least this large are downloaded in parallel byte ranges (one stream per object is
-/// what made large downloads slow).
-pub const RANGED_DOWNLOAD_THRESHOLD: u64 = 16 * MIB;
-/// Bytes per range request.
-const RANGE_BYTES: u64 = 8 * MIB;
-/// Range requests in flight per object.
-const RANGE_PARALLEL: usize = 8;
-/// A range's bytes are written in blocks of about this size (one blocking call each, while the
-/// next block is received).
-const WRITE_BLOCK: usize = 1024 * 1024;
-/// After this many bytes of a large download, its written data is flushed in the background, so
-/// the final flush has little left to do.
-const FLUSH_EVERY: u64 = 64 * MIB;
-
-impl Remote {
-    /// Downloads a large object in parallel ranges into a temp file in `dir`, every range
-    /// conditional on the ETag the first HEAD saw (so all bytes come from one version), then
-    /// checks the hash Pail recorded, where there is one.
-    async fn download_ranged(
-        &self,
-        bucket: &str,
-        key: &str,
-        dir: &Path,
-        durability: Durability,
-    ) -> Result<PendingFile> {
-        let Some(id) = self.head_identity(bucket, key).await? else {
-            return Err(Error::Remote {
-                code: crate::error::ErrorCode::NoSuchKey,
-                operation: Operation::GetObject,
-                endpoint: self.endpoint_label().to_owned(),
-                bucket: Some(bucket.to_owned()),
-                detail: format!("{key} is gone"),
-            });
-        };
-        let temp = dir.join(temp_name());
-        let file = std::sync::Arc::new(create_sized(temp.clone(), id.size).await?);
-        let flush_behind = durability == Durability::Flushed;
-        let mut checked = self
-            .fetch_ranges(bucket, key, &id.etag, &temp, &file, id.size, flush_behind)
-            .await;
-        if let (Ok(()), Some(want)) = (&checked, id.hash) {
-            checked = match hash_file(temp.clone()).await {
-                Ok(hash) if hash == want => Ok(()),
-                Ok(_) => Err(self.get_error(
-                    bucket,
-                    format!("the content of {key} does not match the hash recorded with it"),
-                )),
-                Err(e) => Err(e),
-            };
-        }
-        // Every range task has ended, so this is the only handle left (a clone otherwise).
-        let file = std::sync::Arc::try_unwrap(file).or_else(|shared| shared.try_clone());
-        match (checked, file) {
-            (Ok(()), Ok(file)) => Ok(PendingFile {
-                path: temp,
-                bytes: id.size,
-                file,
-            }),
-            (Err(e), _) => {
-                let _ = tokio::fs::remove_file(&temp).await;
-                Err(e)
-            }
-            (Ok(()), Err(source)) => {
-                let _ = tokio::fs::remove_file(&temp).await;
-                Err(Error::Io {
-                    context: format!("write {}", temp.display()),
-                    source,
-                })
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn fetch_ranges(
-        &self,
-        bucket: &str,
-        key: &str,
-        etag: &str,
-        temp: &Path,
-        file: &std::sync::Arc<std::fs::File>,
-        size: u64,
-        flush_behind: bool,
-    ) -> Result<()> {
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(RANGE_PARALLEL));
-        let flusher = std::sync::Arc::new(BackgroundFlush::new(file.clone(), temp, flush_behind));
-        let mut set = JoinSet::new();
-        for start in (0..size).step_by(RANGE_BYTES as usize) {
-            let end = (start + RANGE_BYTES).min(size) - 1;
-            let (client, bucket, key, etag, file, permits, flusher) = (
-                self.client.clone(),
-                bucket.to_owned(),
-                key.to_owned(),
-                quoted(etag),
-                file.clone(),
-                permits.clone(),
-                flusher.clone(),
-            );
-            let endpoint = self.endpoint_label().to_owned();
-            let shown = temp.display().to_string();
-            set.spawn(async move {
-                let Ok(_permit) = permits.acquire_owned().await else {
-                    return Err(Error::Cancelled);
-                };
-                let resp = client
-                    .get_object()
-                    .bucket(&bucket)
-                    .key(&key)
-                    .if_match(etag)
-                    .range(format!("bytes={start}-{end}"))
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, Operation::GetObject, &endpoint, Some(&bucket)))?;
-                let range = WriteRange {
-                    file: &file,
-                    shown: &shown,
-                    start,
-                    len: end - start + 1,
-                };
-                range.receive(resp.body, None).await?;
-                flusher.wrote(end - start + 1);
-                Ok(())
-            });
-        }
-        while let Some(done) = set.join_next().await {
-            if let Some(e) = range_failure(done) {
-                permits.close();
-                set.abort_all();
-                return Err(e);
-            }
-        }
-        flusher.error()
-    }
-}
-
-/// Creates `path` (which must not exist) with room for `size` bytes, off the async executor.
-pub(crate) async fn create_sized(path: std::path::PathBuf, size: u64) -> Result<std::fs::File> {
-    create_new_then(path, "make room for", move |file| file.set_len(size)).await
-}
-
-/// What a finished range task reports: None when its bytes are written, else why not (a task
-/// that panicked or was aborted counts as failed).
-pub(crate) fn range_failure(done: std::result::Result<Result<()>, tokio::task::JoinError>) -> Option<Error> {
-    match done {
-        Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e),
-        Err(join) => Some(Error::Io {
-            context: "download a range".into(),
-            source: std::io::Error::other(join.to_string()),
-        }),
-    }
-}
-
-/// One byte range of a file being downloaded.
-pub(crate) struct WriteRange<'a> {
-    /// The (pre-sized) temp file, shared by the ranges.
-    pub file: &'a std::sync::Arc<std::fs::File>,
-    /// The temp file's name, for errors.
-    pub shown: &'a str,
-    /// Where the range starts.
-    pub start: u64,
-    /// How many bytes it has.
-    pub len: u64,
-}
-
-impl WriteRange<'_> {
-    /// Receives the range's body and writes it at its offset: chunks are gathered into blocks of
-    /// [`WRITE_BLOCK`], each written by one blocking call while the next block comes in. Fails
-    /// unless exactly `len` bytes arrived. `progress` counts the bytes as they are written; a
-    /// failed range takes back what it counted (it is fetched again).
-    pub async fn receive(&self, body: ByteStream, progress: Option<&std::sync::atomic::AtomicU64>) -> Result<()> {
-        let counted = std::sync::atomic::AtomicU64::new(0);
-        let result = self.receive_counted(body, progress, &counted).await;
-        if let (Err(_), Some(p)) = (&result, progress) {
-            p.fetch_sub(counted.into_inner(), std::sync::atomic::Ordering::Relaxed);
-        }
-        result
-    }
-
-    async fn receive_counted(
-        &self,
-        mut body: ByteStream,
-        progress: Option<&std::sync::atomic::AtomicU64>,
-        counted: &std::sync::atomic::AtomicU64,
-    ) -> Result<()> {
-        let count = |n: u64| {
-            counted.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-            if let Some(p) = progress {
-                p.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-            }
-        };
-        let io = |source: std::io::Error| Error::Io {
-            context: format!("write {}", self.shown),
-            source,
-        };
-        let mut block: Vec<bytes::Bytes> = Vec::new();
-        let mut block_len = 0usize;
-        let mut offset = self.start;
-        let mut got = 0u64;
-        let mut in_flight: Option<tokio::task::JoinHandle<std::io::Result<u64>>> = None;
-        let result = loop {
-            let chunk = match body.try_next().await {
-                Ok(chunk) => chunk,
-                Err(e) => break Err(receive_error(e)),
-            };
-            let last = chunk.is_none();
-            if let Some(chunk) = chunk {
-                got += chunk.len() as u64;
-                if got > self.len {
-                    break Err(too_many(self.start, self.len, got));
-                }
-                block_len += chunk.len();
-                block.push(chunk);
-            }
-            if block_len >= WRITE_BLOCK || (last && block_len > 0) {
-                if let Some(previous) = in_flight.take() {
-                    match join_write(previous).await {
-                        Ok(n) => count(n),
-                        Err(e) => break Err(io(e)),
-                    }
-                }
-                let (file, blocks, at) = (self.file.clone(), std::mem::take(&mut block), offset);
-                offset += block_len as u64;
-                block_len = 0;
-                in_flight = Some(tokio::task::spawn_blocking(move || write_blocks(&file, &blocks, at)));
-            }
-            if last {
-                break Ok(());
-            }
-        };
-        // The last block is always waited for, also after a failure: no write may outlive this call.
-        if let Some(previous) = in_flight.take() {
-            match join_write(previous).await {
-                Ok(n) => count(n),
-                Err(e) if result.is_ok() => return Err(io(e)),
-                Err(_) => {}
-            }
-        }
-        result?;
-        if got != self.len {
-            let end = self.start + self.len - 1;
-            return Err(Error::Io {
-                context: format!("receive bytes {}-{end}", self.start),
-                source: std::io::Error::other(format!("got {got} bytes")),
-            });
-        }
-        Ok(())
-    }
-}
-
-fn too_many(start: u64, len: u64, got: u64) -> Error {
-    Error::Io {
-        context: format!("receive bytes {start}-{}", start + len - 1),
-        source: std::io::Error::other(format!("got at least {got} bytes")),
-    }
-}
-
-async fn join_write(handle: tokio::task::JoinHandle<std::io::Result<u64>>) -> std::io::Result<u64> {
-    handle
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))
-        .and_then(|r| r)
-}
-
-/// Writes `blocks` one after another at `offset`; returns how many bytes.
-fn write_blocks(file: &std::fs::File, blocks: &[bytes::Bytes], mut offset: u64) -> std::io::Result<u64> {
-    let start = offset;
-    for b in blocks {
-        write_all_at(file, b, offset)?;
-        offset += b.len() as u64;
-    }
-    Ok(offset - start)
-}
-
-#[cfg(unix)]
-fn write_all_at(file: &std::fs::File, buf: &[u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
-}
-
-#[cfg(windows)]
-fn write_all_at(file: &std::fs::File, mut buf: &[u8], mut offset: u64) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        match std::os::windows::fs::FileExt::seek_write(file, buf, offset) {
-            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Ok(n) => {
-                buf = &buf[n..];
-                offset += n as u64;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-/// Flushes a large download's written data in the background every [`FLUSH_EVERY`] bytes, so the
-/// disk writes while the rest arrives and the final flush (before the rename) is short. A flush
-/// that fails fails the download.
-struct BackgroundFlush {
-    file: std::sync::Arc<std::fs::File>,
-    /// Off for a [`Durability::Deferred`] download: nothing is flushed.
-    enabled: bool,
-    shown: String,
-    unflushed: std::sync::atomic::AtomicU64,
-    running: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    failed: std::sync::Arc<std::sync::Mutex<Option<std::io::Error>>>,
-}
-
-impl BackgroundFlush {
-    fn new(file: std::sync::Arc<std::fs::File>, path: &Path, enabled: bool) -> Self {
-        Self {
-            file,
-            enabled,
-            shown: path.display().to_string(),
-            unflushed: std::sync::atomic::AtomicU64::new(0),
-            running: Default::default(),
-            failed: Default::default(),
-        }
-    }
-
-    /// Notes `n` more bytes written; starts a flush when enough piled up and none is running.
-    fn wrote(&self, n: u64) {
-        use std::sync::atomic::Ordering;
-        let total = self.unflushed.fetch_add(n, Ordering::Relaxed) + n;
-        if !self.enabled || total < FLUSH_EVERY || self.running.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        self.unflushed.store(0, Ordering::Relaxed);
-        let (file, running, failed) = (self.file.clone(), self.running.clone(), self.failed.clone());
-        // Not awaited: the download goes on meanwhile; the final flush waits for the disk anyway.
-        drop(tokio::task::spawn_blocking(move || {
-            if let Err(e) = file.sync_data() {
-                if let Ok(mut slot) = failed.lock() {
-                    slot.get_or_insert(e);
-                }
-            }
-            running.store(false, Ordering::Release);
-        }));
-    }
-
-    /// The first background flush's failure, if any.
-    fn error(&self) -> Result<()> {
-        match self.failed.lock().ok().and_then(|mut slot| slot.take()) {
-            Some(source) => Err(Error::Io {
-                context: format!("flush {}", self.shown),
-                source,
-            }),
-            None => Ok(()),
-        }
-    }
-}
-
 /// A rebuildable body of `len` bytes of `path` from `offset`, read straight from disk. A file
 /// that shrank since `stamp` is sent short (and refused by the steady body); one that is gone is
 /// [`Error::FileChanged`].
@@ -1608,7 +1223,7 @@ async fn file_range_body(path: &Path, offset: u64, len: u64, stamp: Identity) ->
 /// because the file shrank is not a disk problem).
 async fn unless_changed(path: &Path, stamp: Identity, err: Error) -> Error {
     match tokio::fs::metadata(path).await {
-        Ok(m) if same_stamp(&stamp, &crate::scan::identity_of(&m)) => err,
+        Ok(m) if same_stamp(&stamp, &identity_of(&m)) => err,
         _ => Error::FileChanged {
             path: path.to_path_buf(),
         },
@@ -1725,7 +1340,7 @@ fn needs_md5_check(resp: &aws_sdk_s3::operation::get_object::GetObjectOutput, ha
         resp.server_side_encryption(),
         Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)
     ) || resp.sse_customer_algorithm().is_some();
-    !has_pail_hash && !checksummed && !kms_or_customer_key && crate::sync::views::etag_is_md5(etag)
+    !has_pail_hash && !checksummed && !kms_or_customer_key && etag_is_md5(etag)
 }
 
 /// Writes a body to the new file `temp`, hashing it (and, when asked, taking its MD5 as hex);

@@ -89,7 +89,7 @@ pub(crate) fn judge(sent: &SentDigests, report: &StoreReport<'_>) -> Verdict {
             ));
         }
     }
-    let etag_is_md5 = !report.encrypted_etag && crate::sync::views::etag_is_md5(report.etag);
+    let etag_is_md5 = !report.encrypted_etag && crate::core::model::etag_is_md5(report.etag);
     if etag_is_md5 {
         if !report.etag.eq_ignore_ascii_case(&sent.md5_hex) {
             return Verdict::Mismatch(format!(

@@ -5,23 +5,11 @@ use std::fs::Metadata;
 use std::path::Path;
 
 use super::IgnoreRules;
+pub use crate::core::stamp::{identity_of, Identity};
+use crate::core::TEMP_PREFIX;
 use crate::error::{Error, Result};
-use crate::remote::TEMP_PREFIX;
 
-pub use crate::sync::ContentHash;
-
-/// What tells whether a file may have changed without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Identity {
-    /// Size in bytes.
-    pub size: u64,
-    /// The later of the modification and (on Unix) status-change times, nanoseconds since the
-    /// Unix epoch. The change time cannot be set back by programs, so an edit that keeps size and
-    /// restores the old mtime still shows here.
-    pub mtime_ns: i128,
-    /// Inode (0 where the platform has none); a replaced file gets a new one even with equal size and mtime.
-    pub inode: u64,
-}
+pub use crate::core::model::ContentHash;
 
 /// One thing found under the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,7 +163,7 @@ pub fn walk_paths<'a>(
             return Ok(None);
         }
         // Pail's own folder at the root is never synced, as in a whole walk.
-        if names[0] == crate::sync::folder::RESERVED_DIR {
+        if names[0] == crate::core::RESERVED_DIR {
             continue;
         }
         // Every parent must be what the whole walk would have entered: a plain folder on the
@@ -333,7 +321,7 @@ fn walk_dir(
             }
         };
         // Pail's own folder at the root (identity marker, lock, temp files) is never synced.
-        if dir_rel.is_empty() && name == crate::sync::folder::RESERVED_DIR {
+        if dir_rel.is_empty() && name == crate::core::RESERVED_DIR {
             continue;
         }
         let rel = join(&name);
@@ -471,30 +459,5 @@ pub fn device_of(m: &Metadata) -> u64 {
     {
         let _ = m;
         0
-    }
-}
-
-/// The identity of a file from its metadata (taken without following symlinks).
-pub fn identity_of(m: &Metadata) -> Identity {
-    let mtime_ns = m
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos() as i128)
-        .unwrap_or(0);
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(m);
-    #[cfg(unix)]
-    let mtime_ns = {
-        use std::os::unix::fs::MetadataExt;
-        let ctime_ns = i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec());
-        mtime_ns.max(ctime_ns)
-    };
-    #[cfg(not(unix))]
-    let inode = 0;
-    Identity {
-        size: m.len(),
-        mtime_ns,
-        inode,
     }
 }

@@ -10,8 +10,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::TryStreamExt;
 use sqlx::{Row, SqliteConnection, SqliteExecutor};
 
+use crate::core::model::{BaseFile, BaseState, ContentHash, RelPath};
 use crate::error::{Error, Result};
-use crate::sync::{BaseFile, BaseState, ContentHash, RelPath};
 
 /// Every base of a pair. Unreadable rows are skipped with a warning: a missing base makes the
 /// planner treat the path as never synced, which keeps both sides and never deletes.

@@ -4,8 +4,8 @@
 use chrono::{SecondsFormat, Utc};
 use sqlx::{Row, SqliteExecutor};
 
+use crate::core::model::IdleMark;
 use crate::error::Result;
-use crate::sync::idle_mark::IdleMark;
 
 /// The pair's mark, if its last pass planned nothing and nothing was written since.
 pub async fn load(db: impl SqliteExecutor<'_>, pair_id: &str) -> Result<Option<IdleMark>> {

@@ -8,11 +8,9 @@ pub mod damage;
 pub mod idle_marks;
 pub mod pair_safety;
 pub mod pairs;
-pub mod queue;
 pub mod request_log;
 pub mod settings;
 pub mod transfers;
-pub mod uploads;
 
 use std::path::Path;
 use std::time::Duration;

@@ -4,9 +4,9 @@
 use chrono::{SecondsFormat, Utc};
 use sqlx::{Row, SqliteExecutor};
 
+use crate::core::model::FolderIdentity;
+use crate::core::model::Side;
 use crate::error::Result;
-use crate::sync::folder::FolderIdentity;
-use crate::sync::Side;
 
 /// The folder identity recorded for a pair, if any.
 pub async fn folder_identity(db: impl SqliteExecutor<'_>, pair_id: &str) -> Result<Option<FolderIdentity>> {

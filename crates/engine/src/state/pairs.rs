@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use sqlx::{Row, SqliteExecutor};
 
+use crate::core::model::Mode;
 use crate::error::{Error, Result};
-use crate::sync::Mode;
 
 /// One local-folder/prefix pair as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,23 +10,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// The folder at the root of every synced folder that Pail keeps for itself; never synced (the
-/// walk skips it, and keys under `<prefix>.pail/` are not user files).
-pub const RESERVED_DIR: &str = ".pail";
+pub use crate::core::model::FolderIdentity;
+pub use crate::core::RESERVED_DIR;
 const ID_FILE: &str = "folder-id";
 const LOCK_FILE: &str = "lock";
 const TEMP_DIR: &str = "tmp";
-
-/// What identifies a synced folder across runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FolderIdentity {
-    /// A random id written into `.pail/folder-id` the first time the folder is synced.
-    pub folder_id: String,
-    /// The device the folder was on.
-    pub device: u64,
-    /// The folder's inode.
-    pub inode: u64,
-}
 
 /// What [`check_identity`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,31 +13,20 @@ use crate::scan::{ScanIssueKind, Walk, WalkedEntry};
 use crate::state::pairs::SyncPair;
 use crate::sync::Mode;
 
-/// Digests of one pass's view of both sides and of the settings it planned with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IdleMark {
-    /// The folder walk.
-    pub local: [u8; 32],
-    /// The bucket listing.
-    pub remote: [u8; 32],
-    /// Everything besides the two sides that shapes a plan.
-    pub settings: [u8; 32],
+pub use crate::core::model::IdleMark;
+
+/// The mark of a pass that walked `walked` and listed `listed` for `pair`.
+pub fn mark_of(walked: &Walk, listed: &[ListedObject], pair: &SyncPair) -> IdleMark {
+    mark_with_local(local_digest(walked), listed, pair)
 }
 
-impl IdleMark {
-    /// The mark of a pass that walked `walked` and listed `listed` for `pair`.
-    pub fn of(walked: &Walk, listed: &[ListedObject], pair: &SyncPair) -> Self {
-        Self::with_local(local_digest(walked), listed, pair)
-    }
-
-    /// The same, with the walk's digest taken already (on the walking thread, while the
-    /// listing is still under way).
-    pub fn with_local(local: [u8; 32], listed: &[ListedObject], pair: &SyncPair) -> Self {
-        Self {
-            local,
-            remote: remote_digest(listed, &pair.prefix),
-            settings: settings_digest(pair),
-        }
+/// The same, with the walk's digest taken already (on the walking thread, while the listing is
+/// still under way).
+pub fn mark_with_local(local: [u8; 32], listed: &[ListedObject], pair: &SyncPair) -> IdleMark {
+    IdleMark {
+        local,
+        remote: remote_digest(listed, &pair.prefix),
+        settings: settings_digest(pair),
     }
 }
 
@@ -65,7 +54,7 @@ impl Fields {
     }
 }
 
-/// The digest of a walk, for [`IdleMark::with_local`].
+/// The digest of a walk, for [`mark_with_local`].
 pub fn local_digest(walked: &Walk) -> [u8; 32] {
     let mut f = Fields::new("pail local walk v1");
     for (path, entry) in &walked.entries {
@@ -178,17 +167,14 @@ mod tests {
     fn the_same_view_gives_the_same_mark() {
         let w = walk_of(&[("a.txt", 3, 10, 7), ("b/c.txt", 4, 11, 8)]);
         let l = vec![obj("docs/a.txt", "e1", 3), obj("docs/b/c.txt", "e2", 4)];
-        assert_eq!(
-            IdleMark::of(&w, &l, &pair()),
-            IdleMark::of(&w.clone(), &l.clone(), &pair())
-        );
+        assert_eq!(mark_of(&w, &l, &pair()), mark_of(&w.clone(), &l.clone(), &pair()));
     }
 
     #[test]
     fn any_change_on_either_side_changes_the_mark() {
         let w = walk_of(&[("a.txt", 3, 10, 7)]);
         let l = vec![obj("docs/a.txt", "e1", 3)];
-        let base = IdleMark::of(&w, &l, &pair());
+        let base = mark_of(&w, &l, &pair());
         for changed in [
             walk_of(&[("a.txt", 4, 10, 7)]),
             walk_of(&[("a.txt", 3, 11, 7)]),
@@ -197,17 +183,17 @@ mod tests {
             walk_of(&[("a.txt", 3, 10, 7), ("z", 0, 0, 1)]),
             walk_of(&[]),
         ] {
-            assert_ne!(IdleMark::of(&changed, &l, &pair()).local, base.local);
+            assert_ne!(mark_of(&changed, &l, &pair()).local, base.local);
         }
         let mut with_dir = w.clone();
         with_dir.entries.insert("d".into(), WalkedEntry::Dir);
-        assert_ne!(IdleMark::of(&with_dir, &l, &pair()).local, base.local);
+        assert_ne!(mark_of(&with_dir, &l, &pair()).local, base.local);
         let mut with_issue = w.clone();
         with_issue.issues.push(ScanIssue {
             path: "link".into(),
             kind: ScanIssueKind::Symlink,
         });
-        assert_ne!(IdleMark::of(&with_issue, &l, &pair()).local, base.local);
+        assert_ne!(mark_of(&with_issue, &l, &pair()).local, base.local);
         for changed in [
             vec![obj("docs/a.txt", "e2", 3)],
             vec![obj("docs/a.txt", "e1", 4)],
@@ -215,26 +201,26 @@ mod tests {
             vec![obj("docs/a.txt", "e1", 3), obj("docs/b", "e", 0)],
             vec![],
         ] {
-            assert_ne!(IdleMark::of(&w, &changed, &pair()).remote, base.remote);
+            assert_ne!(mark_of(&w, &changed, &pair()).remote, base.remote);
         }
     }
 
     #[test]
     fn settings_that_shape_a_plan_change_the_mark() {
         let (w, l) = (Walk::default(), vec![]);
-        let base = IdleMark::of(&w, &l, &pair()).settings;
+        let base = mark_of(&w, &l, &pair()).settings;
         let mut p = pair();
         p.mode = Mode::UploadOnly;
-        assert_ne!(IdleMark::of(&w, &l, &p).settings, base);
+        assert_ne!(mark_of(&w, &l, &p).settings, base);
         let mut p = pair();
         p.ignore_patterns = vec!["*.tmp".into()];
-        assert_ne!(IdleMark::of(&w, &l, &p).settings, base);
+        assert_ne!(mark_of(&w, &l, &p).settings, base);
         let mut p = pair();
         p.prefix = "doc/".into();
-        assert_ne!(IdleMark::of(&w, &l, &p).settings, base);
+        assert_ne!(mark_of(&w, &l, &p).settings, base);
         let mut p = pair();
         p.local_root = PathBuf::from("/home/a/Other");
-        assert_ne!(IdleMark::of(&w, &l, &p).settings, base);
+        assert_ne!(mark_of(&w, &l, &p).settings, base);
     }
 
     #[test]
@@ -242,9 +228,6 @@ mod tests {
         let one = vec![obj("docs/ab", "c", 1)];
         let other = vec![obj("docs/a", "bc", 1)];
         let w = Walk::default();
-        assert_ne!(
-            IdleMark::of(&w, &one, &pair()).remote,
-            IdleMark::of(&w, &other, &pair()).remote
-        );
+        assert_ne!(mark_of(&w, &one, &pair()).remote, mark_of(&w, &other, &pair()).remote);
     }
 }

@@ -763,7 +763,7 @@ async fn run_pair(
             Ok(()) => return,
             Err(e) => {
                 tracing::warn!(pair = %pair_id, detail = %e.detail(), "sync stopped; retrying in {backoff:?}");
-                let state = if is_offline(&e) {
+                let state = if e.is_offline() {
                     PairState::Offline
                 } else {
                     PairState::NeedsAttention
@@ -846,12 +846,6 @@ async fn forward_events(inner: Arc<Inner>, pair: SyncPair, mut rx: mpsc::Unbound
             }),
         }
     }
-}
-
-/// Errors that go away on their own when the network, the server or an unplugged disk comes back.
-pub fn is_offline(e: &Error) -> bool {
-    // An unplugged disk is the folder's side being offline, and back by itself when plugged in.
-    e.is_transient() || matches!(e, Error::SyncRootUnavailable { .. })
 }
 
 fn no_pair(pair_id: &str) -> Error {

@@ -32,9 +32,9 @@ pub mod conflicts;
 pub mod executor;
 pub mod folder;
 pub mod idle_mark;
-pub mod local_name;
+pub use crate::core::local_name;
 pub mod manager;
-pub mod model;
+pub use crate::core::model;
 pub mod network;
 pub mod pair_files;
 pub mod plan;
@@ -46,9 +46,10 @@ pub mod watcher;
 mod simulation;
 
 pub use conflict_name::{conflict_file_name, conflict_path};
+pub use local_name::{windows_name_issue, WindowsNameIssue};
 pub use model::{
-    windows_name_issue, BaseFile, BaseState, ContentHash, DeletionConsent, LocalFile, LocalState, MassDeleteGuard,
-    Mode, PairSettings, PathView, RelPath, RelPathError, RemoteState, WindowsNameIssue,
+    BaseFile, BaseState, ContentHash, DeletionConsent, LocalFile, LocalState, MassDeleteGuard, Mode, PairSettings,
+    PathView, RelPath, RelPathError, RemoteState,
 };
 pub use plan::{plan, Action, MassDeleteGuardTripped, Phase, Plan, Side, SkipReason};
 pub use session::{host_name, OnceSummary, PairSync, PassReport, SyncEvent, SyncOptions};

@@ -33,9 +33,10 @@ use std::ops::Bound;
 use serde::{Deserialize, Serialize};
 
 use super::conflict_name::conflict_path;
+use super::local_name::WindowsNameIssue;
 use super::model::{
     BaseFile, BaseState, ContentHash, DeletionConsent, LocalFile, LocalState, Mode, PairSettings, PathView, RelPath,
-    RemoteState, WindowsNameIssue,
+    RemoteState,
 };
 
 /// One step for the executor. Each carries the state the planner saw, which the executor must
@@ -185,14 +186,7 @@ pub enum Phase {
     RemoveDirs,
 }
 
-/// Which side an effect applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Side {
-    /// The local folder.
-    Local,
-    /// The bucket prefix.
-    Remote,
-}
+pub use crate::core::model::Side;
 
 impl Action {
     /// The path the action is about (`to` for a copy).

@@ -11,7 +11,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::change_marker;
 use super::executor::{execute, Effect, ExecContext, Outcome, PendingCommit};
-use super::idle_mark::IdleMark;
 use super::model::{BaseState, ContentHash, DeletionConsent, MassDeleteGuard, PairSettings, RelPath};
 use super::plan::{plan, Action, MassDeleteGuardTripped};
 use super::views::{
@@ -246,9 +245,10 @@ impl PairSync {
             rules,
             upload: options.upload,
             parallel: options.parallel,
-            journal: Some(Arc::new(crate::state::uploads::DbUploadJournal {
+            journal: Some(Arc::new(crate::state::transfers::PairUploadJournal {
                 db: db.clone(),
                 pair_id: pair.id.clone(),
+                bucket: pair.bucket.clone(),
             })),
             remote_spellings: HashMap::new(),
         });
@@ -280,13 +280,15 @@ impl PairSync {
 
     /// Aborts multipart uploads a killed run left open, so no hidden parts stay billed.
     async fn abort_unfinished_uploads(&mut self) -> Result<()> {
-        for (key, upload_id) in crate::state::uploads::unfinished(self.db.pool(), &self.pair.id).await? {
-            self.ctx
-                .remote
-                .abort_multipart(&self.ctx.bucket, &key, &upload_id)
-                .await?;
-            crate::state::uploads::clear(self.db.pool(), &self.pair.id, &upload_id).await?;
-            tracing::info!(key, "aborted an upload a previous run left unfinished");
+        for row in crate::state::transfers::pair_uploads(self.db.pool(), &self.pair.id).await? {
+            if let Some(upload_id) = &row.upload_id {
+                self.ctx
+                    .remote
+                    .abort_multipart(&row.bucket, &row.key, upload_id)
+                    .await?;
+            }
+            crate::state::transfers::delete(self.db.pool(), &row.id).await?;
+            tracing::info!(key = %crate::untrusted_text::escape_untrusted(&row.key), "aborted an upload a previous run left unfinished");
         }
         self.cleaned_up = true;
         Ok(())
@@ -456,7 +458,7 @@ impl PairSync {
         let ((walked, local_digest), listed) = tokio::try_join!(walking, listing)?;
         self.last_listing_requests = self.ctx.remote.requests().list.saturating_sub(lists_before);
         let looked_at = started.elapsed();
-        let mark = IdleMark::with_local(local_digest, &listed, &self.pair);
+        let mark = super::idle_mark::mark_with_local(local_digest, &listed, &self.pair);
         if !full_hash && !self.rehash_pending && idle_marks::load(self.db.pool(), &pair_id).await? == Some(mark) {
             tracing::debug!(
                 paths = walked.entries.len(),
@@ -1075,7 +1077,7 @@ impl PairSync {
                         self.marker = change_marker::Seen::Unknown;
                         full = true;
                         let (message, detail, code) = (e.user_message(), e.detail(), e.code());
-                        self.emit(if super::manager::is_offline(&e) {
+                        self.emit(if e.is_offline() {
                             SyncEvent::Offline { message, detail, code }
                         } else {
                             SyncEvent::NeedsAttention { message, detail, code }

@@ -253,11 +253,7 @@ pub fn keys_needing_hash(
         .collect()
 }
 
-/// Whether an ETag is the MD5 of the whole object (single-part uploads without SSE-KMS): 32 hex
-/// digits, where multipart ETags carry a `-N` suffix.
-pub fn etag_is_md5(etag: &str) -> bool {
-    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
-}
+pub use crate::core::model::etag_is_md5;
 
 /// Joins bases and both sides into the planner's input. Paths whose local file is still being
 /// written, and paths the scan could not see ([`LocalSnapshot::is_held`]), are left out

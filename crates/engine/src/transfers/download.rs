@@ -7,17 +7,16 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use tokio::task::JoinSet;
+use std::sync::Arc;
 
 use super::job::{io, Job};
 use super::plan::free_local_path;
-use crate::error::{Error, ErrorCode, Operation, Result};
-use crate::remote::transfer::WriteRange;
-use crate::remote::{classify, Remote, TEMP_PREFIX};
-use crate::state::queue;
-
-/// Bytes per journaled range.
-pub const CHUNK_BYTES: u64 = 8 * 1024 * 1024;
+use crate::error::{Error, Result};
+use crate::remote::{
+    range_count, range_len, JournalFuture, RangeDone, RangeJournal, RangedGet, RANGED_DOWNLOAD_THRESHOLD, TEMP_PREFIX,
+};
+use crate::state::transfers as queue;
+use crate::state::StateDb;
 
 /// Downloads the job's object to its local path.
 pub(super) async fn run(job: &Job) -> Result<PathBuf> {
@@ -27,9 +26,9 @@ pub(super) async fn run(job: &Job) -> Result<PathBuf> {
         .await
         .map_err(io(format!("create the folder {}", dir.display())))?;
     let Some(id) = job.remote.head_identity(&job.row.bucket, &job.row.key).await? else {
-        return Err(gone(&job.remote, &job.row.bucket, &job.row.key));
+        return Err(job.remote.gone(&job.row.bucket, &job.row.key));
     };
-    let temp = if id.size < CHUNK_BYTES * 2 {
+    let temp = if id.size < RANGED_DOWNLOAD_THRESHOLD {
         job.progress.store(0, Ordering::Relaxed);
         let got = tokio::select! {
             got = job.remote.download_to_temp(&job.row.bucket, &job.row.key, Some(&id.etag), &dir) => got?,
@@ -40,19 +39,13 @@ pub(super) async fn run(job: &Job) -> Result<PathBuf> {
     } else {
         let temp = ranged(job, &dir, &id.etag, id.size).await?;
         if let Some(want) = id.hash {
-            let hash = crate::remote::transfer::hash_file(temp.clone()).await?;
-            if hash != want {
+            let checked = job
+                .remote
+                .check_recorded_hash(&job.row.bucket, &job.row.key, &temp, want)
+                .await;
+            if let Err(e) = checked {
                 let _ = tokio::fs::remove_file(&temp).await;
-                return Err(Error::Remote {
-                    code: ErrorCode::Server,
-                    operation: Operation::GetObject,
-                    endpoint: job.remote.endpoint_label().to_owned(),
-                    bucket: Some(job.row.bucket.clone()),
-                    detail: format!(
-                        "the content of {} does not match the hash recorded with it",
-                        job.row.key
-                    ),
-                });
+                return Err(e);
             }
         }
         temp
@@ -75,16 +68,6 @@ pub(super) async fn run(job: &Job) -> Result<PathBuf> {
         queue::set_local_path(job.db.pool(), &job.row.id, &final_path.to_string_lossy()).await?;
     }
     Ok(final_path)
-}
-
-fn gone(remote: &Remote, bucket: &str, key: &str) -> Error {
-    Error::Remote {
-        code: ErrorCode::NoSuchKey,
-        operation: Operation::GetObject,
-        endpoint: remote.endpoint_label().to_owned(),
-        bucket: Some(bucket.to_owned()),
-        detail: format!("{key} is gone"),
-    }
 }
 
 /// Fetches the missing chunks of `etag`'s bytes into the journaled temp file (a new one when the
@@ -117,117 +100,47 @@ async fn ranged(job: &Job, dir: &Path, etag: &str, size: u64) -> Result<PathBuf>
         queue::start_download(&job.db, &job.row.id, etag, &temp.to_string_lossy()).await?;
         (temp, Vec::new())
     };
-    let count = size.div_ceil(CHUNK_BYTES);
-    let done: HashSet<u64> = done.into_iter().filter(|c| *c < count).collect();
-    let already: u64 = done.iter().map(|c| chunk_len(*c, size)).sum();
+    let done: HashSet<u64> = done.into_iter().filter(|c| *c < range_count(size)).collect();
+    let already: u64 = done.iter().map(|c| range_len(*c, size)).sum();
     job.progress.store(already, Ordering::Relaxed);
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(job.download_parallel.max(1)));
-    let mut set = JoinSet::new();
-    for chunk in (0..count).filter(|c| !done.contains(c)) {
-        let permits = permits.clone();
-        let task = ChunkTask {
-            remote: job.remote.clone(),
+    let missing: Vec<u64> = (0..range_count(size)).filter(|c| !done.contains(c)).collect();
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .open(&temp)
+        .await
+        .map_err(io(format!("write {}", temp.display())))?;
+    let file = Arc::new(file.into_std().await);
+    let fetch = job.remote.fetch_ranges(RangedGet {
+        bucket: &job.row.bucket,
+        key: &job.row.key,
+        etag,
+        temp: &temp,
+        file: &file,
+        size,
+        ranges: Some(missing),
+        parallel: job.download_parallel,
+        progress: Some(job.progress.clone()),
+        done: RangeDone::Journal(Arc::new(ChunkJournal {
             db: job.db.clone(),
             id: job.row.id.clone(),
-            bucket: job.row.bucket.clone(),
-            key: job.row.key.clone(),
-            etag: etag.to_owned(),
-            temp: temp.clone(),
-            chunk,
-            size,
-            progress: job.progress.clone(),
-        };
-        set.spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return Err(Error::Cancelled);
-            };
-            task.fetch().await
-        });
-    }
-    loop {
-        let next = tokio::select! {
-            next = set.join_next() => next,
-            () = job.stop_requested() => {
-                set.abort_all();
-                return Err(Error::Cancelled);
-            }
-        };
-        let Some(done) = next else { break };
-        if let Some(e) = crate::remote::transfer::range_failure(done) {
-            permits.close();
-            set.abort_all();
-            return Err(e);
-        }
+        })),
+    });
+    // Dropping the fetch stops every range; those on disk stay journaled for the resume.
+    tokio::select! {
+        fetched = fetch => fetched?,
+        () = job.stop_requested() => return Err(Error::Cancelled),
     }
     Ok(temp)
 }
 
-fn chunk_len(chunk: u64, size: u64) -> u64 {
-    CHUNK_BYTES.min(size.saturating_sub(chunk * CHUNK_BYTES))
-}
-
-/// One range of one download.
-struct ChunkTask {
-    remote: Remote,
-    db: crate::state::StateDb,
+/// The journal of one queued download's ranges.
+struct ChunkJournal {
+    db: StateDb,
     id: String,
-    bucket: String,
-    key: String,
-    etag: String,
-    temp: PathBuf,
-    chunk: u64,
-    size: u64,
-    progress: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
-impl ChunkTask {
-    /// GETs the range (only from the version with the journaled ETag), writes it at its offset,
-    /// flushes it to disk, then journals it.
-    async fn fetch(self) -> Result<()> {
-        let start = self.chunk * CHUNK_BYTES;
-        let len = chunk_len(self.chunk, self.size);
-        let end = start + len - 1;
-        let resp = self
-            .remote
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .if_match(format!("\"{}\"", self.etag))
-            .range(format!("bytes={start}-{end}"))
-            .send()
-            .await
-            .map_err(|e| {
-                classify(
-                    e,
-                    Operation::GetObject,
-                    self.remote.endpoint_label(),
-                    Some(&self.bucket),
-                )
-            })?;
-        let shown = self.temp.display().to_string();
-        let temp = self.temp.clone();
-        let file = tokio::task::spawn_blocking(move || std::fs::OpenOptions::new().write(true).open(temp))
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))
-            .and_then(|r| r)
-            .map_err(io(format!("write {shown}")))?;
-        let file = std::sync::Arc::new(file);
-        let range = WriteRange {
-            file: &file,
-            shown: &shown,
-            start,
-            len,
-        };
-        // Counts into the job's progress as blocks are written; a failed range takes its bytes back.
-        range.receive(resp.body, Some(&self.progress)).await?;
-        // Journaled only once on disk, so a crash never counts a range that is not there.
-        let flushed = file.clone();
-        tokio::task::spawn_blocking(move || flushed.sync_data())
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))
-            .and_then(|r| r)
-            .map_err(io(format!("flush {shown}")))?;
-        queue::chunk_done(self.db.pool(), &self.id, self.chunk).await
+impl RangeJournal for ChunkJournal {
+    fn range_done(&self, index: u64) -> JournalFuture<'_> {
+        Box::pin(async move { queue::chunk_done(self.db.pool(), &self.id, index).await })
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::remote::{Remote, UploadOptions};
-use crate::state::queue::QueueRow;
+use crate::state::transfers::TransferRow;
 use crate::state::StateDb;
 
 /// One transfer being run.
@@ -17,7 +17,7 @@ pub(super) struct Job {
     /// A client for the transfer's connection.
     pub remote: Remote,
     /// The row as it was when the transfer started.
-    pub row: QueueRow,
+    pub row: TransferRow,
     /// Part settings for uploads.
     pub upload: UploadOptions,
     /// Ranges in flight per download.
@@ -31,11 +31,6 @@ pub(super) struct Job {
 }
 
 impl Job {
-    /// Whether the user stopped this transfer (paused or cancelled).
-    pub fn stopped(&self) -> bool {
-        self.cancel.is_cancelled() || self.pause.is_cancelled()
-    }
-
     /// Resolves when the user pauses or cancels.
     pub async fn stop_requested(&self) {
         tokio::select! {

@@ -27,17 +27,17 @@ use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
 pub use crate::remote::transfer::{land_batch, Durability, PendingFile};
-pub use download::CHUNK_BYTES;
 pub use landing::{Landed, Lander};
 pub use model::{
     ClashPolicy, Direction, Enqueued, TransferFailure, TransferState, TransferTotals, TransferView, TransfersUpdate,
     UploadCheck,
 };
+pub use upload::JournaledUpload;
 
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::remote::{ClientOptions, Remote, UploadOptions};
-use crate::state::queue::{self as journal, QueueRow};
+use crate::state::transfers::{self as journal, PutCondition, TransferRow};
 use crate::sync::local_name::NameRules;
 use crate::untrusted_text::escape_untrusted;
 use job::Job;
@@ -99,7 +99,7 @@ struct List {
 }
 
 struct Item {
-    row: QueueRow,
+    row: TransferRow,
     state: TransferState,
     progress: Arc<AtomicU64>,
     meter: Meter,
@@ -115,8 +115,8 @@ struct Control {
 }
 
 impl Item {
-    fn from_row(row: QueueRow) -> Item {
-        let state = TransferState::parse(&row.state);
+    fn from_row(row: TransferRow) -> Item {
+        let state = row.state.restored();
         let failure = row.error.as_ref().map(|(code, message, detail)| TransferFailure {
             code: serde_json::from_value(serde_json::Value::String(code.clone())).unwrap_or(ErrorCode::Internal),
             message: message.clone(),
@@ -139,8 +139,8 @@ impl Item {
         let speed = if running { self.meter.bytes_per_sec() } else { 0 };
         TransferView {
             id: self.row.id.clone(),
-            direction: Direction::parse(&self.row.direction).unwrap_or(Direction::Upload),
-            connection_id: self.row.connection_id.clone(),
+            direction: self.row.direction,
+            connection_id: self.row.connection_id.clone().unwrap_or_default(),
             bucket: self.row.bucket.clone(),
             key: self.row.key.clone(),
             local_path: self.row.local_path.clone(),
@@ -202,7 +202,7 @@ impl TransferQueue {
     /// Opens the queue on the engine's state DB: transfers journaled by an earlier run come back
     /// (those that were running resume; paused and failed ones wait for the user).
     pub async fn open(engine: Engine, settings: QueueSettings) -> Result<TransferQueue> {
-        let rows = journal::load(engine.db().pool()).await?;
+        let rows = journal::queue(engine.db().pool()).await?;
         let mut list = List::default();
         for row in rows {
             let id = row.id.clone();
@@ -313,7 +313,7 @@ impl TransferQueue {
         let mut rows = Vec::new();
         for file in plan.files {
             let mut key = file.key;
-            let mut condition = "none";
+            let mut condition = PutCondition::None;
             if existing.contains(&key) {
                 match per_key.get(&key).copied().unwrap_or(policy) {
                     ClashPolicy::Skip => {
@@ -324,32 +324,20 @@ impl TransferQueue {
                     ClashPolicy::KeepBoth => {
                         key = plan::free_key(&key, |k| existing.contains(k));
                         // Never overwrite what may appear under the new name meanwhile.
-                        condition = "absent";
+                        condition = PutCondition::Absent;
                     }
                 }
             }
             existing.insert(key.clone());
             out.queued += 1;
             out.bytes += file.size;
-            rows.push(QueueRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                direction: Direction::Upload.as_str().into(),
-                connection_id: connection.id.clone(),
-                bucket: bucket.to_owned(),
-                key,
-                local_path: std::path::absolute(&file.local)
-                    .unwrap_or(file.local)
-                    .to_string_lossy()
-                    .into_owned(),
-                size: file.size,
-                mtime_ns: file.mtime_ns,
-                upload_id: None,
-                state: TransferState::Queued.as_str().into(),
-                put_condition: condition.into(),
-                remote_etag: None,
-                temp_path: None,
-                error: None,
-            });
+            let local = std::path::absolute(&file.local).unwrap_or(file.local);
+            let mut row = TransferRow::new(Direction::Upload, bucket, &key, &local.to_string_lossy());
+            row.connection_id = Some(connection.id.clone());
+            row.size = file.size;
+            row.mtime_ns = file.mtime_ns;
+            row.put_condition = condition;
+            rows.push(row);
         }
         self.add(rows).await?;
         tracing::info!(files = out.queued, bytes = out.bytes, "uploads queued");
@@ -406,22 +394,10 @@ impl TransferQueue {
                 planned.insert(path.clone());
                 out.queued += 1;
                 out.bytes += size;
-                rows.push(QueueRow {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    direction: Direction::Download.as_str().into(),
-                    connection_id: connection.id.clone(),
-                    bucket: bucket.to_owned(),
-                    key,
-                    local_path: path.to_string_lossy().into_owned(),
-                    size,
-                    mtime_ns: 0,
-                    upload_id: None,
-                    state: TransferState::Queued.as_str().into(),
-                    put_condition: "none".into(),
-                    remote_etag: None,
-                    temp_path: None,
-                    error: None,
-                });
+                let mut row = TransferRow::new(Direction::Download, bucket, &key, &path.to_string_lossy());
+                row.connection_id = Some(connection.id.clone());
+                row.size = size;
+                rows.push(row);
             }
         }
         self.add(rows).await?;
@@ -429,7 +405,7 @@ impl TransferQueue {
         Ok(out)
     }
 
-    async fn add(&self, rows: Vec<QueueRow>) -> Result<()> {
+    async fn add(&self, rows: Vec<TransferRow>) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -469,7 +445,7 @@ impl TransferQueue {
             }
         }
         for id in now_paused {
-            journal::set_state(self.inner.engine.db().pool(), &id, "paused").await?;
+            journal::set_state(self.inner.engine.db().pool(), &id, TransferState::Paused).await?;
         }
         Ok(())
     }
@@ -491,7 +467,7 @@ impl TransferQueue {
             }
         }
         for id in &requeued {
-            journal::set_state(self.inner.engine.db().pool(), id, "queued").await?;
+            journal::set_state(self.inner.engine.db().pool(), id, TransferState::Queued).await?;
         }
         self.inner.wake.notify_one();
         Ok(())
@@ -522,7 +498,7 @@ impl TransferQueue {
         }
         for id in idle {
             self.inner.clean_up_cancelled(&id).await?;
-            journal::set_state(self.inner.engine.db().pool(), &id, "cancelled").await?;
+            journal::set_state(self.inner.engine.db().pool(), &id, TransferState::Cancelled).await?;
         }
         Ok(())
     }
@@ -581,7 +557,7 @@ impl Inner {
             return Ok(());
         };
         if let Some(upload_id) = &row.upload_id {
-            let remote = self.remote(&row.connection_id).await?;
+            let remote = self.remote(row.connection_id.as_deref().unwrap_or_default()).await?;
             remote.abort_multipart(&row.bucket, &row.key, upload_id).await?;
             journal::forget_upload(self.engine.db(), id).await?;
         }
@@ -631,7 +607,7 @@ async fn schedule(inner: Arc<Inner>) {
                 .collect()
         };
         for (id, cancel, pause) in starts {
-            if let Err(e) = journal::set_state(inner.engine.db().pool(), &id, "running").await {
+            if let Err(e) = journal::set_state(inner.engine.db().pool(), &id, TransferState::Running).await {
                 tracing::warn!(error = %e.detail(), "could not journal a transfer's start");
             }
             let task = tokio::spawn(work(inner.clone(), id.clone(), cancel, pause));
@@ -656,7 +632,7 @@ async fn work(inner: Arc<Inner>, id: String, cancel: CancellationToken, pause: C
         return;
     };
     let settings = inner.settings();
-    let result = match inner.remote(&row.connection_id).await {
+    let result = match inner.remote(row.connection_id.as_deref().unwrap_or_default()).await {
         Ok(remote) => {
             let job = Job {
                 db: inner.engine.db().clone(),
@@ -668,9 +644,9 @@ async fn work(inner: Arc<Inner>, id: String, cancel: CancellationToken, pause: C
                 cancel: cancel.clone(),
                 pause: pause.clone(),
             };
-            match Direction::parse(&row.direction) {
-                Some(Direction::Download) => download::run(&job).await.map(Some),
-                _ => upload::run(&job).await.map(|()| None),
+            match row.direction {
+                Direction::Download => download::run(&job).await.map(Some),
+                Direction::Upload => upload::run(&job).await.map(|()| None),
             }
         }
         Err(e) => Err(e),
@@ -680,7 +656,7 @@ async fn work(inner: Arc<Inner>, id: String, cancel: CancellationToken, pause: C
         Err(_) if cancel.is_cancelled() => (TransferState::Cancelled, None),
         Err(_) if pause.is_cancelled() => (TransferState::Paused, None),
         Err(e) => {
-            tracing::warn!(key = %escape_untrusted(&row.key), direction = %row.direction, detail = %e.detail(), "transfer failed");
+            tracing::warn!(key = %escape_untrusted(&row.key), direction = ?row.direction, detail = %e.detail(), "transfer failed");
             (
                 TransferState::Failed,
                 Some(TransferFailure {
@@ -705,7 +681,7 @@ async fn work(inner: Arc<Inner>, id: String, cancel: CancellationToken, pause: C
                 .unwrap_or_default();
             journal::set_failed(db, &id, &code, &f.message, &f.detail).await
         }
-        None => journal::set_state(db, &id, state.as_str()).await,
+        None => journal::set_state(db, &id, state).await,
     };
     if let Err(e) = saved {
         tracing::warn!(error = %e.detail(), "could not journal how a transfer ended");

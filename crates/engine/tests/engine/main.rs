@@ -9,6 +9,8 @@
 //! - `connection_errors`: each connection problem gets its own plain-words message.
 //! - `local_scan`: walking a real folder — hashing gated on identity, symlinks, ignores.
 //! - `listing`: paged, streamed folder listing, folders vs files, properties.
+//! - `transfer_journal`: the one journal's rows of the queue, `pail cp` and sync pairs; the
+//!   upgrade that moved sync's upload table into it.
 //! - `transfer_queue`: the app's queue: folders up and down, pause, cancel, restart-resume, name clashes.
 //! - `transfers`: multipart uploads in parallel parts, verified downloads, nothing left behind.
 //! - `object_ops`: folder renames, moves and recursive deletes (batched), multipart copies, share
@@ -44,6 +46,7 @@ mod support;
 mod sync_engine;
 mod sync_manager;
 mod sync_state;
+mod transfer_journal;
 mod transfer_queue;
 mod transfers;
 mod upload_integrity;

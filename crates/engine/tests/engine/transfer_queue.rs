@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pail_engine::remote::UploadOptions;
-use pail_engine::state::{queue, transfers};
+use pail_engine::state::transfers;
 use pail_engine::transfers::{ClashPolicy, QueueSettings, TransferQueue, TransferState};
 use pail_engine::{Engine, EngineConfig};
 use pail_testkit::fault_proxy::{FaultConfig, FaultProxy};
@@ -389,13 +389,13 @@ async fn a_partial_download_resumes_after_a_restart_fetching_only_missing_ranges
     let id = queue.snapshot().changed[0].id.clone();
     let total_chunks = 7;
     let deadline = Instant::now() + Duration::from_secs(60);
-    while queue::chunks(t.engine.db().pool(), &id).await.unwrap().len() < 2 {
+    while transfers::chunks(t.engine.db().pool(), &id).await.unwrap().len() < 2 {
         assert!(Instant::now() < deadline, "no ranges stored in time");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     queue.halt();
     drop(queue);
-    let stored = queue::chunks(t.engine.db().pool(), &id).await.unwrap().len();
+    let stored = transfers::chunks(t.engine.db().pool(), &id).await.unwrap().len();
     assert!(
         !dest.path().join("film.mkv").exists(),
         "nothing under the final name yet"

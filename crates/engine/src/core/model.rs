@@ -1,13 +1,11 @@
-//! The state types the planner reads: validated paths, what each side holds, the last synced base,
-//! and the pair's settings. Pure data; nothing here touches a disk or the network.
+//! The state types the planner reads and the state DB keeps: validated paths, what each side
+//! holds, the last synced base, the pair's settings, idle marks and folder identities. Pure data;
+//! nothing here touches a disk or the network.
 
 use std::borrow::Borrow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-
-// The Windows rules live with the one local-name check; re-exported where they always were.
-pub use super::local_name::{windows_name_issue, WindowsNameIssue};
 
 /// The longest name one path segment may have, in bytes: the common limit of local file systems.
 pub const MAX_SEGMENT_BYTES: usize = 255;
@@ -122,11 +120,6 @@ impl RelPath {
     pub fn is_inside(&self, dir: &RelPath) -> bool {
         dir.is_dir() && self.0.len() > dir.0.len() && self.0.starts_with(&dir.0)
     }
-
-    /// The first segment that Windows cannot create, if any.
-    pub fn windows_issue(&self) -> Option<WindowsNameIssue> {
-        super::local_name::NameRules::Windows.issue(self)
-    }
 }
 
 fn validate(s: &str) -> Result<(), RelPathError> {
@@ -196,6 +189,44 @@ impl fmt::Debug for ContentHash {
         }
         write!(f, "…)")
     }
+}
+
+/// Whether an ETag is the MD5 of the whole object (single-part uploads without SSE-KMS): 32 hex
+/// digits, where multipart ETags carry a `-N` suffix.
+pub fn etag_is_md5(etag: &str) -> bool {
+    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Which side an effect applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Side {
+    /// The local folder.
+    Local,
+    /// The bucket prefix.
+    Remote,
+}
+
+/// Digests of one pass's view of both sides and of the settings it planned with (see
+/// `sync::idle_mark`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleMark {
+    /// The folder walk.
+    pub local: [u8; 32],
+    /// The bucket listing.
+    pub remote: [u8; 32],
+    /// Everything besides the two sides that shapes a plan.
+    pub settings: [u8; 32],
+}
+
+/// What identifies a synced folder across runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderIdentity {
+    /// A random id written into `.pail/folder-id` the first time the folder is synced.
+    pub folder_id: String,
+    /// The device the folder was on.
+    pub device: u64,
+    /// The folder's inode.
+    pub inode: u64,
 }
 
 /// A local regular file as the scanner saw it.

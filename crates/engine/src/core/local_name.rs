@@ -319,10 +319,10 @@ mod tests {
     #[test]
     fn a_rel_paths_windows_issue_is_the_same_check() {
         assert_eq!(
-            rel("docs/CON.txt").windows_issue(),
+            NameRules::Windows.issue(&rel("docs/CON.txt")),
             Some(WindowsNameIssue::Reserved("CON".into()))
         );
-        assert_eq!(rel("ok/fine.txt").windows_issue(), None);
+        assert_eq!(NameRules::Windows.issue(&rel("ok/fine.txt")), None);
         assert_eq!(Unix.issue(&rel("docs/CON.txt")), None);
     }
 
