@@ -25,7 +25,7 @@ describe("first run", () => {
     expect(screen.queryByTestId("sidebar")).toBeNull();
   });
 
-  it("starts the demo and opens its bucket list", async () => {
+  it("starts the demo and opens its sample bucket at once, with a tip", async () => {
     const user = userEvent.setup();
     let running = false;
     const calls = installBackend({
@@ -47,8 +47,32 @@ describe("first run", () => {
     expect(item).toHaveAttribute("data-bucket", "sample-photos");
     expect(screen.getByTestId("connection-item")).toHaveAttribute("data-connection-name", "Demo store");
     expect(calls.filter((c) => c.cmd === "start_demo")).toHaveLength(1);
-    await user.click(item);
+    // No "choose a bucket" pane: the sample bucket is open, marked current, with a tip.
     expect(await screen.findByText("This folder is empty")).toBeInTheDocument();
+    await waitFor(() => expect(item).toHaveAttribute("aria-current", "true"));
+    expect(screen.queryByTestId("no-location")).toBeNull();
+    expect(screen.getByTestId("hint")).toHaveTextContent("Drop files here or click Upload");
+    await user.click(within(screen.getByTestId("hint")).getByRole("button", { name: "Close this tip" }));
+    expect(screen.queryByTestId("hint")).toBeNull();
+  });
+
+  it("lets the sidebar be resized with the keyboard, within limits, and remembers it", async () => {
+    window.localStorage.removeItem("pail.sidebarWidth");
+    installBackend({
+      list_connections: () => [demo],
+      demo_status: () => ({ connectionId: "demo", running: true }),
+      list_buckets: () => ({ buckets: [], canListBuckets: true }),
+    });
+    render(<App />);
+    const edge = await screen.findByRole("separator", { name: "Resize the sidebar" });
+    expect(edge).toHaveAttribute("aria-valuenow", "240");
+    fireEvent.keyDown(edge, { key: "ArrowRight" });
+    fireEvent.keyDown(edge, { key: "ArrowRight" });
+    expect(edge).toHaveAttribute("aria-valuenow", "272");
+    expect(window.localStorage.getItem("pail.sidebarWidth")).toBe("272");
+    for (let i = 0; i < 40; i++) fireEvent.keyDown(edge, { key: "ArrowLeft" });
+    expect(edge).toHaveAttribute("aria-valuenow", "180");
+    expect(screen.getByText("Demo store")).toHaveAttribute("title", "Demo store");
   });
 
   it("shows why the demo could not start, with a retry", async () => {

@@ -6,10 +6,13 @@ import * as hist from "./browser/history";
 import type { Location } from "./browser/location";
 import { ConfirmDialog } from "./components/ConfirmDialog";
 import { ErrorNotice } from "./components/ErrorNotice";
+import { Hint } from "./components/Hint";
 import { Spinner } from "./components/Spinner";
 import { ConnectionForm } from "./connections/ConnectionForm";
 import { ImportDialog } from "./connections/ImportDialog";
 import { OpenBucketDialog } from "./connections/OpenBucketDialog";
+import { SidebarResizer } from "./layout/SidebarResizer";
+import { loadSidebarWidth, saveSidebarWidth } from "./layout/sidebarWidth";
 import { Sidebar, type View } from "./connections/Sidebar";
 import { call } from "./lib/ipc";
 import { SettingsView } from "./settings/SettingsView";
@@ -26,6 +29,17 @@ type Dialog =
   | { kind: "openBucket"; connection: Connection };
 
 type Connections = { status: "loading" } | { status: "error"; error: UiError } | { status: "ok"; list: Connection[] };
+
+/** The tip shown in the sample bucket the demo store opens with. */
+const DEMO_HINT = "This is a sample bucket. Drop files here or click Upload to add your own.";
+
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
 
 function replaceOrAdd(list: Connection[], conn: Connection): Connection[] {
   const i = list.findIndex((c) => c.id === conn.id);
@@ -45,6 +59,9 @@ export function App() {
   const [view, setView] = useState<View>("browser");
   const [pairs] = useState(() => new PairsStore());
   const transfers = useTransfers();
+  const [sidebarWidth, setSidebarWidth] = useState(() => loadSidebarWidth(storage(), window.innerWidth));
+  // A tip for one bucket, shown while that bucket is open.
+  const [hint, setHint] = useState<{ connectionId: string; bucket: string; text: string } | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -154,12 +171,19 @@ export function App() {
         onDemoReady={(conn) => {
           updateList((l) => replaceOrAdd(l, conn));
           expand(conn.id);
+          // Straight into the sample bucket: an empty "choose a bucket" pane is a dead end.
+          void call(commands.listBuckets(conn.id)).then((r) => {
+            const first = r.status === "ok" ? r.data.buckets[0] : undefined;
+            if (!first) return;
+            navigate({ connectionId: conn.id, bucket: first.name, prefix: "" });
+            setHint({ connectionId: conn.id, bucket: first.name, text: DEMO_HINT });
+          });
         }}
       />
     );
   } else {
     main = (
-      <div className="layout">
+      <div className="layout" style={{ "--sidebar-w": `${sidebarWidth}px` } as React.CSSProperties}>
         <Sidebar
           connections={list}
           expanded={expanded}
@@ -172,6 +196,13 @@ export function App() {
           pairs={pairs}
           transfers={transfers.list.totals}
           {...actions}
+        />
+        <SidebarResizer
+          width={sidebarWidth}
+          onResize={(w) => {
+            setSidebarWidth(w);
+            saveSidebarWidth(storage(), w);
+          }}
         />
         {view === "transfers" ? (
           <TransfersView list={transfers.list} />
@@ -204,9 +235,16 @@ export function App() {
     );
   }
 
+  const showHint =
+    hint !== null &&
+    view === "browser" &&
+    location?.connectionId === hint.connectionId &&
+    location.bucket === hint.bucket;
+
   return (
     <>
       {main}
+      {showHint && <Hint text={hint.text} onDismiss={() => setHint(null)} />}
       {dialog?.kind === "form" && (
         <ConnectionForm connection={dialog.connection} onSaved={onSaved} onCancel={closeDialog} />
       )}

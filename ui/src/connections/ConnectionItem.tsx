@@ -84,7 +84,9 @@ export const ConnectionItem = memo(function ConnectionItem(props: Props) {
             ) : (
               <Cloud size={15} aria-hidden className="conn-icon" />
             )}
-            <span className="connection-name">{conn.name}</span>
+            <span className="connection-name" title={conn.name}>
+              {conn.name}
+            </span>
           </button>
         )}
         <button
@@ -132,7 +134,7 @@ export const ConnectionItem = memo(function ConnectionItem(props: Props) {
                 onClick={() => props.onOpenBucket(conn, b.name)}
               >
                 <Database size={14} aria-hidden />
-                <span>{b.name}</span>
+                <span title={b.name}>{b.name}</span>
               </button>
             </li>
           ))}
