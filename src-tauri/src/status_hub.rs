@@ -1,16 +1,20 @@
 //! Fans every pair status out to the window (IPC channels), the tray icon and desktop
-//! notifications. The sync manager calls [`StatusHub::on_status`] from its tasks.
+//! notifications. The sync manager calls [`StatusHub::on_status`] from its tasks; what to show
+//! is decided by the engine's `sync::status` rules, this module only delivers it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use pail_engine::sync::manager::{ActivityEntry, PairState, PairStatus, SyncManager};
+use pail_engine::sync::manager::{PairState, PairStatus, SyncManager};
+use pail_engine::sync::status::{
+    activity_line, folder_name, notification_for, overall_state, Notification, OverallState,
+};
 use tauri::ipc::Channel;
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 
-use crate::tray::{Tray, TrayState};
+use crate::tray::Tray;
 
 /// Lines shown under the tray's "Recent activity".
 const TRAY_ACTIVITY: u32 = 6;
@@ -112,7 +116,7 @@ impl StatusHub {
             .latest
             .lock()
             .map(|m| overall_state(m.values()))
-            .unwrap_or(TrayState::Idle);
+            .unwrap_or(OverallState::Idle);
         tray.show(state, self.all_paused());
     }
 
@@ -135,7 +139,7 @@ impl StatusHub {
         });
     }
 
-    fn notify(&self, pair_id: &str, (title, body): (String, String)) {
+    fn notify(&self, pair_id: &str, Notification { title, body }: Notification) {
         if !self.notifications.load(Ordering::Relaxed) {
             return;
         }
@@ -162,163 +166,5 @@ impl StatusHub {
                 tracing::info!("desktop notification not shown: {e}");
             }
         });
-    }
-}
-
-/// The tray picture for a set of pair statuses: trouble first, then activity, then pause.
-pub fn overall_state<'a>(statuses: impl Iterator<Item = &'a PairStatus>) -> TrayState {
-    let mut any = false;
-    let (mut syncing, mut all_paused) = (false, true);
-    for s in statuses {
-        any = true;
-        match s.state {
-            PairState::Offline | PairState::NeedsAttention => return TrayState::Error,
-            PairState::Syncing | PairState::Starting => syncing = true,
-            _ => {}
-        }
-        all_paused &= s.state == PairState::Paused;
-    }
-    if syncing {
-        TrayState::Syncing
-    } else if any && all_paused {
-        TrayState::Paused
-    } else {
-        TrayState::Idle
-    }
-}
-
-/// The (title, body) of a notification for a status change, if it deserves one. `{folder}` is
-/// replaced by the folder's name. Each trouble is announced once, when it starts.
-pub fn notification_for(previous: Option<&PairStatus>, now: &PairStatus) -> Option<(String, String)> {
-    let was = |state: PairState| previous.is_some_and(|p| p.state == state);
-    if now.deletions_held && !previous.is_some_and(|p| p.deletions_held) {
-        return Some((
-            "Pail held back deletions in {folder}".into(),
-            now.message
-                .clone()
-                .unwrap_or_else(|| "Many files would be deleted. Open Pail to check and confirm.".into()),
-        ));
-    }
-    if now.state == PairState::NeedsAttention && !was(PairState::NeedsAttention) && !now.deletions_held {
-        return Some((
-            "{folder} needs your attention".into(),
-            now.message.clone().unwrap_or_default(),
-        ));
-    }
-    if now.state == PairState::Offline && !was(PairState::Offline) {
-        return Some((
-            "{folder} is offline".into(),
-            now.message
-                .clone()
-                .unwrap_or_else(|| "Pail cannot reach the bucket; it keeps retrying.".into()),
-        ));
-    }
-    let before = previous.map_or(0, |p| p.conflicts);
-    if now.conflicts > before && previous.is_some() {
-        return Some((
-            "Conflict in {folder}".into(),
-            "A file was changed here and elsewhere at the same time. Both versions were kept; open Pail to choose."
-                .into(),
-        ));
-    }
-    None
-}
-
-fn folder_name(root: &str) -> String {
-    std::path::Path::new(root)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| root.to_owned())
-}
-
-fn activity_line(a: &ActivityEntry) -> String {
-    let verb = match a.action.as_str() {
-        "upload" => "Uploaded",
-        "download" => "Downloaded",
-        "delete-remote" => "Deleted from the bucket",
-        "trash-local" => "Moved to the trash",
-        "move" => "Moved",
-        "copy" => "Copied",
-        "conflict" => "Conflict kept",
-        "warning" | "skip" => "Skipped",
-        "mkdir-remote" | "mkdir-local" => "New folder",
-        "rmdir-local" => "Removed folder",
-        other => other,
-    };
-    let name = a.path.trim_end_matches('/').rsplit('/').next().unwrap_or(&a.path);
-    format!("{verb}: {name}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn status(state: PairState) -> PairStatus {
-        PairStatus {
-            pair_id: "p".into(),
-            state,
-            done: 0,
-            total: 0,
-            message: Some("why".into()),
-            detail: None,
-            error_code: None,
-            deletions_held: false,
-            conflicts: 0,
-            last_synced: None,
-        }
-    }
-
-    #[test]
-    fn trouble_wins_over_activity_and_pause() {
-        let all = [
-            status(PairState::Syncing),
-            status(PairState::Offline),
-            status(PairState::Paused),
-        ];
-        assert_eq!(overall_state(all.iter()), TrayState::Error);
-        let busy = [status(PairState::UpToDate), status(PairState::Syncing)];
-        assert_eq!(overall_state(busy.iter()), TrayState::Syncing);
-        let paused = [status(PairState::Paused), status(PairState::Paused)];
-        assert_eq!(overall_state(paused.iter()), TrayState::Paused);
-        let mixed = [status(PairState::Paused), status(PairState::UpToDate)];
-        assert_eq!(overall_state(mixed.iter()), TrayState::Idle);
-        assert_eq!(overall_state([].iter()), TrayState::Idle);
-    }
-
-    #[test]
-    fn each_trouble_is_announced_once() {
-        let offline = status(PairState::Offline);
-        assert!(notification_for(Some(&status(PairState::UpToDate)), &offline).is_some());
-        assert!(notification_for(Some(&offline), &offline).is_none());
-        let attention = status(PairState::NeedsAttention);
-        assert!(notification_for(Some(&offline), &attention).is_some());
-        assert!(notification_for(Some(&attention), &attention).is_none());
-        let mut held = status(PairState::NeedsAttention);
-        held.deletions_held = true;
-        let (title, _) = notification_for(Some(&attention), &held).unwrap_or_default();
-        assert!(title.contains("deletions"), "{title}");
-        assert!(notification_for(Some(&held), &held).is_none());
-    }
-
-    #[test]
-    fn new_conflicts_are_announced_but_not_those_found_at_start() {
-        let mut with_one = status(PairState::UpToDate);
-        with_one.conflicts = 1;
-        assert!(notification_for(None, &with_one).is_none());
-        assert!(notification_for(Some(&status(PairState::Syncing)), &with_one).is_some());
-        assert!(notification_for(Some(&with_one), &with_one).is_none());
-    }
-
-    #[test]
-    fn activity_lines_name_the_file() {
-        let a = ActivityEntry {
-            id: 1,
-            pair_id: "p".into(),
-            at: String::new(),
-            path: "docs/report.pdf".into(),
-            action: "upload".into(),
-            detail: String::new(),
-        };
-        assert_eq!(activity_line(&a), "Uploaded: report.pdf");
     }
 }

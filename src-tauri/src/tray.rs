@@ -1,41 +1,29 @@
 //! The tray icon: a picture of the overall sync state and a menu (open, pause/resume all, recent
 //! activity, quit).
 
+use pail_engine::sync::status::OverallState;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Wry};
 
-/// The overall state the icon shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrayState {
-    /// Everything up to date (or nothing to sync).
-    Idle,
-    /// At least one folder is transferring.
-    Syncing,
-    /// Every folder is paused.
-    Paused,
-    /// At least one folder is offline or needs attention.
-    Error,
+/// The picture for an overall state.
+fn icon(state: OverallState) -> &'static [u8] {
+    match state {
+        OverallState::Idle => include_bytes!("../../icons/tray/idle.png"),
+        OverallState::Syncing => include_bytes!("../../icons/tray/syncing.png"),
+        OverallState::Paused => include_bytes!("../../icons/tray/paused.png"),
+        OverallState::Attention => include_bytes!("../../icons/tray/error.png"),
+    }
 }
 
-impl TrayState {
-    fn icon(self) -> &'static [u8] {
-        match self {
-            TrayState::Idle => include_bytes!("../../icons/tray/idle.png"),
-            TrayState::Syncing => include_bytes!("../../icons/tray/syncing.png"),
-            TrayState::Paused => include_bytes!("../../icons/tray/paused.png"),
-            TrayState::Error => include_bytes!("../../icons/tray/error.png"),
-        }
-    }
-
-    fn tooltip(self) -> &'static str {
-        match self {
-            TrayState::Idle => "Pail — up to date",
-            TrayState::Syncing => "Pail — syncing",
-            TrayState::Paused => "Pail — paused",
-            TrayState::Error => "Pail — needs your attention",
-        }
+/// The hover text for an overall state.
+fn tooltip(state: OverallState) -> &'static str {
+    match state {
+        OverallState::Idle => "Pail — up to date",
+        OverallState::Syncing => "Pail — syncing",
+        OverallState::Paused => "Pail — paused",
+        OverallState::Attention => "Pail — needs your attention",
     }
 }
 
@@ -72,8 +60,8 @@ impl Tray {
             ],
         )?;
         let icon = TrayIconBuilder::with_id("pail")
-            .icon(Image::from_bytes(TrayState::Idle.icon())?)
-            .tooltip(TrayState::Idle.tooltip())
+            .icon(Image::from_bytes(icon(OverallState::Idle))?)
+            .tooltip(tooltip(OverallState::Idle))
             .menu(&menu)
             .on_menu_event(move |app, event| match event.id().as_ref() {
                 "quit" => app.exit(0),
@@ -86,10 +74,10 @@ impl Tray {
     }
 
     /// Shows `state` and offers "resume" instead of "pause" when everything is paused.
-    pub fn show(&self, state: TrayState, all_paused: bool) {
-        let result = Image::from_bytes(state.icon())
+    pub fn show(&self, state: OverallState, all_paused: bool) {
+        let result = Image::from_bytes(icon(state))
             .and_then(|img| self.icon.set_icon(Some(img)))
-            .and_then(|()| self.icon.set_tooltip(Some(state.tooltip())))
+            .and_then(|()| self.icon.set_tooltip(Some(tooltip(state))))
             .and_then(|()| {
                 self.pause.set_text(if all_paused {
                     "Resume all syncing"

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 
-pub use pail_testkit::{bucket_name, free_port, make_bucket, moto_endpoint, sdk_client};
+pub use pail_testkit::{bucket_name, eventually, free_port, make_bucket, moto_endpoint, s3, sdk_client};
 
 /// The built app binary next to this test executable (target/debug/pail-app).
 pub fn app_binary() -> PathBuf {
@@ -420,30 +420,6 @@ impl Drop for App {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
-}
-
-/// Every key in the bucket, sorted, read with the SDK (not through the app).
-pub async fn bucket_keys(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
-    let page = client
-        .list_objects_v2()
-        .bucket(bucket)
-        .send()
-        .await
-        .expect("list the bucket");
-    let mut keys: Vec<String> = page
-        .contents()
-        .iter()
-        .filter_map(|o| o.key())
-        .map(str::to_owned)
-        .collect();
-    keys.sort();
-    keys
-}
-
-/// The bytes of `bucket/key`, or None when it does not exist, read with the SDK.
-pub async fn object_bytes(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Option<Vec<u8>> {
-    let out = client.get_object().bucket(bucket).key(key).send().await.ok()?;
-    Some(out.body.collect().await.ok()?.into_bytes().to_vec())
 }
 
 impl App {

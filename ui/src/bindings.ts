@@ -154,14 +154,40 @@ export type ActivityEntry = {
 	at: string,
 	/**  The path or key concerned. */
 	path: string,
-	/**
-	 *  What happened: `upload`, `download`, `delete-remote`, `trash-local`, `move`, `copy`,
-	 *  `conflict`, `warning`, `skip`, ...
-	 */
-	action: string,
+	/**  What happened. */
+	action: ActivityKind,
+	/**  What happened, in words for the feed (the engine words it so the UI does not copy them). */
+	summary: string,
 	/**  Human-readable detail; may be empty. */
 	detail: string,
 };
+
+/**  One kind of line in a pair's activity feed. */
+export type ActivityKind = 
+/**  A local file went up to the bucket. */
+"upload" | 
+/**  An object came down into the folder. */
+"download" | 
+/**  An object was deleted from the bucket (deleted locally). */
+"delete-remote" | 
+/**  A local file went to the system trash (deleted in the bucket). */
+"trash-local" | 
+/**  A file was moved (renamed) on one side to follow the other. */
+"move" | 
+/**  A file was copied on one side to follow the other. */
+"copy" | 
+/**  Both sides changed: both versions were kept. */
+"conflict" | 
+/**  A path could not be synced this pass (unreadable, odd name, ...). */
+"warning" | 
+/**  A path is left alone on purpose (see the detail). */
+"skip" | 
+/**  A folder was created in the bucket. */
+"mkdir-remote" | 
+/**  A folder was created in the local folder. */
+"mkdir-local" | 
+/**  An empty local folder was removed (removed in the bucket). */
+"rmdir-local";
 
 /**  A profile the user can import. */
 export type AwsProfileInfo = {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use pail_testkit::{bucket_name, make_bucket, moto_endpoint, sdk_client};
+use pail_testkit::{bucket_name, make_bucket, moto_endpoint, s3, sdk_client};
 
 // Cases found in the field, not in the lab: unreadable paths, unplugged disks, emptied sides,
 // second writers, stores that break promises, odd keys.
@@ -175,54 +175,19 @@ impl World {
 
     /// Every object under the prefix: key (without the prefix) → content.
     async fn objects(&self) -> BTreeMap<String, Vec<u8>> {
-        let mut out = BTreeMap::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .s3
-                .list_objects_v2()
-                .bucket(&self.bucket)
-                .prefix("team/")
-                .set_continuation_token(token)
-                .send()
-                .await
-                .expect("list");
-            for o in page.contents() {
-                let key = o.key().expect("key").to_owned();
-                // Pail's own keys (a store probe in flight) are no user data.
-                if key.starts_with("team/.pail/") {
-                    continue;
-                }
-                let body = self.get(&key).await.expect("object listed but missing");
-                out.insert(key["team/".len()..].to_owned(), body);
-            }
-            match page.next_continuation_token() {
-                Some(t) => token = Some(t.to_owned()),
-                None => break,
-            }
-        }
-        out
+        s3::objects(&self.s3, &self.bucket, "team/").await
     }
 
     async fn get(&self, key: &str) -> Option<Vec<u8>> {
-        let o = self.s3.get_object().bucket(&self.bucket).key(key).send().await.ok()?;
-        Some(o.body.collect().await.expect("body").into_bytes().to_vec())
+        s3::get(&self.s3, &self.bucket, key).await
     }
 
     async fn etag(&self, key: &str) -> Option<String> {
-        let o = self.s3.head_object().bucket(&self.bucket).key(key).send().await.ok()?;
-        o.e_tag().map(str::to_owned)
+        s3::etag(&self.s3, &self.bucket, key).await
     }
 
     async fn put(&self, key: &str, body: &[u8]) {
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(body.to_vec().into())
-            .send()
-            .await
-            .expect("put");
+        s3::put(&self.s3, &self.bucket, key, body).await;
     }
 }
 

@@ -2,10 +2,14 @@
 //! ports, a raw SDK client to arrange data, unique bucket names, and a seeded fault-injecting proxy.
 #![deny(missing_docs)]
 
+mod eventually;
 pub mod fault_proxy;
 pub mod request_count;
+pub mod s3;
 #[cfg(unix)]
 pub mod unprivileged;
+
+pub use eventually::{eventually, eventually_within, PATIENCE};
 
 pub use fault_proxy::{FaultConfig, FaultKind, FaultProxy, FaultStats};
 

@@ -53,17 +53,6 @@ impl Drop for TempFile {
     }
 }
 
-async fn get_bytes(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
-    let out = match client.get_object().bucket(bucket).key(key).send().await {
-        Ok(out) => out,
-        Err(e) => panic!("get {key}: {e:?}"),
-    };
-    match out.body.collect().await {
-        Ok(b) => b.into_bytes().to_vec(),
-        Err(e) => panic!("read {key}: {e:?}"),
-    }
-}
-
 #[tokio::test]
 async fn transparent_proxy_carries_a_full_s3_workflow() {
     let proxy = FaultProxy::start(moto_endpoint(), 1, FaultConfig::chaos());
@@ -174,11 +163,24 @@ async fn transparent_proxy_carries_a_full_s3_workflow() {
         .unwrap_or_else(|e| panic!("head: {e:?}"));
     assert_eq!(head.content_length(), Some(big.len() as i64));
     assert!(
-        get_bytes(&client, &bucket, "big.bin").await == big,
+        pail_testkit::s3::get(&client, &bucket, "big.bin")
+            .await
+            .expect("the object")
+            == big,
         "big object differs"
     );
-    assert_eq!(get_bytes(&client, &bucket, "dir/small.bin").await, small);
-    assert_eq!(get_bytes(&client, &bucket, "tiny.txt").await, tiny);
+    assert_eq!(
+        pail_testkit::s3::get(&client, &bucket, "dir/small.bin")
+            .await
+            .expect("the object"),
+        small
+    );
+    assert_eq!(
+        pail_testkit::s3::get(&client, &bucket, "tiny.txt")
+            .await
+            .expect("the object"),
+        tiny
+    );
     let missing = client.head_object().bucket(&bucket).key("missing").send().await;
     assert!(
         matches!(&missing, Err(e) if e.raw_response().map(|r| r.status().as_u16()) == Some(404)),

@@ -4,7 +4,6 @@ import { Spinner } from "../components/Spinner";
 import { call } from "../lib/ipc";
 import { formatDateLong } from "../lib/format";
 import { useResult } from "../lib/useResult";
-import { activityText } from "./status";
 import { useReloadOnChange } from "./useReloadOnChange";
 
 const LIMIT = 200;
@@ -22,7 +21,7 @@ export function ActivityFeed({ pair }: { pair: PairInfo }) {
     <ul className="activity-list" data-testid="activity-list">
       {state.data.map((a) => (
         <li key={a.id} className={`activity activity-${a.action}`} data-testid="activity-item" data-action={a.action}>
-          <span className="activity-what">{activityText(a)}</span>
+          <span className="activity-what">{a.summary}</span>
           <span className="activity-path" title={a.path}>
             {a.path}
           </span>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PairStatus } from "../bindings";
-import { activityText, folderName, limitProblem, preferenceProblem, progressFraction, remoteLabel, statusLine } from "./status";
+import { folderName, limitProblem, preferenceProblem, progressFraction, remoteLabel, statusLine } from "./status";
 
 function status(over: Partial<PairStatus> = {}): PairStatus {
   return {
@@ -47,13 +47,6 @@ describe("status words", () => {
     expect(folderName("C:\\Users\\ann\\Shared\\")).toBe("Shared");
     expect(remoteLabel({ bucket: "team", prefix: "" })).toBe("team");
     expect(remoteLabel({ bucket: "team", prefix: "docs/2026/" })).toBe("team/docs/2026");
-  });
-
-  it("words activity and falls back to the raw action", () => {
-    const a = { id: 1, pairId: "p", at: "", path: "a.txt", detail: "" };
-    expect(activityText({ ...a, action: "upload" })).toBe("Uploaded");
-    expect(activityText({ ...a, action: "trash-local" })).toContain("trash");
-    expect(activityText({ ...a, action: "something-new" })).toBe("something-new");
   });
 
   it("checks settings ranges like the engine", () => {

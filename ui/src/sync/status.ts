@@ -1,6 +1,6 @@
 // Words for a pair's state, mode and activity: one place, so the list, the detail view and the
 // tests agree. Pure functions only.
-import type { ActivityEntry, Mode, PairFile, PairInfo, PairStatus } from "../bindings";
+import type { Mode, PairFile, PairInfo, PairStatus } from "../bindings";
 import { plural } from "../lib/format";
 
 export type Tone = "ok" | "busy" | "paused" | "warn" | "error";
@@ -67,26 +67,6 @@ export function folderName(path: string): string {
 /** `bucket/prefix` as the user sees it. */
 export function remoteLabel(pair: Pick<PairInfo, "bucket" | "prefix">): string {
   return pair.prefix === "" ? pair.bucket : `${pair.bucket}/${pair.prefix.replace(/\/$/, "")}`;
-}
-
-const ACTIONS: Record<string, string> = {
-  upload: "Uploaded",
-  download: "Downloaded",
-  "delete-remote": "Deleted from the bucket",
-  "trash-local": "Moved to the trash (deleted in the bucket)",
-  move: "Moved",
-  copy: "Copied",
-  conflict: "Conflict — both versions kept",
-  warning: "Skipped",
-  skip: "Skipped",
-  "mkdir-remote": "Folder created in the bucket",
-  "mkdir-local": "Folder created here",
-  "rmdir-local": "Folder removed here",
-};
-
-/** A sentence for one activity line. */
-export function activityText(a: ActivityEntry): string {
-  return ACTIONS[a.action] ?? a.action;
 }
 
 /** Whether the bucket check interval and concurrency are in range (mirrors the engine). */

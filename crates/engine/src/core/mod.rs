@@ -5,8 +5,10 @@
 //! - [`model`]: validated relative paths ([`model::RelPath`]), content hashes, what each side of
 //!   a sync holds, bases, modes and pair settings.
 //! - [`local_name`]: the one check that turns a key into a local path.
+//! - [`activity`]: the kinds of activity-feed lines and their words for people.
 //! - [`stamp`]: what tells whether a local file may have changed without reading it.
 
+pub mod activity;
 pub mod local_name;
 pub mod model;
 pub mod stamp;

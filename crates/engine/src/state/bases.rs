@@ -10,6 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::TryStreamExt;
 use sqlx::{Row, SqliteConnection, SqliteExecutor};
 
+use crate::core::activity::ActivityKind;
 use crate::core::model::{BaseFile, BaseState, ContentHash, RelPath};
 use crate::error::{Error, Result};
 
@@ -195,8 +196,8 @@ pub struct Activity {
     pub at: DateTime<Utc>,
     /// The path or key concerned, as text (it may be a key that is not a valid path).
     pub path: String,
-    /// What happened, a short machine-readable word chosen by the executor (`upload`, `conflict`).
-    pub action: String,
+    /// What happened.
+    pub action: ActivityKind,
     /// Human-readable detail; may be empty.
     pub detail: String,
 }
@@ -206,7 +207,7 @@ pub async fn record_activity(
     db: impl SqliteExecutor<'_>,
     pair_id: &str,
     path: &str,
-    action: &str,
+    action: ActivityKind,
     detail: &str,
 ) -> Result<()> {
     sqlx::query("INSERT INTO sync_activity (pair_id, at, path, action, detail) VALUES (?, ?, ?, ?, ?)")
@@ -230,22 +231,28 @@ pub async fn recent_activity(db: impl SqliteExecutor<'_>, pair_id: &str, limit: 
     .bind(limit)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let at: String = row.try_get("at")?;
-            let at = DateTime::parse_from_rfc3339(&at)
-                .map_err(|e| Error::StateDb(sqlx::Error::Decode(Box::new(e))))?
-                .with_timezone(&Utc);
-            Ok(Activity {
-                id: row.try_get("id")?,
-                pair_id: row.try_get("pair_id")?,
-                at,
-                path: row.try_get("path")?,
-                action: row.try_get("action")?,
-                detail: row.try_get("detail")?,
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let name: String = row.try_get("action")?;
+        // A line written by a newer version of Pail is left out rather than failing the feed.
+        let Some(action) = ActivityKind::parse(&name) else {
+            tracing::debug!(action = %name, "activity line of an unknown kind left out");
+            continue;
+        };
+        let at: String = row.try_get("at")?;
+        let at = DateTime::parse_from_rfc3339(&at)
+            .map_err(|e| Error::StateDb(sqlx::Error::Decode(Box::new(e))))?
+            .with_timezone(&Utc);
+        out.push(Activity {
+            id: row.try_get("id")?,
+            pair_id: row.try_get("pair_id")?,
+            at,
+            path: row.try_get("path")?,
+            action,
+            detail: row.try_get("detail")?,
+        });
+    }
+    Ok(out)
 }
 
 /// Drops all but the newest `keep` entries of a pair's feed, so it does not grow forever.

@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 
 use super::model::{BaseFile, BaseState, ContentHash, LocalFile, RelPath};
 use super::plan::Action;
+use crate::core::activity::ActivityKind;
 use crate::error::{Error, ErrorCode, Result};
 use crate::remote::{hash_text, PutSpec, Remote, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY};
 use crate::scan::IgnoreRules;
@@ -53,7 +54,7 @@ pub struct Effect {
     /// Bases to forget.
     pub forget: Vec<RelPath>,
     /// A line for the activity feed: (path, action word, detail).
-    pub activity: Option<(String, &'static str, String)>,
+    pub activity: Option<(String, ActivityKind, String)>,
     /// Content hashes learnt for (key, ETag), so the next listing needs no HEAD for them.
     pub hashes: Vec<((String, String), ContentHash)>,
     /// Bytes moved over the network.
@@ -170,7 +171,7 @@ async fn run_one(ctx: &ExecContext, action: &Action) -> Outcome {
         Action::CreateLocalDir { path, .. } => create_local_dir(ctx, path).await,
         Action::DeleteLocalDir { path } => delete_local_dir(ctx, path).await,
         Action::Skip { path, reason } => Ok(Outcome::Done(Effect {
-            activity: Some((path.to_string(), "skip", reason.to_string())),
+            activity: Some((path.to_string(), ActivityKind::Skip, reason.to_string())),
             ..Effect::default()
         })),
     };
@@ -357,7 +358,7 @@ async fn upload(ctx: &ExecContext, path: &RelPath, if_match: Option<&str>, expec
     };
     Ok(Outcome::Done(Effect {
         record: vec![(path.clone(), base_of(expect, &written.etag, written.version_id.clone()))],
-        activity: Some((path.to_string(), "upload", String::new())),
+        activity: Some((path.to_string(), ActivityKind::Upload, String::new())),
         hashes: vec![((ctx.key(path), written.etag.clone()), expect.hash)],
         bytes: written.bytes,
         ..Effect::default()
@@ -412,7 +413,7 @@ async fn download(ctx: &ExecContext, path: &RelPath, etag: &str, expect_local: O
     let now = local_file_now(&dest, temp.hash).await?;
     Ok(Outcome::Done(Effect {
         record: vec![(path.clone(), base_of(&now, &temp.etag, temp.version_id))],
-        activity: Some((path.to_string(), "download", String::new())),
+        activity: Some((path.to_string(), ActivityKind::Download, String::new())),
         hashes: vec![((ctx.key(path), temp.etag.clone()), temp.hash)],
         bytes: temp.bytes,
         ..Effect::default()
@@ -454,7 +455,11 @@ async fn move_local(
     Ok(Outcome::Done(Effect {
         record: vec![(to.clone(), base_of(&now, remote_etag, None))],
         forget: vec![from.clone()],
-        activity: Some((to.to_string(), "move", format!("moved from {from} in the bucket"))),
+        activity: Some((
+            to.to_string(),
+            ActivityKind::Move,
+            format!("moved from {from} in the bucket"),
+        )),
         ..Effect::default()
     }))
 }
@@ -465,7 +470,7 @@ async fn delete_remote(ctx: &ExecContext, path: &RelPath, if_match: &str) -> Res
         .await?;
     Ok(Outcome::Done(Effect {
         forget: vec![path.clone()],
-        activity: Some((path.to_string(), "delete-remote", String::new())),
+        activity: Some((path.to_string(), ActivityKind::DeleteRemote, String::new())),
         ..Effect::default()
     }))
 }
@@ -493,7 +498,11 @@ async fn delete_local(ctx: &ExecContext, path: &RelPath, expect: &LocalFile) -> 
     move_to_trash(local).await?;
     Ok(Outcome::Done(Effect {
         forget: vec![path.clone()],
-        activity: Some((path.to_string(), "trash-local", "deleted in the bucket".into())),
+        activity: Some((
+            path.to_string(),
+            ActivityKind::TrashLocal,
+            "deleted in the bucket".into(),
+        )),
         ..Effect::default()
     }))
 }
@@ -535,9 +544,9 @@ async fn copy_remote(
             Err(e) if e.code() == ErrorCode::PreconditionFailed => {}
             Err(e) => return Err(e),
         }
-        effect.activity = Some((to.to_string(), "move", format!("moved from {from}")));
+        effect.activity = Some((to.to_string(), ActivityKind::Move, format!("moved from {from}")));
     } else {
-        effect.activity = Some((to.to_string(), "copy", format!("copied from {from}")));
+        effect.activity = Some((to.to_string(), ActivityKind::Copy, format!("copied from {from}")));
     }
     Ok(Outcome::Done(effect))
 }
@@ -598,7 +607,7 @@ async fn keep_both(
         record: vec![(path.clone(), base_of(&now, &temp.etag, temp.version_id))],
         activity: Some((
             conflict_path.to_string(),
-            "conflict",
+            ActivityKind::Conflict,
             format!("{path} was changed here and in the bucket; your version is kept as {conflict_path}"),
         )),
         hashes: vec![learnt],
@@ -634,7 +643,7 @@ async fn create_remote_dir(ctx: &ExecContext, path: &RelPath) -> Result<Outcome>
     }
     Ok(Outcome::Done(Effect {
         record: vec![(path.clone(), BaseState::Dir)],
-        activity: Some((path.to_string(), "mkdir-remote", String::new())),
+        activity: Some((path.to_string(), ActivityKind::MkdirRemote, String::new())),
         ..Effect::default()
     }))
 }
@@ -659,7 +668,7 @@ async fn create_local_dir(ctx: &ExecContext, path: &RelPath) -> Result<Outcome> 
     }
     Ok(Outcome::Done(Effect {
         record: vec![(path.clone(), BaseState::Dir)],
-        activity: Some((path.to_string(), "mkdir-local", String::new())),
+        activity: Some((path.to_string(), ActivityKind::MkdirLocal, String::new())),
         ..Effect::default()
     }))
 }
@@ -668,7 +677,7 @@ async fn delete_local_dir(ctx: &ExecContext, path: &RelPath) -> Result<Outcome> 
     let local = ctx.local(path)?;
     let forget = Effect {
         forget: vec![path.clone()],
-        activity: Some((path.to_string(), "rmdir-local", String::new())),
+        activity: Some((path.to_string(), ActivityKind::RmdirLocal, String::new())),
         ..Effect::default()
     };
     let meta = match tokio::fs::symlink_metadata(&local).await {
@@ -722,7 +731,7 @@ pub struct PendingCommit {
     /// Bases to forget.
     pub forget: std::collections::BTreeSet<RelPath>,
     /// Activity lines.
-    pub activity: Vec<(String, &'static str, String)>,
+    pub activity: Vec<(String, ActivityKind, String)>,
 }
 
 impl PendingCommit {

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::conflicts::{self, Conflict, Resolution};
 use super::model::Mode;
 use super::session::{host_name, PairSync, SyncEvent, SyncOptions};
+use crate::core::activity::ActivityKind;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorCode, Result};
 use crate::preferences::Preferences;
@@ -191,9 +192,10 @@ pub struct ActivityEntry {
     pub at: String,
     /// The path or key concerned.
     pub path: String,
-    /// What happened: `upload`, `download`, `delete-remote`, `trash-local`, `move`, `copy`,
-    /// `conflict`, `warning`, `skip`, ...
-    pub action: String,
+    /// What happened.
+    pub action: ActivityKind,
+    /// What happened, in words for the feed (the engine words it so the UI does not copy them).
+    pub summary: String,
     /// Human-readable detail; may be empty.
     pub detail: String,
 }
@@ -206,6 +208,7 @@ impl From<Activity> for ActivityEntry {
             at: a.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             path: a.path,
             action: a.action,
+            summary: a.action.summary().to_owned(),
             detail: a.detail,
         }
     }

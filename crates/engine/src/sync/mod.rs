@@ -39,6 +39,7 @@ pub mod network;
 pub mod pair_files;
 pub mod plan;
 pub mod session;
+pub mod status;
 pub mod views;
 pub mod watcher;
 

@@ -17,6 +17,7 @@ use super::views::{
     keys_needing_hash, local_snapshot, merge_views, remote_snapshot, scan_cache_from_bases, SyncWarning,
 };
 use super::watcher::{LocalWatcher, WatchEvent};
+use crate::core::activity::ActivityKind;
 use crate::error::{Error, Result};
 use crate::remote::{Remote, UploadOptions};
 use crate::scan::{hash_changed, Identity, IgnoreRules, ScanOptions};
@@ -505,7 +506,7 @@ impl PairSync {
             if self.reported.insert(format!("w:{}:{}", w.path, w.reason)) {
                 // Reported to the user through the report and the activity feed; the log only keeps it.
                 tracing::info!(path = %w.path.escape_debug(), side = ?w.side, "left out of sync: {}", w.reason);
-                bases::record_activity(self.db.pool(), &pair_id, &w.path, "warning", &w.reason).await?;
+                bases::record_activity(self.db.pool(), &pair_id, &w.path, ActivityKind::Warning, &w.reason).await?;
                 report.warnings.push(w.clone());
             }
         }

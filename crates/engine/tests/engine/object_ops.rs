@@ -39,7 +39,7 @@ async fn contents(client: &aws_sdk_s3::Client, bucket: &str) -> BTreeMap<String,
             .unwrap();
         for o in page.contents() {
             let key = o.key().unwrap().to_owned();
-            let body = read(client, bucket, &key).await;
+            let body = s3::get(client, bucket, &key).await.expect("the object");
             out.insert(key, body);
         }
         match page.next_continuation_token() {
@@ -69,23 +69,6 @@ async fn keys(client: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<St
         }
     }
     out
-}
-
-async fn read(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Vec<u8> {
-    let got = client.get_object().bucket(bucket).key(key).send().await.unwrap();
-    got.body.collect().await.unwrap().into_bytes().to_vec()
-}
-
-async fn put(client: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &[u8]) -> Option<String> {
-    let out = client
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(body.to_vec().into())
-        .send()
-        .await
-        .unwrap();
-    out.version_id().map(str::to_owned)
 }
 
 /// A plain HTTP/1.1 GET over a TCP socket: no S3 client, no signing, nothing but the URL, the
@@ -172,11 +155,17 @@ async fn renaming_a_folder_moves_every_key_and_leaves_nothing_at_the_old_prefix(
 
     // Renaming one object is a move too; an object onto itself is refused before anything happens.
     r.rename(&bucket, "readme.txt", "docs/read me.txt").await.unwrap();
-    assert_eq!(read(&client, &bucket, "docs/read me.txt").await, b"readme.txt");
+    assert_eq!(
+        s3::get(&client, &bucket, "docs/read me.txt").await.expect("the object"),
+        b"readme.txt"
+    );
     assert!(keys(&client, &bucket, "readme.txt").await.is_empty());
     let err = r.rename(&bucket, "photos.txt", "photos.txt").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
-    assert_eq!(read(&client, &bucket, "photos.txt").await, b"photos.txt");
+    assert_eq!(
+        s3::get(&client, &bucket, "photos.txt").await.expect("the object"),
+        b"photos.txt"
+    );
 }
 
 #[tokio::test]
@@ -188,7 +177,10 @@ async fn creating_a_folder_writes_one_empty_marker_and_an_existing_one_is_fine()
         "already there, not an error"
     );
     assert_eq!(keys(&client, &bucket, "").await, vec!["new folder/".to_string()]);
-    assert!(read(&client, &bucket, "new folder/").await.is_empty());
+    assert!(s3::get(&client, &bucket, "new folder/")
+        .await
+        .expect("the object")
+        .is_empty());
     for bad in ["no-slash", "", "/", "a//"] {
         let err = r.create_folder(&bucket, bad).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidInput, "{bad:?}");
@@ -308,7 +300,10 @@ async fn copying_between_buckets_keeps_content_type_and_metadata() {
         .await
         .unwrap();
     assert_eq!(written.bytes, 15);
-    assert_eq!(read(&client, &to, "archive/report é.pdf").await, b"%PDF-1.7 report");
+    assert_eq!(
+        s3::get(&client, &to, "archive/report é.pdf").await.expect("the object"),
+        b"%PDF-1.7 report"
+    );
     let head = client
         .head_object()
         .bucket(&to)
@@ -319,7 +314,7 @@ async fn copying_between_buckets_keeps_content_type_and_metadata() {
     assert_eq!(head.content_type(), Some("application/pdf"));
     assert_eq!(head.metadata().unwrap().get("author").map(String::as_str), Some("Ada"));
     assert_eq!(
-        read(&client, &from, "report é.pdf").await,
+        s3::get(&client, &from, "report é.pdf").await.expect("the object"),
         b"%PDF-1.7 report",
         "a copy keeps the source"
     );
@@ -331,7 +326,9 @@ async fn copying_between_buckets_keeps_content_type_and_metadata() {
         vec!["backup/album/", "backup/album/one.jpg", "backup/album/sub/two.jpg"]
     );
     assert_eq!(
-        read(&client, &to, "backup/album/sub/two.jpg").await,
+        s3::get(&client, &to, "backup/album/sub/two.jpg")
+            .await
+            .expect("the object"),
         b"album/sub/two.jpg"
     );
     assert_eq!(
@@ -341,7 +338,10 @@ async fn copying_between_buckets_keeps_content_type_and_metadata() {
     );
 
     r.move_object(&from, "report é.pdf", &to, "moved.pdf").await.unwrap();
-    assert_eq!(read(&client, &to, "moved.pdf").await, b"%PDF-1.7 report");
+    assert_eq!(
+        s3::get(&client, &to, "moved.pdf").await.expect("the object"),
+        b"%PDF-1.7 report"
+    );
     assert!(
         keys(&client, &from, "report").await.is_empty(),
         "a move removes the source"
@@ -381,7 +381,10 @@ async fn a_large_object_is_copied_in_parts_and_comes_back_identical() {
     assert_eq!(written.bytes, data.len() as u64);
     assert!(written.etag.ends_with("-3"), "copied in 3 parts: {}", written.etag);
     assert!(
-        read(&client, &bucket, "videos/copy ü.mov").await == data,
+        s3::get(&client, &bucket, "videos/copy ü.mov")
+            .await
+            .expect("the object")
+            == data,
         "identical bytes"
     );
     let head = client
@@ -528,7 +531,10 @@ async fn set_content_type_changes_the_type_and_keeps_user_metadata() {
         .into();
     assert_eq!(head.metadata(), Some(&expected), "user metadata kept");
     assert_eq!(head.cache_control(), Some("max-age=60"), "other content headers kept");
-    assert_eq!(read(&client, &bucket, "site/index").await, b"<h1>hi</h1>");
+    assert_eq!(
+        s3::get(&client, &bucket, "site/index").await.expect("the object"),
+        b"<h1>hi</h1>"
+    );
 
     let err = r.set_content_type(&bucket, "site/index", "html\n").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
@@ -556,10 +562,10 @@ async fn versions_are_listed_newest_first_and_an_old_one_restored() {
         .unwrap();
     assert!(r.bucket_versioning_enabled(&bucket).await.unwrap());
 
-    let v1 = put(&client, &bucket, "notes.txt", b"one").await.unwrap();
-    let v2 = put(&client, &bucket, "notes.txt", b"two!").await.unwrap();
-    let v3 = put(&client, &bucket, "notes.txt", b"three").await.unwrap();
-    put(&client, &bucket, "notes.txt.bak", b"other key").await.unwrap();
+    let v1 = s3::put(&client, &bucket, "notes.txt", b"one").await.unwrap();
+    let v2 = s3::put(&client, &bucket, "notes.txt", b"two!").await.unwrap();
+    let v3 = s3::put(&client, &bucket, "notes.txt", b"three").await.unwrap();
+    s3::put(&client, &bucket, "notes.txt.bak", b"other key").await.unwrap();
 
     let versions = r.list_versions(&bucket, "notes.txt").await.unwrap();
     let ids: Vec<&str> = versions.iter().map(|v| v.version_id.as_str()).collect();
@@ -574,7 +580,10 @@ async fn versions_are_listed_newest_first_and_an_old_one_restored() {
     assert!(versions.iter().all(|v| v.last_modified.is_some()));
 
     let restored = r.restore_version(&bucket, "notes.txt", &v1).await.unwrap();
-    assert_eq!(read(&client, &bucket, "notes.txt").await, b"one");
+    assert_eq!(
+        s3::get(&client, &bucket, "notes.txt").await.expect("the object"),
+        b"one"
+    );
     let versions = r.list_versions(&bucket, "notes.txt").await.unwrap();
     assert_eq!(versions.len(), 4, "restoring adds a version; the history stays");
     assert_eq!(Some(versions[0].version_id.clone()), restored.version_id);
@@ -594,7 +603,10 @@ async fn versions_are_listed_newest_first_and_an_old_one_restored() {
         "a delete marker has nothing to restore"
     );
     r.restore_version(&bucket, "notes.txt", &v2).await.unwrap();
-    assert_eq!(read(&client, &bucket, "notes.txt").await, b"two!");
+    assert_eq!(
+        s3::get(&client, &bucket, "notes.txt").await.expect("the object"),
+        b"two!"
+    );
     assert_eq!(r.list_versions(&bucket, "notes.txt").await.unwrap().len(), 6);
 }
 
@@ -611,7 +623,7 @@ async fn moving_a_folder_into_itself_is_refused_and_changes_nothing() {
     let err = r.move_prefix(&bucket, "a/", &bucket, "a/").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     // Up one level, a/b/b/z.txt would land on a/b/z.txt, itself a source of the move.
-    put(&client, &bucket, "a/b/z.txt", b"a/b/z.txt").await;
+    s3::put(&client, &bucket, "a/b/z.txt", b"a/b/z.txt").await;
     let err = r.move_prefix(&bucket, "a/b/", &bucket, "a/").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput, "{}", err.user_message());
 

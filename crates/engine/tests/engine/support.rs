@@ -11,7 +11,7 @@ use pail_engine::connections::{ConnectionDraft, CredentialSource};
 use pail_engine::providers::Provider;
 use pail_engine::{Engine, EngineConfig};
 
-pub use pail_testkit::{bucket_name, free_port, make_bucket, moto_endpoint, sdk_client};
+pub use pail_testkit::{bucket_name, eventually, free_port, make_bucket, moto_endpoint, s3, sdk_client};
 
 /// An engine with its own data folder and keyring service, cleaned up on drop.
 pub struct TestEngine {

@@ -3,14 +3,14 @@
 //! is kept, and continuous mode follows both sides (watcher and poller) with pause and resume.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pail_engine::remote::{Remote, UploadOptions};
 use pail_engine::scan::identity_of;
 use pail_engine::state::{pairs, StateDb};
 use pail_engine::sync::executor::{execute, ExecContext, Outcome};
 use pail_engine::sync::{Action, ContentHash, LocalFile, Mode, PairSync, RelPath, SyncOptions};
-use pail_testkit::{bucket_name, make_bucket, moto_endpoint, sdk_client};
+use pail_testkit::{bucket_name, eventually, make_bucket, moto_endpoint, s3, sdk_client};
 use tokio_util::sync::CancellationToken;
 
 struct Setup {
@@ -81,31 +81,15 @@ impl Setup {
     }
 
     async fn get(&self, key: &str) -> Option<Vec<u8>> {
-        let o = self.s3.get_object().bucket(&self.bucket).key(key).send().await.ok()?;
-        Some(o.body.collect().await.unwrap().into_bytes().to_vec())
+        s3::get(&self.s3, &self.bucket, key).await
     }
 
     async fn etag(&self, key: &str) -> String {
-        let o = self
-            .s3
-            .head_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap();
-        o.e_tag().unwrap().trim_matches('"').to_owned()
+        s3::etag(&self.s3, &self.bucket, key).await.expect("the object")
     }
 
     async fn put(&self, key: &str, body: &[u8]) {
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(body.to_vec().into())
-            .send()
-            .await
-            .unwrap();
+        s3::put(&self.s3, &self.bucket, key, body).await;
     }
 
     fn local_file(&self, rel: &str) -> LocalFile {
@@ -219,21 +203,6 @@ async fn a_download_never_replaces_a_local_file_changed_after_the_scan() {
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
-async fn wait_until<F, Fut>(what: &str, mut check: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if check().await {
-            return start.elapsed();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 #[tokio::test]
 async fn continuous_mode_follows_both_sides_and_pauses() {
     let s = setup("continuous").await;
@@ -246,10 +215,10 @@ async fn continuous_mode_follows_both_sides_and_pauses() {
     };
     // A file saved locally goes up (watcher), one written by another client comes down (poller).
     std::fs::write(s.root.join("saved.txt"), b"saved locally").unwrap();
-    wait_until("the upload", || async { s.get("p/saved.txt").await.is_some() }).await;
+    eventually("the upload", || async { s.get("p/saved.txt").await.is_some() }).await;
     s.put("p/from-elsewhere.txt", b"written by another client").await;
     let path = s.root.join("from-elsewhere.txt");
-    wait_until("the download", || async { path.exists() }).await;
+    eventually("the download", || async { path.exists() }).await;
     assert_eq!(std::fs::read(&path).unwrap(), b"written by another client");
 
     // Paused: nothing moves. Resumed: it catches up.
@@ -262,7 +231,7 @@ async fn continuous_mode_follows_both_sides_and_pauses() {
         "paused pairs do not upload"
     );
     pause.send(false).unwrap();
-    wait_until("the upload after resume", || async {
+    eventually("the upload after resume", || async {
         s.get("p/while-paused.txt").await.is_some()
     })
     .await;
@@ -297,12 +266,12 @@ async fn a_network_change_or_the_window_in_use_looks_at_once() {
         tokio::spawn(async move { engine.run_continuous(stop, paused).await })
     };
     std::fs::write(s.root.join("here.txt"), b"here").unwrap();
-    wait_until("the first sync", || async { s.get("p/here.txt").await.is_some() }).await;
+    eventually("the first sync", || async { s.get("p/here.txt").await.is_some() }).await;
 
     s.put("p/while-away.txt", b"written while the network was down").await;
     network.send_modify(|n| *n += 1);
     let path = s.root.join("while-away.txt");
-    wait_until("the download after the network change", || async { path.exists() }).await;
+    eventually("the download after the network change", || async { path.exists() }).await;
 
     // Another Pail's change moves the marker; focus polls (one HEAD) and sees it.
     s.put("p/from-another-pail.txt", b"another computer").await;
@@ -316,7 +285,7 @@ async fn a_network_change_or_the_window_in_use_looks_at_once() {
     .await;
     focus.send(true).unwrap();
     let path = s.root.join("from-another-pail.txt");
-    wait_until("the download after focus", || async { path.exists() }).await;
+    eventually("the download after focus", || async { path.exists() }).await;
 
     stop.cancel();
     tokio::time::timeout(Duration::from_secs(10), task)

@@ -15,7 +15,7 @@ use pail_engine::sync::pair_files::FileSyncState;
 use pail_engine::sync::Mode;
 use pail_testkit::fault_proxy::{FaultConfig, FaultKind, FaultProxy};
 
-use crate::support::{bucket_name, draft, make_bucket, moto_endpoint, sdk_client, TestEngine};
+use crate::support::{bucket_name, draft, eventually, make_bucket, moto_endpoint, s3, sdk_client, TestEngine};
 
 struct World {
     te: TestEngine,
@@ -77,19 +77,11 @@ impl World {
     }
 
     async fn object(&self, key: &str) -> Option<Vec<u8>> {
-        let got = self.s3.get_object().bucket(&self.bucket).key(key).send().await.ok()?;
-        Some(got.body.collect().await.ok()?.into_bytes().to_vec())
+        s3::get(&self.s3, &self.bucket, key).await
     }
 
     async fn put(&self, key: &str, body: &[u8]) {
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(body.to_vec().into())
-            .send()
-            .await
-            .unwrap();
+        s3::put(&self.s3, &self.bucket, key, body).await;
     }
 
     fn last(&self, pair_id: &str) -> Option<PairStatus> {
@@ -125,18 +117,6 @@ impl World {
             }
         }
         out
-    }
-}
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(40);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

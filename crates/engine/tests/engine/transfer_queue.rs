@@ -83,22 +83,6 @@ fn all_in(state: TransferState) -> impl FnMut(&[pail_engine::transfers::Transfer
     move |items| !items.is_empty() && items.iter().all(|i| i.state == state)
 }
 
-async fn get(client: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Option<Vec<u8>> {
-    let out = client.get_object().bucket(bucket).key(key).send().await.ok()?;
-    Some(out.body.collect().await.unwrap().into_bytes().to_vec())
-}
-
-async fn open_uploads(client: &aws_sdk_s3::Client, bucket: &str) -> usize {
-    client
-        .list_multipart_uploads()
-        .bucket(bucket)
-        .send()
-        .await
-        .unwrap()
-        .uploads()
-        .len()
-}
-
 fn files_under(dir: &Path) -> Vec<String> {
     let mut out: Vec<String> = walkdir(dir)
         .into_iter()
@@ -159,10 +143,13 @@ async fn a_folder_tree_goes_up_in_parallel_parts_and_comes_back_identical() {
     assert_eq!(totals.done, 8);
     assert_eq!(totals.done_bytes, totals.total_bytes);
 
-    assert!(get(&client, &bucket, "inbox/shoot/raw/day1/big.bin").await.unwrap() == big);
-    assert_eq!(get(&client, &bucket, "inbox/shoot/notes.md").await.unwrap(), b"# notes");
+    assert!(s3::get(&client, &bucket, "inbox/shoot/raw/day1/big.bin").await.unwrap() == big);
+    assert_eq!(
+        s3::get(&client, &bucket, "inbox/shoot/notes.md").await.unwrap(),
+        b"# notes"
+    );
     assert!(
-        get(&client, &bucket, "inbox/shoot/empty/").await.is_some(),
+        s3::get(&client, &bucket, "inbox/shoot/empty/").await.is_some(),
         "empty folder kept as a marker"
     );
     let head = client
@@ -177,7 +164,7 @@ async fn a_folder_tree_goes_up_in_parallel_parts_and_comes_back_identical() {
         "5 parts: {:?}",
         head.e_tag()
     );
-    assert_eq!(open_uploads(&client, &bucket).await, 0);
+    assert_eq!(s3::open_uploads(&client, &bucket).await, 0);
 
     queue.clear_finished().await.unwrap();
     assert!(queue.snapshot().changed.is_empty(), "finished transfers cleared");
@@ -237,7 +224,7 @@ async fn a_paused_upload_keeps_its_parts_and_resumes_to_the_same_content() {
     queue.pause(std::slice::from_ref(&id)).await.unwrap();
     wait_until(&queue, "paused", all_in(TransferState::Paused)).await;
     assert_eq!(
-        open_uploads(&client, &bucket).await,
+        s3::open_uploads(&client, &bucket).await,
         1,
         "a paused upload keeps its parts"
     );
@@ -252,8 +239,8 @@ async fn a_paused_upload_keeps_its_parts_and_resumes_to_the_same_content() {
         sent_after <= 7 - kept,
         "{sent_after} parts sent after resume with {kept} of 7 kept"
     );
-    assert!(get(&client, &bucket, "movie.mov").await.unwrap() == body);
-    assert_eq!(open_uploads(&client, &bucket).await, 0);
+    assert!(s3::get(&client, &bucket, "movie.mov").await.unwrap() == body);
+    assert_eq!(s3::open_uploads(&client, &bucket).await, 0);
     queue.halt();
 }
 
@@ -282,8 +269,12 @@ async fn cancelling_leaves_no_object_and_no_open_multipart_upload() {
     }
     queue.cancel(std::slice::from_ref(&id)).await.unwrap();
     wait_until(&queue, "cancelled", all_in(TransferState::Cancelled)).await;
-    assert!(get(&client, &bucket, "iso/huge.iso").await.is_none(), "no object");
-    assert_eq!(open_uploads(&client, &bucket).await, 0, "no hidden parts left billed");
+    assert!(s3::get(&client, &bucket, "iso/huge.iso").await.is_none(), "no object");
+    assert_eq!(
+        s3::open_uploads(&client, &bucket).await,
+        0,
+        "no hidden parts left billed"
+    );
     queue.halt();
 }
 
@@ -356,8 +347,8 @@ async fn after_a_restart_the_queue_finishes_without_resending_finished_parts() {
             "part {n} was stored before the restart but sent again: {resent:?}"
         );
     }
-    assert!(get(&client, &bucket, "archive.tar").await.unwrap() == body);
-    assert_eq!(open_uploads(&client, &bucket).await, 0);
+    assert!(s3::get(&client, &bucket, "archive.tar").await.unwrap() == body);
+    assert_eq!(s3::open_uploads(&client, &bucket).await, 0);
     queue.halt();
 }
 
@@ -463,11 +454,11 @@ async fn name_clashes_are_replaced_skipped_or_kept_both_as_asked() {
         .unwrap();
     assert_eq!((out.queued, out.skipped_existing), (2, 1));
     wait_until(&queue, "uploads", all_in(TransferState::Done)).await;
-    assert_eq!(get(&client, &bucket, "up/a.txt").await.unwrap(), b"old a");
-    assert_eq!(get(&client, &bucket, "up/a (2).txt").await.unwrap(), b"old a2");
-    assert_eq!(get(&client, &bucket, "up/a (3).txt").await.unwrap(), b"new a.txt");
-    assert_eq!(get(&client, &bucket, "up/b.txt").await.unwrap(), b"old b");
-    assert_eq!(get(&client, &bucket, "up/c.txt").await.unwrap(), b"new c.txt");
+    assert_eq!(s3::get(&client, &bucket, "up/a.txt").await.unwrap(), b"old a");
+    assert_eq!(s3::get(&client, &bucket, "up/a (2).txt").await.unwrap(), b"old a2");
+    assert_eq!(s3::get(&client, &bucket, "up/a (3).txt").await.unwrap(), b"new a.txt");
+    assert_eq!(s3::get(&client, &bucket, "up/b.txt").await.unwrap(), b"old b");
+    assert_eq!(s3::get(&client, &bucket, "up/c.txt").await.unwrap(), b"new c.txt");
 
     // Replace for all.
     queue
@@ -482,8 +473,8 @@ async fn name_clashes_are_replaced_skipped_or_kept_both_as_asked() {
         .await
         .unwrap();
     wait_until(&queue, "replacements", all_in(TransferState::Done)).await;
-    assert_eq!(get(&client, &bucket, "up/a.txt").await.unwrap(), b"new a.txt");
-    assert_eq!(get(&client, &bucket, "up/b.txt").await.unwrap(), b"new b.txt");
+    assert_eq!(s3::get(&client, &bucket, "up/a.txt").await.unwrap(), b"new a.txt");
+    assert_eq!(s3::get(&client, &bucket, "up/b.txt").await.unwrap(), b"new b.txt");
 
     // A folder other tools made with an empty segment (`up//odd/`) opens in the browser, so an
     // upload into it works too; a path that is no folder is refused in words.
@@ -499,7 +490,7 @@ async fn name_clashes_are_replaced_skipped_or_kept_both_as_asked() {
         .await
         .unwrap();
     wait_until(&queue, "the upload into an odd folder", all_in(TransferState::Done)).await;
-    assert_eq!(get(&client, &bucket, "up//odd/c.txt").await.unwrap(), b"new c.txt");
+    assert_eq!(s3::get(&client, &bucket, "up//odd/c.txt").await.unwrap(), b"new c.txt");
     let refused = queue
         .enqueue_upload(
             &conn,
@@ -560,6 +551,6 @@ async fn a_failed_transfer_says_why_and_retries() {
     std::fs::write(&file, b"back").unwrap();
     queue.resume(std::slice::from_ref(&id)).await.unwrap();
     wait_until(&queue, "retried", all_in(TransferState::Done)).await;
-    assert_eq!(get(&client, &bucket, "vanishing.txt").await.unwrap(), b"back");
+    assert_eq!(s3::get(&client, &bucket, "vanishing.txt").await.unwrap(), b"back");
     queue.halt();
 }

@@ -105,10 +105,10 @@ async fn new_folder_rename_and_delete_through_the_window() {
     ])
     .await;
     assert_eq!(
-        object_bytes(&client, &bucket, "README.md").await.expect("the object"),
+        s3::get(&client, &bucket, "README.md").await.expect("the object"),
         b"readme.txt"
     );
-    assert!(!bucket_keys(&client, &bucket).await.contains(&"readme.txt".to_string()));
+    assert!(!s3::keys(&client, &bucket, "").await.contains(&"readme.txt".to_string()));
     app.screenshot("file-renamed").await;
 
     // Rename a folder from its context menu (Shift+F10): every key under it moves.
@@ -127,19 +127,17 @@ async fn new_folder_rename_and_delete_through_the_window() {
     ])
     .await;
     assert_eq!(
-        object_bytes(&client, &bucket, "archive/sub/y.txt")
+        s3::get(&client, &bucket, "archive/sub/y.txt")
             .await
             .expect("the object"),
         b"old/sub/y.txt"
     );
     assert_eq!(
-        object_bytes(&client, &bucket, "archive/x.txt")
-            .await
-            .expect("the object"),
+        s3::get(&client, &bucket, "archive/x.txt").await.expect("the object"),
         b"old/x.txt"
     );
     assert!(
-        !bucket_keys(&client, &bucket)
+        !s3::keys(&client, &bucket, "")
             .await
             .iter()
             .any(|k| k.starts_with("old/")),
@@ -163,7 +161,7 @@ async fn new_folder_rename_and_delete_through_the_window() {
     );
     assert!(text.contains("Delete “trash”?"), "{text}");
     assert_eq!(
-        bucket_keys(&client, &bucket).await.len(),
+        s3::keys(&client, &bucket, "").await.len(),
         9,
         "nothing deleted before confirming (8 seeded keys and Projects/)"
     );
@@ -186,7 +184,7 @@ async fn new_folder_rename_and_delete_through_the_window() {
     .await;
     app.screenshot("folder-deleted").await;
     assert_eq!(
-        bucket_keys(&client, &bucket).await,
+        s3::keys(&client, &bucket, "").await,
         vec![
             "Projects/",
             "README.md",
@@ -232,7 +230,7 @@ async fn new_folder_rename_and_delete_through_the_window() {
         .expect("head README.md");
     assert_eq!(head.content_type(), Some("text/markdown"));
     assert_eq!(
-        object_bytes(&client, &bucket, "README.md").await.expect("the object"),
+        s3::get(&client, &bucket, "README.md").await.expect("the object"),
         b"readme.txt"
     );
     app.wait_tid("prop-versions-off").await;

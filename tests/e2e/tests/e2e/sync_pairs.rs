@@ -4,17 +4,6 @@ use pail_e2e::*;
 
 const SECRET: &str = "e2e-sync-secret-Distinctive-5521";
 
-async fn put(client: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &[u8]) {
-    client
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(body.to_vec().into())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
-}
-
 /// The state the first pair row shows now.
 async fn row_state(app: &App) -> Option<String> {
     let row = app.wait_tid("pair-row").await;
@@ -22,15 +11,6 @@ async fn row_state(app: &App) -> Option<String> {
         .await
         .ok()?
         .ok()?
-}
-
-/// Waits (up to `secs`) until `check` holds, polling without WebDriver.
-async fn until(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]
@@ -73,12 +53,12 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     if !autostart.exists() {
         app.click_tid("setting-start-at-login").await;
         app.click_tid("save-settings").await;
-        until("the autostart entry", 20, || autostart.exists()).await;
+        eventually("the autostart entry", || async { autostart.exists() }).await;
         let entry = std::fs::read_to_string(&autostart).unwrap_or_default();
         assert!(entry.contains("--hidden"), "{entry}");
         app.click_tid("setting-start-at-login").await;
         app.click_tid("save-settings").await;
-        until("the autostart entry removed", 20, || !autostart.exists()).await;
+        eventually("the autostart entry removed", || async { !autostart.exists() }).await;
     }
 
     // The add-pair flow: folder, then a new folder in the bucket, then the mode.
@@ -164,10 +144,7 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
             // after syncing *and* the object in the bucket.
             if s == "upToDate"
                 && seen.iter().any(|x| x == "syncing")
-                && object_bytes(&client, &bucket, "shared/report.bin")
-                    .await
-                    .map(|b| b.len())
-                    == Some(big.len())
+                && s3::get(&client, &bucket, "shared/report.bin").await.map(|b| b.len()) == Some(big.len())
             {
                 break;
             }
@@ -179,23 +156,26 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
         tokio::time::sleep(Duration::from_millis(40)).await;
     }
     assert_eq!(
-        object_bytes(&client, &bucket, "shared/report.bin")
-            .await
-            .map(|b| b.len()),
+        s3::get(&client, &bucket, "shared/report.bin").await.map(|b| b.len()),
         Some(big.len())
     );
     app.screenshot("pair-synced").await;
 
     // An object written into the bucket by another client (not Pail: no change marker moves)
     // appears in the folder at once on "Check now" (else at the next full listing).
-    put(&client, &bucket, "shared/from-colleague.txt", b"hello from elsewhere").await;
+    s3::put(&client, &bucket, "shared/from-colleague.txt", b"hello from elsewhere").await;
     app.click_tid("pair-check-now").await;
-    until("the colleague's file in the folder", 30, || {
+    eventually("the colleague's file in the folder", || async {
         std::fs::read(folder.join("from-colleague.txt")).ok().as_deref() == Some(&b"hello from elsewhere"[..])
     })
     .await;
     app.click_tid("tab-activity").await;
     app.wait_tid("activity-item").await;
+    // The lines are worded by the engine: the colleague's file "Downloaded".
+    let line = app
+        .wait_for("[data-testid=\"activity-item\"][data-action=\"download\"] .activity-what")
+        .await;
+    assert_eq!(app.text(&line).await, "Downloaded");
     app.screenshot("activity").await;
 
     // What syncing cost: the requests this pair sent, in Settings and in the pair's detail (a
@@ -226,7 +206,7 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     std::fs::write(folder.join("while-paused.txt"), b"later").expect("write");
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
-        object_bytes(&client, &bucket, "shared/while-paused.txt").await,
+        s3::get(&client, &bucket, "shared/while-paused.txt").await,
         None,
         "a paused pair uploaded"
     );
@@ -234,7 +214,7 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
 
     // An edit on both sides while paused: a conflict once resumed.
     std::fs::write(folder.join("from-colleague.txt"), b"my edit here").expect("edit");
-    put(
+    s3::put(
         &client,
         &bucket,
         "shared/from-colleague.txt",
@@ -243,10 +223,7 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     .await;
     app.click_tid("pair-pause").await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    while object_bytes(&client, &bucket, "shared/while-paused.txt")
-        .await
-        .is_none()
-    {
+    while s3::get(&client, &bucket, "shared/while-paused.txt").await.is_none() {
         assert!(
             Instant::now() < deadline,
             "the file written while paused never arrived after resume"
@@ -276,13 +253,13 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     );
     let copy_key = format!("shared/{copy}");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while object_bytes(&client, &bucket, &copy_key).await.is_none() {
+    while s3::get(&client, &bucket, &copy_key).await.is_none() {
         assert!(Instant::now() < deadline, "the conflict copy never reached the bucket");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Nothing outside the prefix was touched.
     assert_eq!(
-        object_bytes(&client, &bucket, "archive/old.txt").await.as_deref(),
+        s3::get(&client, &bucket, "archive/old.txt").await.as_deref(),
         Some(&b"archive/old.txt"[..])
     );
     app.close().await;

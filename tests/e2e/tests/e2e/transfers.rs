@@ -72,7 +72,7 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
     .await;
     app.screenshot("transfers-view").await;
     assert_eq!(
-        bucket_keys(&client, &bucket).await,
+        s3::keys(&client, &bucket, "").await,
         vec![
             "album/cover.txt",
             "album/raw/master.bin",
@@ -108,7 +108,7 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
     app.type_into("rename-input", &format!("photos{ENTER}")).await;
     app.wait_rows(&[("file", "keep.txt"), ("folder", "photos")]).await;
     assert_eq!(
-        bucket_keys(&client, &bucket).await,
+        s3::keys(&client, &bucket, "").await,
         vec![
             "keep.txt",
             "photos/cover.txt",
@@ -124,7 +124,7 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
     app.wait_rows(&[("folder", "photos")]).await;
     app.screenshot("renamed-and-deleted").await;
     assert_eq!(
-        bucket_keys(&client, &bucket).await,
+        s3::keys(&client, &bucket, "").await,
         vec!["photos/cover.txt", "photos/raw/master.bin", "photos/raw/take1.txt"]
     );
     app.close().await;
