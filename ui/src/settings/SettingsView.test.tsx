@@ -2,7 +2,8 @@ import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import type { Settings } from "../bindings";
-import { installBackend } from "../test/backend";
+import { fail, installBackend } from "../test/backend";
+import { uiError } from "../test/fixtures";
 import { SettingsView } from "./SettingsView";
 
 const initial: Settings = {
@@ -24,26 +25,44 @@ describe("settings", () => {
     );
   });
 
-  it("refuses a limit too small to work and saves good values", async () => {
+  it("saves each change as it is made and shows the engine's reason when it refuses one", async () => {
     const user = userEvent.setup();
     const calls = installBackend({
       get_settings: () => initial,
-      save_settings: (args) => args.settings,
+      save_settings: (args) => {
+        const s = args.settings as Settings;
+        const uploadLimitKib = s.preferences.uploadLimitKib ?? 0;
+        if (uploadLimitKib !== 0 && uploadLimitKib < 16)
+          fail(uiError("invalidInput", "The upload limit must be 0 (no limit) or at least 16 KB/s.", ""));
+        return s;
+      },
       request_costs: () => ({ pairs: [], total: { requests: none, usd: null }, unpricedPairs: 0, pricesAsOf: "December 2026" }),
     });
     render(<SettingsView />);
-    const up = await screen.findByTestId("setting-upload-limit");
+    const saves = () => calls.filter((c) => c.cmd === "save_settings").map((c) => c.args.settings as Settings);
+    const last = () => saves()[saves().length - 1];
+
+    // A checkbox is saved at once, and says so.
+    await user.click(await screen.findByTestId("setting-start-at-login"));
+    await waitFor(() => expect(screen.getByTestId("settings-saved")).toHaveTextContent("Saved"));
+    expect(saves()).toHaveLength(1);
+    expect(saves()[0]?.startAtLogin).toBe(true);
+
+    // A number is saved when the field is left; the engine's refusal shows, the text stays.
+    const up = screen.getByTestId("setting-upload-limit");
     await user.clear(up);
     await user.type(up, "8");
-    expect(screen.getByTestId("field-error")).toHaveTextContent("at least 16");
-    expect(screen.getByTestId("save-settings")).toBeDisabled();
+    await user.tab();
+    expect(await screen.findByTestId("field-error")).toHaveTextContent("at least 16 KB/s");
+    expect(up).toHaveValue(8);
+
+    // Corrected, it is saved without a button.
     await user.type(up, "0");
-    await user.click(screen.getByTestId("setting-start-at-login"));
-    await user.click(screen.getByTestId("save-settings"));
-    await waitFor(() => expect(screen.getByText("Saved.")).toBeInTheDocument());
-    const saved = calls.find((c) => c.cmd === "save_settings")?.args.settings as Settings;
-    expect(saved.startAtLogin).toBe(true);
-    expect(saved.preferences).toEqual({ ...initial.preferences, uploadLimitKib: 80 });
+    await user.tab();
+    await waitFor(() => expect(last()?.preferences.uploadLimitKib).toBe(80));
+    await waitFor(() => expect(screen.queryByTestId("field-error")).toBeNull());
+    expect(last()?.preferences).toEqual({ ...initial.preferences, uploadLimitKib: 80 });
+    expect(screen.queryByTestId("save-settings")).toBeNull();
   });
 
   it("shows every synced folder's requests and what they cost", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PairStatus } from "../bindings";
-import { folderName, limitProblem, preferenceProblem, progressFraction, remoteLabel, statusLine } from "./status";
+import { folderName, progressFraction, remoteLabel, statusLine } from "./status";
 
 function status(over: Partial<PairStatus> = {}): PairStatus {
   return {
@@ -47,19 +47,5 @@ describe("status words", () => {
     expect(folderName("C:\\Users\\ann\\Shared\\")).toBe("Shared");
     expect(remoteLabel({ bucket: "team", prefix: "" })).toBe("team");
     expect(remoteLabel({ bucket: "team", prefix: "docs/2026/" })).toBe("team/docs/2026");
-  });
-
-  it("checks settings ranges like the engine", () => {
-    expect(preferenceProblem(8, 30)).toBeNull();
-    expect(preferenceProblem(0, 30)).toContain("between 1 and 64");
-    expect(preferenceProblem(8, 2)).toContain("5 seconds");
-    expect(preferenceProblem(2.5, 30)).not.toBeNull();
-  });
-
-  it("checks bandwidth limits like the engine", () => {
-    expect(limitProblem(0, 0)).toBeNull();
-    expect(limitProblem(16, 1024)).toBeNull();
-    expect(limitProblem(8, 0)).toContain("upload limit");
-    expect(limitProblem(0, -1)).toContain("download limit");
   });
 });

@@ -69,15 +69,6 @@ export function remoteLabel(pair: Pick<PairInfo, "bucket" | "prefix">): string {
   return pair.prefix === "" ? pair.bucket : `${pair.bucket}/${pair.prefix.replace(/\/$/, "")}`;
 }
 
-/** Whether the bucket check interval and concurrency are in range (mirrors the engine). */
-export function preferenceProblem(concurrency: number, pollSeconds: number): string | null {
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
-    return "Transfers at once must be between 1 and 64.";
-  if (!Number.isInteger(pollSeconds) || pollSeconds < 5 || pollSeconds > 3600)
-    return "The bucket check interval must be between 5 seconds and 60 minutes.";
-  return null;
-}
-
 /** Where one file of a pair stands, in words. */
 export function fileStateText(f: Pick<PairFile, "state" | "deletedHere">): string {
   if (f.deletedHere) return "Deleted here — removing from the bucket";
@@ -93,16 +84,4 @@ export function fileStateText(f: Pick<PairFile, "state" | "deletedHere">): strin
     case "leftOut":
       return "Not synced (a link or an unusable name)";
   }
-}
-
-/** Bandwidth limits in KiB/s: 0 (none) or at least 16 (mirrors the engine). */
-export function limitProblem(uploadKib: number, downloadKib: number): string | null {
-  for (const [v, what] of [
-    [uploadKib, "upload"],
-    [downloadKib, "download"],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0 || (v > 0 && v < 16))
-      return `The ${what} limit must be 0 (no limit) or at least 16 KB/s.`;
-  }
-  return null;
 }
