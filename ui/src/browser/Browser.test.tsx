@@ -45,6 +45,28 @@ const rowNames = () => screen.queryAllByTestId("row").map((r) => r.getAttribute(
 const crumbs = () => screen.getAllByTestId("breadcrumb").map((b) => b.getAttribute("data-prefix"));
 
 describe("Browser", () => {
+  it("hides the Storage class column until the column chooser shows it, and remembers that", async () => {
+    window.localStorage.removeItem("pail.columns.storageClass");
+    const user = userEvent.setup();
+    backend();
+    await openBucket(user);
+    await waitFor(() => expect(rowNames()).toEqual(["docs", "photos", "a.csv", "readme.txt"]));
+    const list = screen.getByTestId("file-list");
+    expect(list).toHaveClass("no-storage-class");
+    expect(screen.queryByRole("columnheader", { name: "Storage class" })).toBeNull();
+    await user.click(screen.getByTestId("columns-button"));
+    await user.click(within(screen.getByTestId("columns-menu")).getByTestId("column-storage-class"));
+    expect(list).not.toHaveClass("no-storage-class");
+    expect(screen.getByRole("columnheader", { name: "Storage class" })).toBeInTheDocument();
+    expect(window.localStorage.getItem("pail.columns.storageClass")).toBe("shown");
+    // Right-clicking the header offers the same choice.
+    fireEvent.contextMenu(screen.getByRole("columnheader", { name: "Storage class" }));
+    expect(within(screen.getByTestId("columns-menu")).getByTestId("column-storage-class")).toHaveTextContent(
+      "Hide the Storage class column",
+    );
+    window.localStorage.removeItem("pail.columns.storageClass");
+  });
+
   it("lists folders first, then files, with kinds, sizes and a count", async () => {
     const user = userEvent.setup();
     const calls = backend();

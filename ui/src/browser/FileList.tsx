@@ -1,7 +1,18 @@
-import { forwardRef, useImperativeHandle, useRef, type KeyboardEvent, type MouseEvent, type ReactNode } from "react";
+import {
+  forwardRef,
+  useCallback,
+  useImperativeHandle,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+  type ReactNode,
+} from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { ArrowDown, ArrowUp } from "lucide-react";
+import { ArrowDown, ArrowUp, Columns3 } from "lucide-react";
 import type { Entry } from "../bindings";
+import { ContextMenu } from "../components/ContextMenu";
+import { loadShowStorageClass, localStore, saveShowStorageClass } from "./columns";
 import { FileRow, ROW_HEIGHT } from "./FileRow";
 import type { SortKey, SortSpec } from "./sort";
 
@@ -105,56 +116,108 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
   }
 
   const items = virtualizer.getVirtualItems();
+  const [showClass, setShowClass] = useState(() => loadShowStorageClass(localStore()));
+  const [columnsMenu, setColumnsMenu] = useState<{ x: number; y: number } | null>(null);
+  const closeColumnsMenu = useCallback(() => setColumnsMenu(null), []);
+  const columnItems = [
+    {
+      id: "storage-class",
+      label: showClass ? "Hide the Storage class column" : "Show the Storage class column",
+      testId: "column-storage-class",
+      onSelect: () => {
+        setShowClass(!showClass);
+        saveShowStorageClass(localStore(), !showClass);
+      },
+    },
+  ];
 
   return (
-    <div
-      ref={scrollRef}
-      className="file-list"
-      data-testid="file-list"
-      role="grid"
-      aria-label="Files and folders"
-      aria-multiselectable="true"
-      aria-rowcount={entries.length + 1}
-      aria-activedescendant={focusIndex >= 0 ? `file-row-${focusIndex}` : undefined}
-      tabIndex={0}
-      onKeyDown={props.onKeyDown}
-      onClick={onClick}
-      onDoubleClick={onDoubleClick}
-      onContextMenu={onContextMenu}
-      // Shift-click selects rows, not text.
-      onMouseDown={(e) => e.shiftKey && e.preventDefault()}
-    >
-      <div className="list-header" role="row" aria-rowindex={1}>
-        <HeaderCell label="Name" sortKey="name" sort={sort} onSort={props.onSort} className="name-cell" />
-        <HeaderCell label="Size" sortKey="size" sort={sort} onSort={props.onSort} className="size-cell" />
-        <HeaderCell label="Modified" sortKey="date" sort={sort} onSort={props.onSort} className="date-cell" />
-        <div role="columnheader" className="header-cell class-cell">
-          Storage class
+    <>
+      <div
+        ref={scrollRef}
+        className={showClass ? "file-list" : "file-list no-storage-class"}
+        data-testid="file-list"
+        role="grid"
+        aria-label="Files and folders"
+        aria-multiselectable="true"
+        aria-rowcount={entries.length + 1}
+        aria-activedescendant={focusIndex >= 0 ? `file-row-${focusIndex}` : undefined}
+        tabIndex={0}
+        onKeyDown={props.onKeyDown}
+        onClick={onClick}
+        onDoubleClick={onDoubleClick}
+        onContextMenu={onContextMenu}
+        // Shift-click selects rows, not text.
+        onMouseDown={(e) => e.shiftKey && e.preventDefault()}
+      >
+        <div
+          className="list-header"
+          role="row"
+          aria-rowindex={1}
+          onContextMenu={(e) => {
+            // The header's own menu: which columns to show (as in Finder and Files).
+            e.preventDefault();
+            e.stopPropagation();
+            setColumnsMenu({ x: e.clientX, y: e.clientY });
+          }}
+        >
+          <HeaderCell label="Name" sortKey="name" sort={sort} onSort={props.onSort} className="name-cell" />
+          <HeaderCell label="Size" sortKey="size" sort={sort} onSort={props.onSort} className="size-cell" />
+          <HeaderCell label="Modified" sortKey="date" sort={sort} onSort={props.onSort} className="date-cell" />
+          {showClass && (
+            <div role="columnheader" className="header-cell class-cell">
+              Storage class
+            </div>
+          )}
+          <button
+            type="button"
+            className="icon-button columns-button"
+            data-testid="columns-button"
+            title="Choose columns"
+            aria-label="Choose columns"
+            aria-haspopup="menu"
+            onClick={(e) => {
+              e.stopPropagation();
+              const r = e.currentTarget.getBoundingClientRect();
+              setColumnsMenu({ x: r.left, y: r.bottom + 2 });
+            }}
+          >
+            <Columns3 size={14} aria-hidden />
+          </button>
         </div>
+        {props.newRow}
+        {entries.length === 0 ? (
+          props.newRow ? null : <div className="list-placeholder">{props.placeholder}</div>
+        ) : (
+          <div className="list-rows" role="rowgroup" style={{ height: virtualizer.getTotalSize() - HEADER_HEIGHT }}>
+            {items.map((item) => {
+              const entry = entries[item.index];
+              if (!entry) return null;
+              return (
+                <FileRow
+                  key={entry.key}
+                  entry={entry}
+                  index={item.index}
+                  start={item.start - HEADER_HEIGHT}
+                  selected={selected.has(entry.key)}
+                  focused={item.index === focusIndex}
+                  editor={props.editing?.key === entry.key ? props.editing.editor : undefined}
+                />
+              );
+            })}
+          </div>
+        )}
       </div>
-      {props.newRow}
-      {entries.length === 0 ? (
-        props.newRow ? null : <div className="list-placeholder">{props.placeholder}</div>
-      ) : (
-        <div className="list-rows" role="rowgroup" style={{ height: virtualizer.getTotalSize() - HEADER_HEIGHT }}>
-          {items.map((item) => {
-            const entry = entries[item.index];
-            if (!entry) return null;
-            return (
-              <FileRow
-                key={entry.key}
-                entry={entry}
-                index={item.index}
-                start={item.start - HEADER_HEIGHT}
-                selected={selected.has(entry.key)}
-                focused={item.index === focusIndex}
-                editor={props.editing?.key === entry.key ? props.editing.editor : undefined}
-              />
-            );
-          })}
-        </div>
+      {columnsMenu && (
+        <ContextMenu
+          x={columnsMenu.x}
+          y={columnsMenu.y}
+          items={columnItems}
+          testId="columns-menu"
+          onClose={closeColumnsMenu}
+        />
       )}
-    </div>
+    </>
   );
 });
 

@@ -64,6 +64,29 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+describe("Toolbar", () => {
+  it("names the frequent actions, shows their keys, and keeps the rarer ones under More", async () => {
+    const user = userEvent.setup();
+    backend(makeTree());
+    await openBucket(user);
+    expect(screen.getByTestId("action-new-folder")).toHaveTextContent("New folder");
+    expect(screen.getByTestId("action-new-folder").getAttribute("title")).toContain("Shift+N");
+    expect(screen.getByTestId("action-upload-files")).toHaveTextContent("Upload");
+    expect(screen.getByTestId("action-rename")).toHaveAttribute("title", "Rename (F2)");
+    expect(screen.queryByTestId("action-upload-folder")).toBeNull();
+    await user.click(screen.getByTestId("action-more"));
+    const menu = screen.getByTestId("more-menu");
+    expect(within(menu).getByTestId("action-upload-folder")).toHaveTextContent("Upload a folder…");
+    // Nothing selected: no share link to offer.
+    expect(within(menu).queryByTestId("action-copy-link")).toBeNull();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("more-menu")).toBeNull();
+    await user.click(row("a.csv"));
+    await user.click(screen.getByTestId("action-more"));
+    expect(within(screen.getByTestId("more-menu")).getByTestId("action-copy-link")).toBeInTheDocument();
+  });
+});
+
 describe("New folder", () => {
   it("creates a folder from the toolbar, lists again and selects it", async () => {
     const user = userEvent.setup();
@@ -224,7 +247,9 @@ describe("Rename", () => {
     await user.click(row("readme.txt"));
     await user.keyboard("{/Control}");
     expect(screen.getByTestId("action-rename")).toBeDisabled();
-    expect(screen.getByTestId("action-copy-link")).toBeDisabled();
+    await user.click(screen.getByTestId("action-more"));
+    expect(within(screen.getByTestId("more-menu")).queryByTestId("action-copy-link")).toBeNull();
+    await user.keyboard("{Escape}");
     fireEvent.contextMenu(row("a.csv"));
     const menu = screen.getByTestId("context-menu");
     expect(within(menu).queryByTestId("ctx-rename")).toBeNull();
@@ -367,6 +392,7 @@ describe("Copy link", () => {
     });
     document.execCommand = vi.fn().mockReturnValue(false);
     await user.click(row("a.csv"));
+    await user.click(screen.getByTestId("action-more"));
     await user.click(screen.getByTestId("action-copy-link"));
     await user.click(screen.getByTestId("share-create"));
     const status = await screen.findByTestId("share-status");
@@ -381,7 +407,9 @@ describe("Copy link", () => {
     backend(makeTree());
     await openBucket(user);
     await user.click(row("photos"));
-    expect(screen.getByTestId("action-copy-link")).toBeDisabled();
+    await user.click(screen.getByTestId("action-more"));
+    expect(within(screen.getByTestId("more-menu")).queryByTestId("action-copy-link")).toBeNull();
+    await user.keyboard("{Escape}");
     fireEvent.contextMenu(row("photos"));
     expect(within(screen.getByTestId("context-menu")).queryByTestId("ctx-copy-link")).toBeNull();
   });

@@ -1,14 +1,12 @@
-import { forwardRef } from "react";
+import { forwardRef, useCallback, useState } from "react";
 import {
   ArrowLeft,
   ArrowRight,
   ArrowUp,
-  ClipboardPaste,
   Download,
   FolderPlus,
-  FolderUp,
   Info,
-  Link,
+  MoreHorizontal,
   PencilLine,
   RotateCw,
   Search,
@@ -16,6 +14,7 @@ import {
   Upload,
   X,
 } from "lucide-react";
+import { ContextMenu, type MenuItem } from "../components/ContextMenu";
 import { Breadcrumbs } from "./Breadcrumbs";
 
 type Props = {
@@ -156,70 +155,47 @@ export const Toolbar = forwardRef<HTMLInputElement, Props>(function Toolbar(p, f
 });
 
 function ActionButtons(a: ToolbarActions) {
+  const [menuAt, setMenuAt] = useState<{ x: number; y: number } | null>(null);
+  const closeMenu = useCallback(() => setMenuAt(null), []);
+  const more: MenuItem[] = [
+    {
+      id: "upload-folder",
+      label: "Upload a folder…",
+      testId: "action-upload-folder",
+      onSelect: a.onUploadFolder,
+    },
+  ];
+  if (a.onCopyLink)
+    more.push({ id: "copy-link", label: "Copy a share link…", testId: "action-copy-link", onSelect: a.onCopyLink });
+  if (a.onPaste)
+    more.push({
+      id: "paste",
+      label: "Paste here",
+      testId: "action-paste",
+      onSelect: a.onPaste,
+      shortcut: { label: `${MOD}V`, aria: isMac ? "Meta+V" : "Control+V" },
+    });
   return (
     <div className="nav-buttons action-buttons" role="group" aria-label="File actions">
       <button
         type="button"
-        className="icon-button"
+        className="text-button"
         data-testid="action-new-folder"
         title={`New folder (${MOD}Shift+N)`}
-        aria-label="New folder"
         onClick={a.onNewFolder}
       >
         <FolderPlus size={16} aria-hidden />
+        New folder
       </button>
       <button
         type="button"
-        className="icon-button"
-        data-testid="action-rename"
-        title="Rename (F2)"
-        aria-label="Rename"
-        disabled={a.onRename === null}
-        onClick={a.onRename ?? undefined}
-      >
-        <PencilLine size={16} aria-hidden />
-      </button>
-      <button
-        type="button"
-        className="icon-button"
-        data-testid="action-copy-link"
-        title="Copy a share link"
-        aria-label="Copy link"
-        disabled={a.onCopyLink === null}
-        onClick={a.onCopyLink ?? undefined}
-      >
-        <Link size={16} aria-hidden />
-      </button>
-      <button
-        type="button"
-        className="icon-button"
-        data-testid="action-delete"
-        title={isMac ? "Delete (⌘Backspace)" : "Delete (Delete)"}
-        aria-label="Delete"
-        disabled={a.onDelete === null}
-        onClick={a.onDelete ?? undefined}
-      >
-        <Trash2 size={16} aria-hidden />
-      </button>
-      <button
-        type="button"
-        className="icon-button"
+        className="text-button"
         data-testid="action-upload-files"
-        title="Upload files…"
-        aria-label="Upload files"
+        title="Upload files… (or drop them on the list)"
         onClick={a.onUploadFiles}
       >
         <Upload size={16} aria-hidden />
-      </button>
-      <button
-        type="button"
-        className="icon-button"
-        data-testid="action-upload-folder"
-        title="Upload a folder…"
-        aria-label="Upload a folder"
-        onClick={a.onUploadFolder}
-      >
-        <FolderUp size={16} aria-hidden />
+        Upload
       </button>
       <button
         type="button"
@@ -235,14 +211,43 @@ function ActionButtons(a: ToolbarActions) {
       <button
         type="button"
         className="icon-button"
-        data-testid="action-paste"
-        title={`Paste here (${MOD}V)`}
-        aria-label="Paste"
-        disabled={a.onPaste === null}
-        onClick={a.onPaste ?? undefined}
+        data-testid="action-rename"
+        title="Rename (F2)"
+        aria-label="Rename"
+        aria-keyshortcuts="F2"
+        disabled={a.onRename === null}
+        onClick={a.onRename ?? undefined}
       >
-        <ClipboardPaste size={16} aria-hidden />
+        <PencilLine size={16} aria-hidden />
       </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-delete"
+        title={isMac ? "Delete (⌘Backspace)" : "Delete (Delete)"}
+        aria-label="Delete"
+        aria-keyshortcuts={isMac ? "Meta+Backspace" : "Delete"}
+        disabled={a.onDelete === null}
+        onClick={a.onDelete ?? undefined}
+      >
+        <Trash2 size={16} aria-hidden />
+      </button>
+      <button
+        type="button"
+        className="icon-button"
+        data-testid="action-more"
+        title="More actions"
+        aria-label="More actions"
+        aria-haspopup="menu"
+        aria-expanded={menuAt !== null}
+        onClick={(e) => {
+          const r = e.currentTarget.getBoundingClientRect();
+          setMenuAt(menuAt ? null : { x: r.left, y: r.bottom + 2 });
+        }}
+      >
+        <MoreHorizontal size={16} aria-hidden />
+      </button>
+      {menuAt && <ContextMenu x={menuAt.x} y={menuAt.y} items={more} testId="more-menu" onClose={closeMenu} />}
     </div>
   );
 }

@@ -56,6 +56,16 @@ async fn add_a_connection_through_the_form_and_browse_nested_folders() {
     app.wait_rows(ROOT_ROWS).await;
     app.screenshot("bucket-root").await;
 
+    // The toolbar names its frequent actions; Storage class is one click of the column chooser away.
+    assert!(app.page_source().await.contains("New folder"));
+    assert!(!app.page_source().await.contains("Storage class"));
+    app.click_tid("columns-button").await;
+    app.click_tid("column-storage-class").await;
+    app.wait_for("[role=\"columnheader\"].class-cell").await;
+    app.screenshot("storage-class-shown").await;
+    app.click_tid("columns-button").await;
+    app.click_tid("column-storage-class").await;
+
     // Into docs/, then docs/2026/.
     app.open_row("docs").await;
     app.wait_rows(&[("file", "guide.md"), ("folder", "2026")]).await;

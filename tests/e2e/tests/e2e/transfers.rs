@@ -50,6 +50,9 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
 
     // The picker runs in the backend, which hands the window a grant for the chosen folder.
     app.answer_next_pick(&[album.as_path()]);
+    // "Upload a folder…" is one of the rarer actions, under More.
+    app.click_tid("action-more").await;
+    app.screenshot("more-menu").await;
     app.click_tid("action-upload-folder").await;
 
     // The folder shows up in the list once its files are uploaded (the list refreshes itself).
