@@ -15,6 +15,7 @@ pub mod picker;
 mod state_db_trouble;
 pub mod status_hub;
 pub mod tray;
+pub mod window_place;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -82,6 +83,7 @@ pub fn run() {
             }
             let keyring_service = std::env::var(KEYRING_SERVICE_ENV).unwrap_or_else(|_| "pail".into());
             tracing::info!(data_dir = %data_dir.display(), "starting Pail");
+            window_place::manage(app.handle(), &data_dir);
             let config = EngineConfig {
                 data_dir,
                 keyring_service,

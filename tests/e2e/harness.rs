@@ -75,6 +75,11 @@ impl App {
     /// Launches the app for test `name` after `prepare` has put files in its data folder (and
     /// perhaps queued picker answers there, see [`App::answer_next_pick`]).
     pub async fn launch_prepared(name: &str, prepare: impl FnOnce(&std::path::Path)) -> App {
+        Self::launch_on(name, None, prepare).await
+    }
+
+    /// [`App::launch_prepared`] on another X display than the suite's (a smaller screen, say).
+    pub async fn launch_on(name: &str, display: Option<&str>, prepare: impl FnOnce(&std::path::Path)) -> App {
         // One window at a time: several WebKit instances on two cores make timing flaky.
         static LOCK: std::sync::OnceLock<std::sync::Arc<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
         let one_at_a_time = LOCK.get_or_init(Default::default).clone().lock_owned().await;
@@ -98,6 +103,9 @@ impl App {
             .env("PAIL_LOG", "debug,s3s=off,hyper=info,h2=info,tower=info")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
+        if let Some(display) = display {
+            cmd.env("DISPLAY", display);
+        }
         // Its own process group, so the driver, WebKitWebDriver and the app all go together.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let driver = match pail_testkit::spawn_tied_to_process(cmd) {

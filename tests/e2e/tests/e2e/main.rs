@@ -19,6 +19,8 @@
 //! - `sync_pairs`: pair a folder through the three-step flow; a local file reaches the bucket
 //!   (syncing → up to date), a bucket object reaches the folder on "Check now", pause/resume, a conflict kept both;
 //!   start at login writes the autostart entry; a second launch hands over and exits.
+//! - `small_screen`: on a 1024×700 screen of its own the window opens inside it, and it reopens
+//!   where and as large as the user left it.
 
 mod browse;
 mod connection_errors;
@@ -27,5 +29,6 @@ mod demo;
 mod ipc_security;
 mod manage_connections;
 mod object_ops;
+mod small_screen;
 mod sync_pairs;
 mod transfers;
