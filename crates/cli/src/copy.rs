@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pail_engine::remote::{PutSpec, Remote, UploadOptions};
+use pail_engine::remote::{PutControl, PutSpec, Remote, UploadOptions};
 use pail_engine::state::transfers::{self, Direction, TransferRow, TransferState};
 use pail_engine::state::StateDb;
 use pail_engine::sync::local_name::{join_under, local_rel, LocalNameError, NameRules};
@@ -182,6 +182,23 @@ async fn journaled_upload(
     bucket: &str,
     key: &str,
 ) -> Result<u64, Error> {
+    let options = UploadOptions::default();
+    let size = tokio::fs::metadata(path).await.map_err(|source| Error::Io {
+        context: format!("read {}", path.display()),
+        source,
+    })?;
+    if size.len() < options.multipart_threshold {
+        // One PUT has nothing to resume: no journal row, so a folder of small files costs no
+        // database writes.
+        let control = PutControl {
+            cancel: Some(&journal.cancel),
+            ..Default::default()
+        };
+        let written = remote
+            .put_file(path, bucket, key, &PutSpec::plain(), options, control)
+            .await?;
+        return Ok(written.bytes);
+    }
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let local = absolute.to_string_lossy().into_owned();
     let db = journal.db.pool();
@@ -202,7 +219,7 @@ async fn journaled_upload(
         bucket,
         key,
         spec: &PutSpec::plain(),
-        options: UploadOptions::default(),
+        options,
         cancel: &journal.cancel,
         pause: None,
         progress: None,
