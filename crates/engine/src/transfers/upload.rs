@@ -109,17 +109,10 @@ impl JournaledUpload<'_> {
     /// One PUT. It does not watch the switches itself: dropping it stops the request.
     async fn single_put(&self, size: u64) -> Result<Written> {
         self.set_progress(0);
-        let put = self.remote.put_file(
-            self.path,
-            self.bucket,
-            self.key,
-            self.spec,
-            self.options,
-            PutControl {
-                progress: self.progress,
-                ..PutControl::default()
-            },
-        );
+        let put = self.put(PutControl {
+            progress: self.progress,
+            ..PutControl::default()
+        });
         let written = tokio::select! {
             done = put => done?,
             () = self.stop_requested() => return Err(Error::Cancelled),
@@ -129,22 +122,20 @@ impl JournaledUpload<'_> {
     }
 
     async fn multipart(&self, journal: &ProgressJournal<'_>, resume: Option<&ResumeFrom>) -> Result<Written> {
+        self.put(PutControl {
+            journal: Some(journal),
+            resume,
+            cancel: Some(self.cancel),
+            pause: self.pause,
+            progress: None,
+            expect: None,
+        })
+        .await
+    }
+
+    async fn put(&self, control: PutControl<'_>) -> Result<Written> {
         self.remote
-            .put_file(
-                self.path,
-                self.bucket,
-                self.key,
-                self.spec,
-                self.options,
-                PutControl {
-                    journal: Some(journal),
-                    resume,
-                    cancel: Some(self.cancel),
-                    pause: self.pause,
-                    progress: None,
-                    expect: None,
-                },
-            )
+            .put_file(self.path, self.bucket, self.key, self.spec, self.options, control)
             .await
     }
 

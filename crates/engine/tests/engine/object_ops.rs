@@ -28,45 +28,9 @@ async fn moto_bucket(tag: &str, keys: &[&str]) -> (Remote, aws_sdk_s3::Client, S
 /// Every key in the bucket with its content, read back through the raw client.
 async fn contents(client: &aws_sdk_s3::Client, bucket: &str) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = client
-            .list_objects_v2()
-            .bucket(bucket)
-            .set_continuation_token(token)
-            .send()
-            .await
-            .unwrap();
-        for o in page.contents() {
-            let key = o.key().unwrap().to_owned();
-            let body = s3::get(client, bucket, &key).await.expect("the object");
-            out.insert(key, body);
-        }
-        match page.next_continuation_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => break,
-        }
-    }
-    out
-}
-
-async fn keys(client: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = client
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .set_continuation_token(token)
-            .send()
-            .await
-            .unwrap();
-        out.extend(page.contents().iter().map(|o| o.key().unwrap().to_owned()));
-        match page.next_continuation_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => break,
-        }
+    for key in s3::keys(client, bucket, "").await {
+        let body = s3::get(client, bucket, &key).await.expect("the object");
+        out.insert(key, body);
     }
     out
 }
@@ -149,7 +113,7 @@ async fn renaming_a_folder_moves_every_key_and_leaves_nothing_at_the_old_prefix(
         "every key moved with its content; the sibling photos2/ untouched"
     );
     assert!(
-        keys(&client, &bucket, "photos/").await.is_empty(),
+        s3::keys(&client, &bucket, "photos/").await.is_empty(),
         "nothing left at the old prefix"
     );
 
@@ -159,7 +123,7 @@ async fn renaming_a_folder_moves_every_key_and_leaves_nothing_at_the_old_prefix(
         s3::get(&client, &bucket, "docs/read me.txt").await.expect("the object"),
         b"readme.txt"
     );
-    assert!(keys(&client, &bucket, "readme.txt").await.is_empty());
+    assert!(s3::keys(&client, &bucket, "readme.txt").await.is_empty());
     let err = r.rename(&bucket, "photos.txt", "photos.txt").await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert_eq!(
@@ -176,7 +140,7 @@ async fn creating_a_folder_writes_one_empty_marker_and_an_existing_one_is_fine()
         !r.create_folder(&bucket, "new folder/").await.unwrap(),
         "already there, not an error"
     );
-    assert_eq!(keys(&client, &bucket, "").await, vec!["new folder/".to_string()]);
+    assert_eq!(s3::keys(&client, &bucket, "").await, vec!["new folder/".to_string()]);
     assert!(s3::get(&client, &bucket, "new folder/")
         .await
         .expect("the object")
@@ -206,7 +170,7 @@ async fn deleting_a_folder_removes_exactly_its_keys() {
     assert_eq!(summary.objects, 4);
     assert_eq!(r.delete_prefix(&bucket, "photos/").await.unwrap(), 4);
     assert_eq!(
-        keys(&client, &bucket, "").await,
+        s3::keys(&client, &bucket, "").await,
         vec!["other/photos/x.jpg", "photos", "photos2/survives.jpg"],
         "only the folder's keys are gone: the sibling photos2/ and the file “photos” stay"
     );
@@ -223,7 +187,7 @@ async fn deleting_a_folder_removes_exactly_its_keys() {
     r.delete_object(&bucket, "photos").await.unwrap();
     r.delete_object(&bucket, "photos").await.unwrap();
     assert_eq!(
-        keys(&client, &bucket, "").await,
+        s3::keys(&client, &bucket, "").await,
         vec!["other/photos/x.jpg", "photos2/survives.jpg"]
     );
 }
@@ -240,7 +204,7 @@ async fn deleting_more_than_a_thousand_keys_goes_in_batches() {
     assert_eq!(summary, PrefixSummary { objects: 2345, bytes });
 
     assert_eq!(r.delete_prefix(&bucket, "big/").await.unwrap(), 2345);
-    assert_eq!(keys(&client, &bucket, "").await, vec!["big-sibling/keep.txt"]);
+    assert_eq!(s3::keys(&client, &bucket, "").await, vec!["big-sibling/keep.txt"]);
 }
 
 #[tokio::test]
@@ -322,7 +286,7 @@ async fn copying_between_buckets_keeps_content_type_and_metadata() {
     let outcome = r.copy_prefix(&from, "album/", &to, "backup/album/").await.unwrap();
     assert_eq!((outcome.copied, outcome.deleted), (3, 0));
     assert_eq!(
-        keys(&client, &to, "backup/").await,
+        s3::keys(&client, &to, "backup/").await,
         vec!["backup/album/", "backup/album/one.jpg", "backup/album/sub/two.jpg"]
     );
     assert_eq!(
@@ -332,7 +296,7 @@ async fn copying_between_buckets_keeps_content_type_and_metadata() {
         b"album/sub/two.jpg"
     );
     assert_eq!(
-        keys(&client, &from, "album/").await.len(),
+        s3::keys(&client, &from, "album/").await.len(),
         3,
         "a copy keeps the sources"
     );
@@ -343,7 +307,7 @@ async fn copying_between_buckets_keeps_content_type_and_metadata() {
         b"%PDF-1.7 report"
     );
     assert!(
-        keys(&client, &from, "report").await.is_empty(),
+        s3::keys(&client, &from, "report").await.is_empty(),
         "a move removes the source"
     );
 
@@ -682,7 +646,7 @@ async fn keys_the_store_refuses_to_delete_are_named_in_the_error() {
         err.user_message()
     );
     assert_eq!(
-        keys(&client, &bucket, "").await,
+        s3::keys(&client, &bucket, "").await,
         vec!["logs/keep/1.log", "logs/keep/2.log"]
     );
 }
