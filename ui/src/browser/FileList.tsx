@@ -1,6 +1,5 @@
 import {
   forwardRef,
-  useCallback,
   useImperativeHandle,
   useRef,
   useState,
@@ -12,6 +11,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { ArrowDown, ArrowUp, Columns3 } from "lucide-react";
 import type { Entry } from "../bindings";
 import { ContextMenu } from "../components/ContextMenu";
+import { useMenuAnchor } from "../components/useMenuAnchor";
 import { loadShowStorageClass, localStore, saveShowStorageClass } from "./columns";
 import { FileRow, ROW_HEIGHT } from "./FileRow";
 import type { SortKey, SortSpec } from "./sort";
@@ -117,8 +117,7 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
 
   const items = virtualizer.getVirtualItems();
   const [showClass, setShowClass] = useState(() => loadShowStorageClass(localStore()));
-  const [columnsMenu, setColumnsMenu] = useState<{ x: number; y: number } | null>(null);
-  const closeColumnsMenu = useCallback(() => setColumnsMenu(null), []);
+  const columnsMenu = useMenuAnchor();
   const columnItems = [
     {
       id: "storage-class",
@@ -158,7 +157,7 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
             // The header's own menu: which columns to show (as in Finder and Files).
             e.preventDefault();
             e.stopPropagation();
-            setColumnsMenu({ x: e.clientX, y: e.clientY });
+            columnsMenu.setAt({ x: e.clientX, y: e.clientY });
           }}
         >
           <HeaderCell label="Name" sortKey="name" sort={sort} onSort={props.onSort} className="name-cell" />
@@ -175,12 +174,7 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
             data-testid="columns-button"
             title="Choose columns"
             aria-label="Choose columns"
-            aria-haspopup="menu"
-            onClick={(e) => {
-              e.stopPropagation();
-              const r = e.currentTarget.getBoundingClientRect();
-              setColumnsMenu({ x: r.left, y: r.bottom + 2 });
-            }}
+            {...columnsMenu.buttonProps}
           >
             <Columns3 size={14} aria-hidden />
           </button>
@@ -208,13 +202,13 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
           </div>
         )}
       </div>
-      {columnsMenu && (
+      {columnsMenu.at && (
         <ContextMenu
-          x={columnsMenu.x}
-          y={columnsMenu.y}
+          x={columnsMenu.at.x}
+          y={columnsMenu.at.y}
           items={columnItems}
           testId="columns-menu"
-          onClose={closeColumnsMenu}
+          onClose={columnsMenu.close}
         />
       )}
     </>

@@ -81,6 +81,12 @@ describe("Toolbar", () => {
     expect(within(menu).queryByTestId("action-copy-link")).toBeNull();
     await user.keyboard("{Escape}");
     expect(screen.queryByTestId("more-menu")).toBeNull();
+    // A second click on More closes its menu, as a menu button does.
+    await user.click(screen.getByTestId("action-more"));
+    expect(screen.getByTestId("action-more")).toHaveAttribute("aria-expanded", "true");
+    await user.click(screen.getByTestId("action-more"));
+    expect(screen.queryByTestId("more-menu")).toBeNull();
+    expect(screen.getByTestId("action-more")).toHaveAttribute("aria-expanded", "false");
     await user.click(row("a.csv"));
     await user.click(screen.getByTestId("action-more"));
     expect(within(screen.getByTestId("more-menu")).getByTestId("action-copy-link")).toBeInTheDocument();

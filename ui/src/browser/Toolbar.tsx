@@ -1,4 +1,4 @@
-import { forwardRef, useCallback, useState } from "react";
+import { forwardRef } from "react";
 import {
   ArrowLeft,
   ArrowRight,
@@ -15,6 +15,7 @@ import {
   X,
 } from "lucide-react";
 import { ContextMenu, type MenuItem } from "../components/ContextMenu";
+import { useMenuAnchor } from "../components/useMenuAnchor";
 import { Breadcrumbs } from "./Breadcrumbs";
 
 type Props = {
@@ -155,8 +156,7 @@ export const Toolbar = forwardRef<HTMLInputElement, Props>(function Toolbar(p, f
 });
 
 function ActionButtons(a: ToolbarActions) {
-  const [menuAt, setMenuAt] = useState<{ x: number; y: number } | null>(null);
-  const closeMenu = useCallback(() => setMenuAt(null), []);
+  const menu = useMenuAnchor();
   const more: MenuItem[] = [
     {
       id: "upload-folder",
@@ -238,16 +238,11 @@ function ActionButtons(a: ToolbarActions) {
         data-testid="action-more"
         title="More actions"
         aria-label="More actions"
-        aria-haspopup="menu"
-        aria-expanded={menuAt !== null}
-        onClick={(e) => {
-          const r = e.currentTarget.getBoundingClientRect();
-          setMenuAt(menuAt ? null : { x: r.left, y: r.bottom + 2 });
-        }}
+        {...menu.buttonProps}
       >
         <MoreHorizontal size={16} aria-hidden />
       </button>
-      {menuAt && <ContextMenu x={menuAt.x} y={menuAt.y} items={more} testId="more-menu" onClose={closeMenu} />}
+      {menu.at && <ContextMenu x={menu.at.x} y={menu.at.y} items={more} testId="more-menu" onClose={menu.close} />}
     </div>
   );
 }
