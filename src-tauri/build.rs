@@ -34,6 +34,8 @@ const COMMANDS: &[&str] = &[
     "list_pairs",
     "watch_pairs",
     "check_pair",
+    "check_sync_folder",
+    "create_sync_folder",
     "add_pair",
     "remove_pair",
     "check_pair_now",

@@ -38,6 +38,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             sync::list_pairs,
             sync::watch_pairs,
             sync::check_pair,
+            sync::check_sync_folder,
+            sync::create_sync_folder,
             sync::add_pair,
             sync::remove_pair,
             sync::check_pair_now,

@@ -4,7 +4,7 @@
 //! gnome-keyring, and a built `pail-app` binary: scripts/test provides all three.
 #![deny(missing_docs)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,8 +13,15 @@ use fantoccini::{Client, ClientBuilder, Locator};
 
 pub use pail_testkit::{bucket_name, eventually, free_port, make_bucket, moto_endpoint, s3, sdk_client};
 
-/// The built app binary next to this test executable (target/debug/pail-app).
+/// Environment variable naming another app binary to drive (the installed `/usr/bin/pail-app`).
+pub const APP_ENV: &str = "PAIL_E2E_APP";
+
+/// The built app binary next to this test executable (target/debug/pail-app), or the one
+/// [`APP_ENV`] names.
 pub fn app_binary() -> PathBuf {
+    if let Some(app) = std::env::var_os(APP_ENV) {
+        return PathBuf::from(app);
+    }
     let exe = std::env::current_exe().expect("test executable path");
     // target/debug/deps/e2e-HASH -> target/debug/pail-app
     let bin = exe
@@ -75,11 +82,12 @@ impl App {
     /// Launches the app for test `name` after `prepare` has put files in its data folder (and
     /// perhaps queued picker answers there, see [`App::answer_next_pick`]).
     pub async fn launch_prepared(name: &str, prepare: impl FnOnce(&std::path::Path)) -> App {
-        Self::launch_on(name, None, prepare).await
+        Self::launch_on(name, &[], prepare).await
     }
 
-    /// [`App::launch_prepared`] on another X display than the suite's (a smaller screen, say).
-    pub async fn launch_on(name: &str, display: Option<&str>, prepare: impl FnOnce(&std::path::Path)) -> App {
+    /// [`App::launch_prepared`] with more environment: another X display than the suite's (a
+    /// [`SmallScreen`]'s, say) or `GTK_THEME=Adwaita:dark` for the dark appearance.
+    pub async fn launch_on(name: &str, env: &[(&str, &str)], prepare: impl FnOnce(&std::path::Path)) -> App {
         // One window at a time: several WebKit instances on two cores make timing flaky.
         static LOCK: std::sync::OnceLock<std::sync::Arc<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
         let one_at_a_time = LOCK.get_or_init(Default::default).clone().lock_owned().await;
@@ -103,9 +111,7 @@ impl App {
             .env("PAIL_LOG", "debug,s3s=off,hyper=info,h2=info,tower=info")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
-        if let Some(display) = display {
-            cmd.env("DISPLAY", display);
-        }
+        cmd.envs(env.iter().copied());
         // Its own process group, so the driver, WebKitWebDriver and the app all go together.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let driver = match pail_testkit::spawn_tied_to_process(cmd) {
@@ -381,6 +387,155 @@ impl App {
         path
     }
 
+    /// Runs axe-core (the accessibility rules browsers' dev tools use) on the window as it is now,
+    /// saves its report beside the screenshots, and fails on any serious or critical violation.
+    pub async fn audit_accessibility(&self, label: &str) {
+        let axe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&axe)
+            .unwrap_or_else(|e| panic!("axe-core is missing ({}: {e}); run `npm ci` in ui/", axe.display()));
+        let loaded: serde_json::Value = self
+            .step("check for axe", self.client.execute("return typeof window.axe", vec![]))
+            .await;
+        if loaded.as_str() != Some("object") {
+            self.step("load axe-core", self.client.execute(&source, vec![])).await;
+        }
+        let script = r#"
+            const done = arguments[arguments.length - 1];
+            window.axe
+                .run(document, { resultTypes: ["violations"] })
+                .then((r) => done({ ok: r.violations }), (e) => done({ err: String(e) }));
+        "#;
+        let out = self
+            .step(
+                &format!("axe audit of {label}"),
+                self.client.execute_async(script, vec![]),
+            )
+            .await;
+        let violations = match (out.get("ok"), out.get("err")) {
+            (Some(v), _) => v.as_array().cloned().unwrap_or_default(),
+            (_, err) => panic!("axe could not run on {label}: {err:?}"),
+        };
+        let n = self.shots.load(std::sync::atomic::Ordering::Relaxed);
+        let report = screenshot_dir().join(format!("{}-{n:02}-{label}-axe.json", self.name));
+        let pretty = serde_json::to_string_pretty(&violations).unwrap_or_default();
+        if let Err(e) = std::fs::write(&report, pretty) {
+            eprintln!("could not save the axe report {}: {e}", report.display());
+        }
+        let serious: Vec<String> = violations
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| {
+                let nodes: Vec<String> = v["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .take(5)
+                    .map(|n| format!("{} ({})", n["target"], n["failureSummary"].as_str().unwrap_or("")))
+                    .collect();
+                format!(
+                    "{} [{}]: {}\n    {}",
+                    v["id"],
+                    v["impact"],
+                    v["help"],
+                    nodes.join("\n    ")
+                )
+            })
+            .collect();
+        if !serious.is_empty() {
+            complain(format!(
+                "accessibility violations on {label} (report: {}):\n{}",
+                report.display(),
+                serious.join("\n")
+            ));
+        }
+    }
+
+    /// Presses Tab through the window as it is now and fails unless every visible control is
+    /// reached and each shows a focus ring when it has the keyboard. Inside an open dialog, the
+    /// tour stays in the dialog (focus is trapped there, as it should be).
+    pub async fn keyboard_tour(&self, label: &str) {
+        // Marks each visible, enabled control that Tab should reach and returns how many.
+        let mark = r#"
+            const scope = document.querySelector('[role="dialog"][aria-modal="true"]') ?? document.body;
+            const all = scope.querySelectorAll(
+                'button, [href], input:not([type="hidden"]), select, textarea, [tabindex]');
+            let n = 0;
+            const names = [];
+            for (const el of all) {
+                el.removeAttribute("data-tour");
+                if (el.disabled || el.tabIndex < 0 || el.closest("[inert]")) continue;
+                const r = el.getBoundingClientRect();
+                const style = getComputedStyle(el);
+                if (r.width === 0 || r.height === 0 || style.visibility === "hidden") continue;
+                if (r.bottom < 0 || r.top > innerHeight || r.right < 0 || r.left > innerWidth) continue;
+                // Radio groups are one Tab stop; arrow keys move within.
+                if (el.type === "radio" && !el.checked) continue;
+                el.setAttribute("data-tour", String(n++));
+                names.push(el.dataset.testid ?? el.getAttribute("aria-label") ?? el.textContent.trim().slice(0, 30));
+            }
+            return names;
+        "#;
+        let names: Vec<String> = self
+            .step(
+                &format!("mark the controls of {label}"),
+                self.client.execute(mark, vec![]),
+            )
+            .await
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect();
+        let here = r#"
+            const el = document.activeElement;
+            if (!el || el === document.body) return { tour: null, ring: false };
+            const s = getComputedStyle(el);
+            const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0;
+            const shadow = s.boxShadow !== "none";
+            return {
+                tour: el.getAttribute("data-tour"),
+                ring: outline || shadow,
+                style: `outline ${s.outlineStyle} ${s.outlineWidth}, box-shadow ${s.boxShadow}, focus-visible ${el.matches(":focus-visible")}`,
+            };
+        "#;
+        let mut reached = vec![false; names.len()];
+        let mut no_ring = Vec::new();
+        for press in 0..names.len() * 2 + 4 {
+            let at = self
+                .step("read the focused control", self.client.execute(here, vec![]))
+                .await;
+            if let Some(i) = at["tour"].as_str().and_then(|t| t.parse::<usize>().ok()) {
+                if i < reached.len() && !reached[i] {
+                    reached[i] = true;
+                    // The control the app focused by itself may show no ring (that is how
+                    // :focus-visible works); every one reached by Tab must.
+                    if press > 0 && !at["ring"].as_bool().unwrap_or(false) {
+                        no_ring.push(format!("{} ({})", names[i], at["style"].as_str().unwrap_or("")));
+                    }
+                }
+            }
+            if reached.iter().all(|r| *r) {
+                break;
+            }
+            let active = self
+                .step("find the focused element", self.client.active_element())
+                .await;
+            self.step("press Tab", active.send_keys("\u{E004}")).await;
+        }
+        let missed: Vec<&String> = names
+            .iter()
+            .zip(&reached)
+            .filter(|(_, r)| !**r)
+            .map(|(n, _)| n)
+            .collect();
+        if !missed.is_empty() {
+            complain(format!("on {label}, Tab never reached: {missed:?}"));
+        }
+        if !no_ring.is_empty() {
+            complain(format!("on {label}, no visible focus ring on: {no_ring:?}"));
+        }
+    }
+
     /// The page's text and attributes, for "the secret is not in the UI" checks.
     pub async fn page_source(&self) -> String {
         self.step("read the page source", self.client.source()).await
@@ -442,5 +597,64 @@ impl App {
             .await;
         self.step(&format!("press keys on {name}"), active.send_keys(keys))
             .await;
+    }
+}
+
+/// Fails the test with `problem`, or only prints it when `PAIL_E2E_AUDIT_REPORT_ONLY` is set (to
+/// collect every screen's findings in one run while fixing them).
+fn complain(problem: String) {
+    if std::env::var_os("PAIL_E2E_AUDIT_REPORT_ONLY").is_some() {
+        eprintln!("AUDIT: {problem}");
+    } else {
+        panic!("{problem}");
+    }
+}
+
+/// An X display of its own (a smaller screen than the suite's), stopped when dropped.
+pub struct SmallScreen {
+    child: Child,
+    /// Its display name (":201").
+    pub name: String,
+}
+
+impl SmallScreen {
+    /// Starts Xvfb on a free display number with one screen of `width`×`height`.
+    pub fn start(width: u32, height: u32) -> SmallScreen {
+        for n in 200..260 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                continue;
+            }
+            let child = Command::new("Xvfb")
+                .args([
+                    &format!(":{n}"),
+                    "-screen",
+                    "0",
+                    &format!("{width}x{height}x24"),
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb");
+            // Xvfb is ready once its socket exists.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                assert!(Instant::now() < deadline, "Xvfb :{n} did not start");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            return SmallScreen {
+                child,
+                name: format!(":{n}"),
+            };
+        }
+        panic!("no free X display number");
+    }
+}
+
+impl Drop for SmallScreen {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -8,6 +8,7 @@ import { ConfirmDialog } from "./components/ConfirmDialog";
 import { ErrorNotice } from "./components/ErrorNotice";
 import { Hint } from "./components/Hint";
 import { Spinner } from "./components/Spinner";
+import { ToastRegion } from "./components/Toast";
 import { ConnectionForm } from "./connections/ConnectionForm";
 import { ImportDialog } from "./connections/ImportDialog";
 import { OpenBucketDialog } from "./connections/OpenBucketDialog";
@@ -19,6 +20,7 @@ import { SettingsView } from "./settings/SettingsView";
 import { PairsStore } from "./sync/pairsStore";
 import { SyncView } from "./sync/SyncView";
 import { TransfersView } from "./transfers/TransfersView";
+import { useTransferFeedback } from "./transfers/useTransferFeedback";
 import { useTransfers } from "./transfers/useTransfers";
 import { Welcome } from "./welcome/Welcome";
 
@@ -76,6 +78,7 @@ export function App() {
 
   const list = useMemo(() => (conns.status === "ok" ? conns.list : []), [conns]);
   const location = hist.current(history);
+  const feedback = useTransferFeedback(transfers.list, transfers.ready, view === "browser" ? location : null);
 
   const updateList = useCallback((f: (l: Connection[]) => Connection[]) => {
     setConns((c) => (c.status === "ok" ? { status: "ok", list: f(c.list) } : c));
@@ -140,6 +143,19 @@ export function App() {
   function editConnectionById(id: string) {
     const conn = list.find((c) => c.id === id);
     if (conn && conn.provider !== "demo") setDialog({ kind: "form", connection: conn });
+  }
+
+  /** A toast's Show: the folder its uploads went into, with them selected, or the Transfers view. */
+  function showToast(id: number) {
+    const toast = feedback.toast;
+    feedback.dismiss(id);
+    if (toast?.id !== id) return;
+    if (toast.show.kind === "folder") {
+      navigate(toast.show.location);
+      feedback.showFolder(toast.show.location, toast.show.keys);
+    } else {
+      setView("transfers");
+    }
   }
 
   let main;
@@ -222,6 +238,8 @@ export function App() {
             onEditConnection={editConnectionById}
             onLeaveBucket={() => setHistory(hist.emptyHistory)}
             transfersDone={transfers.list.totals.done}
+            reveal={feedback.reveal}
+            onUploadTo={feedback.uploadTo}
           />
         ) : (
           <main className="center-screen" data-testid="no-location">
@@ -245,6 +263,7 @@ export function App() {
     <>
       {main}
       {showHint && <Hint text={hint.text} onDismiss={() => setHint(null)} />}
+      <ToastRegion toast={feedback.toast} onShow={showToast} onClose={feedback.dismiss} raised={showHint} />
       {dialog?.kind === "form" && (
         <ConnectionForm connection={dialog.connection} onSaved={onSaved} onCancel={closeDialog} />
       )}

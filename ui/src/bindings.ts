@@ -66,6 +66,10 @@ export const commands = {
 	watchPairs: (onStatus: Channel<PairStatus>) => __TAURI_INVOKE<void>("watch_pairs", { onStatus }),
 	/**  Checks a new pair and says what the first sync will meet; stores nothing. */
 	checkPair: (request: PairRequest) => typedError<PairCheck, UiError>(__TAURI_INVOKE("check_pair", { request })),
+	/**  Says whether a chosen folder can be synced, or that it does not exist yet (first wizard step). */
+	checkSyncFolder: (folder: string) => typedError<LocalRootCheck, UiError>(__TAURI_INVOKE("check_sync_folder", { folder })),
+	/**  Creates a chosen folder that does not exist yet ("Create this folder"), then checks it. */
+	createSyncFolder: (folder: string) => typedError<LocalRootCheck, UiError>(__TAURI_INVOKE("create_sync_folder", { folder })),
 	/**  Stores a new pair and starts syncing it. */
 	addPair: (request: PairRequest) => typedError<PairInfo, UiError>(__TAURI_INVOKE("add_pair", { request })),
 	/**  Stops syncing a folder; its files stay on both sides. */
@@ -495,6 +499,21 @@ export type ListSummary = {
 	/**  Pages fetched. */
 	pages: number,
 };
+
+/**  What the chosen folder looks like. */
+export type LocalRootCheck = 
+/**  The folder exists and may be synced. */
+{ state: "ready"; 
+/**  It holds files or folders already. */
+hasFiles: boolean } | 
+/**  Nothing is at that path yet. */
+{ state: "missing"; 
+/**
+ *  The folder it would go in exists, so Pail can create it. When the parent is missing
+ *  too, the path is likely on a disk that is not plugged in: creating it would put the
+ *  synced files on the wrong disk, so Pail does not offer to.
+ */
+canCreate: boolean };
 
 /**  One user metadata pair (`x-amz-meta-KEY: VALUE`). */
 export type MetadataEntry = {

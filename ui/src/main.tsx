@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import { AppErrorBoundary } from "./components/AppErrorBoundary";
 import "./styles/app.css";
+import "./styles/feedback.css";
 
 const root = document.getElementById("root");
 if (root) {

@@ -3,6 +3,7 @@
 //! work and validates every input (IPC input is untrusted).
 
 use pail_engine::sync::conflicts::{Conflict, Resolution};
+use pail_engine::sync::local_root::LocalRootCheck;
 use pail_engine::sync::manager::{ActivityEntry, CostOverview, PairCheck, PairDraft, PairInfo, PairStatus};
 use pail_engine::sync::pair_files::PairFile;
 use pail_engine::sync::Mode;
@@ -68,6 +69,34 @@ pub async fn check_pair(
     request: PairRequest,
 ) -> CmdResult<PairCheck> {
     Ok(state.sync.check(&draft(&grants, request)?).await?)
+}
+
+/// Says whether a chosen folder can be synced, or that it does not exist yet (first wizard step).
+#[tauri::command]
+#[specta::specta]
+pub async fn check_sync_folder(
+    state: State<'_, AppState>,
+    grants: State<'_, PathGrants>,
+    folder: String,
+) -> CmdResult<LocalRootCheck> {
+    let root = grants
+        .folder(&folder, GrantPurpose::SyncFolder)
+        .map_err(pail_engine::Error::from)?;
+    Ok(state.sync.check_local_root(&root).await?)
+}
+
+/// Creates a chosen folder that does not exist yet ("Create this folder"), then checks it.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_sync_folder(
+    state: State<'_, AppState>,
+    grants: State<'_, PathGrants>,
+    folder: String,
+) -> CmdResult<LocalRootCheck> {
+    let root = grants
+        .folder(&folder, GrantPurpose::SyncFolder)
+        .map_err(pail_engine::Error::from)?;
+    Ok(state.sync.create_local_root(&root).await?)
 }
 
 /// Stores a new pair and starts syncing it.

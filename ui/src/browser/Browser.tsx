@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { FolderView, type Clip } from "./FolderView";
-import type { Location } from "./location";
+import type { Reveal } from "../transfers/feedback";
+import type { Clip } from "./clipboardActions";
+import { FolderView } from "./FolderView";
+import { sameLocation, type Location } from "./location";
 import { defaultSort, toggleSort, type SortKey, type SortSpec } from "./sort";
 
 type Props = {
@@ -16,6 +18,10 @@ type Props = {
   onLeaveBucket: () => void;
   /** Transfers finished so far: when it grows, the folder is listed again (new uploads show). */
   transfersDone: number;
+  /** Entries to select in a folder (just uploaded there), when that folder is the one open. */
+  reveal: Reveal | null;
+  /** Uploads are being queued into this folder. */
+  onUploadTo: (target: Location) => void;
 };
 
 /**
@@ -31,7 +37,7 @@ export function childOnPath(from: Location | null, to: Location): string | null 
 }
 
 /** The main area for an open bucket. Sort order and the properties panel persist across folders. */
-export function Browser({ location, revision, onNavigate, onEditConnection, transfersDone, ...nav }: Props) {
+export function Browser({ location, revision, onNavigate, onEditConnection, transfersDone, reveal, onUploadTo, ...nav }: Props) {
   const [sort, setSort] = useState<SortSpec>(defaultSort);
   const [clipboard, setClipboard] = useState<Clip | null>(null);
   const [propertiesOpen, setPropertiesOpen] = useState(false);
@@ -86,6 +92,8 @@ export function Browser({ location, revision, onNavigate, onEditConnection, tran
       onLeaveBucket={nav.onLeaveBucket}
       clipboard={clipboard}
       onClipboard={setClipboard}
+      reveal={reveal && sameLocation(reveal.location, location) ? reveal : null}
+      onUploadTo={onUploadTo}
     />
   );
 }

@@ -168,16 +168,19 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
               Storage class
             </div>
           )}
-          <button
-            type="button"
-            className="icon-button columns-button"
-            data-testid="columns-button"
-            title="Choose columns"
-            aria-label="Choose columns"
-            {...columnsMenu.buttonProps}
-          >
-            <Columns3 size={14} aria-hidden />
-          </button>
+          {/* A header row may hold only header cells, so the chooser sits in one of its own. */}
+          <div role="columnheader" className="columns-cell">
+            <button
+              type="button"
+              className="icon-button columns-button"
+              data-testid="columns-button"
+              title="Choose columns"
+              aria-label="Choose columns"
+              {...columnsMenu.buttonProps}
+            >
+              <Columns3 size={14} aria-hidden />
+            </button>
+          </div>
         </div>
         {props.newRow}
         {entries.length === 0 ? (

@@ -1,15 +1,18 @@
 import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { commands, type Entry, type UiError } from "../bindings";
-import { ContextMenu, type MenuItem } from "../components/ContextMenu";
+import { ContextMenu } from "../components/ContextMenu";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { FileIcon } from "../components/FileIcon";
 import { Spinner } from "../components/Spinner";
 import { copyText } from "../lib/clipboard";
 import { s3Path } from "../lib/format";
 import { call } from "../lib/ipc";
+import type { Reveal } from "../transfers/feedback";
+import { clipboardActions, type Clip } from "./clipboardActions";
 import { DeleteDialog } from "./DeleteDialog";
 import { FileList, type FileListHandle, type RowMouse } from "./FileList";
 import { filterEntries } from "./filter";
+import { folderMenu } from "./folderMenu";
 import { globalCommand, isTypingTarget, listCommand } from "./keys";
 import { parentPrefix, type Location } from "./location";
 import { NameEditor } from "./NameEditor";
@@ -21,18 +24,19 @@ import {
   moveBy,
   moveTo,
   selectAll,
+  selectKeys,
   selectOnly,
   selectRange,
   toggle,
   type Selection,
 } from "./selection";
 import { ShareDialog } from "./ShareDialog";
-import { PreviewDialog } from "./PreviewDialog";
 import { useUploads } from "../transfers/useUploads";
 import { SortedView, type SortKey, type SortSpec } from "./sort";
 import { StatusBar } from "./StatusBar";
 import { Toolbar } from "./Toolbar";
 import { useFolderListing } from "./useFolderListing";
+import { useQuickLook } from "./useQuickLook";
 
 export type FolderViewProps = {
   location: Location;
@@ -57,10 +61,11 @@ export type FolderViewProps = {
   /** Items cut or copied for pasting (kept across folders). */
   clipboard: Clip | null;
   onClipboard: (clip: Clip | null) => void;
+  /** Select these keys once listed (what was just uploaded here); each new id once. */
+  reveal: Reveal | null;
+  /** Uploads into this folder are being queued. */
+  onUploadTo: (target: Location) => void;
 };
-
-/** Files and folders cut or copied, to paste into another folder of the same connection. */
-export type Clip = { connectionId: string; bucket: string; keys: string[]; names: string[]; cut: boolean };
 
 /** A context menu at a point, for a row (its index) or for the folder itself (-1). */
 type Menu = { x: number; y: number; index: number };
@@ -68,10 +73,10 @@ type Menu = { x: number; y: number; index: number };
 /** A name being typed inline: a new folder's, or a new name for an entry. */
 type Editing = { kind: "newFolder"; initial: string } | { kind: "rename"; entry: Entry };
 
-type OpDialog = { kind: "delete"; entries: Entry[] } | { kind: "share"; key: string } | { kind: "preview"; key: string };
+type OpDialog = { kind: "delete"; entries: Entry[] } | { kind: "share"; key: string };
 
-/** Select this key once a listing newer than `after` shows it. */
-type PendingFocus = { key: string; after: number };
+/** Select these keys once a listing newer than `after` shows them. */
+type PendingFocus = { keys: string[]; after: number };
 
 /** One folder of a bucket: toolbar, streaming list, status bar, properties. Remounted per folder. */
 export function FolderView(p: FolderViewProps) {
@@ -81,9 +86,10 @@ export function FolderView(p: FolderViewProps) {
   const [filter, setFilter] = useState("");
   const [selection, setSelection] = useState<Selection>(emptySelection);
   const [menu, setMenu] = useState<Menu | null>(null);
-  const [pendingFocus, setPendingFocus] = useState<PendingFocus | null>(
-    p.initialFocusKey === null ? null : { key: p.initialFocusKey, after: 0 },
+  const [pendingFocus, setPendingFocus] = useState<PendingFocus | null>(() =>
+    p.reveal ? { keys: p.reveal.keys, after: 0 } : p.initialFocusKey === null ? null : { keys: [p.initialFocusKey], after: 0 },
   );
+  const [revealed, setRevealed] = useState(p.reveal?.id ?? null);
   const [message, setMessage] = useState<{ text: string } | null>(null);
   const [editing, setEditing] = useState<Editing | null>(null);
   const [dialog, setDialog] = useState<OpDialog | null>(null);
@@ -110,13 +116,18 @@ export function FolderView(p: FolderViewProps) {
   const selectedBytes = useMemo(() => selectedEntries.reduce((sum, e) => sum + (e.size ?? 0), 0), [selectedEntries]);
   const singleFile = selectedEntries.length === 1 && selectedEntries[0]?.kind === "file" ? selectedEntries[0] : null;
 
-  // Coming up from a folder, or after creating or renaming one: select it as soon as it is listed
-  // (or give up when a listing newer than the change ends without it).
+  if (p.reveal && p.reveal.id !== revealed) {
+    setRevealed(p.reveal.id);
+    setPendingFocus({ keys: p.reveal.keys, after: listing.listingId });
+  }
+  // Coming up from a folder, after creating or renaming one, or after an upload: select it as soon
+  // as it is listed (or what of it is, once a listing newer than the change ends).
   if (pendingFocus !== null) {
-    if (order.includes(pendingFocus.key)) {
-      setSelection(selectOnly(pendingFocus.key));
-      setPendingFocus(null);
-    } else if (!listing.loading && listing.listingId > pendingFocus.after) {
+    const wanted = new Set(pendingFocus.keys);
+    const found = order.filter((k) => wanted.has(k));
+    const over = !listing.loading && listing.listingId > pendingFocus.after;
+    if (found.length === pendingFocus.keys.length || over) {
+      if (found.length > 0) setSelection(selectKeys(found));
       setPendingFocus(null);
     }
   }
@@ -141,38 +152,8 @@ export function FolderView(p: FolderViewProps) {
   }, [message]);
 
   const flash = useCallback((text: string) => setMessage({ text }), []);
-  const noop = useCallback(() => {}, []);
-  const uploads = useUploads({ location, onMessage: flash, onError: setOpError, onQueued: noop });
-
-  function clip(entries: Entry[], cut: boolean) {
-    if (entries.length === 0) return;
-    p.onClipboard({
-      connectionId: location.connectionId,
-      bucket: location.bucket,
-      keys: entries.map((e) => e.key),
-      names: entries.map((e) => e.name),
-      cut,
-    });
-    flash(`${cut ? "Cut" : "Copied"} ${entries.length === 1 ? `“${entries[0]?.name ?? ""}”` : `${entries.length} items`} — paste in another folder`);
-  }
-
-  const clipboard = p.clipboard;
-  const canPaste = clipboard !== null && clipboard.connectionId === location.connectionId;
-
-  async function paste() {
-    if (!clipboard || !canPaste) return;
-    const verb = clipboard.cut ? "Moving" : "Copying";
-    setBusy(`${verb} ${clipboard.keys.length === 1 ? `“${clipboard.names[0] ?? ""}”` : `${clipboard.keys.length} items`}…`);
-    const args = [location.connectionId, clipboard.bucket, clipboard.keys, location.bucket, location.prefix] as const;
-    const result = await call(clipboard.cut ? commands.moveItems(...args) : commands.copyItems(...args));
-    setBusy(null);
-    if (result.status === "error") {
-      setOpError(result.error);
-      return;
-    }
-    if (clipboard.cut) p.onClipboard(null);
-    changed(`${clipboard.cut ? "Moved" : "Copied"} ${result.data.objects} ${result.data.objects === 1 ? "object" : "objects"}`, result.data.keys[0] ?? null);
-  }
+  const uploads = useUploads({ location, onMessage: flash, onError: setOpError, onUploadTo: p.onUploadTo });
+  const quickLook = useQuickLook(location, visible, (key) => setSelection(selectOnly(key)));
 
   const copyPaths = useCallback(
     async (paths: string[]) => {
@@ -186,12 +167,22 @@ export function FolderView(p: FolderViewProps) {
   /** After a change: list the folder again, then select `key` (if given) once it shows. */
   const changed = useCallback(
     (text: string, key: string | null = null) => {
-      if (key !== null) setPendingFocus({ key, after: listing.listingId });
+      if (key !== null) setPendingFocus({ keys: [key], after: listing.listingId });
       p.onRefresh();
       flash(text);
     },
     [listing.listingId, p, flash],
   );
+
+  const { clip, paste, canPaste } = clipboardActions({
+    location,
+    clipboard: p.clipboard,
+    onClipboard: p.onClipboard,
+    flash,
+    onBusy: setBusy,
+    onError: setOpError,
+    onChanged: changed,
+  });
 
   function startNewFolder() {
     setOpError(null);
@@ -282,7 +273,7 @@ export function FolderView(p: FolderViewProps) {
   }
 
   function onListKeyDown(e: KeyboardEvent<HTMLDivElement>) {
-    const cmd = listCommand(e);
+    const cmd = isTypingTarget(e.target) ? null : listCommand(e);
     if (cmd === null) return;
     e.preventDefault();
     e.stopPropagation();
@@ -326,6 +317,18 @@ export function FolderView(p: FolderViewProps) {
       case "delete":
         askDelete(selectedEntries);
         break;
+      case "quickLook": {
+        const entry = focusIndex >= 0 ? visible[focusIndex] : singleFile;
+        if (entry) quickLook.open(entry);
+        break;
+      }
+      case "cut":
+      case "copy":
+        clip(selectedEntries, cmd.type === "cut");
+        break;
+      case "paste":
+        void paste();
+        break;
     }
   }
 
@@ -356,99 +359,27 @@ export function FolderView(p: FolderViewProps) {
   }, []);
 
   const menuEntry = menu ? visible[menu.index] : undefined;
-  const menuItems: MenuItem[] = [];
-  if (menu && menu.index < 0) {
-    menuItems.push(
-      { id: "new-folder", label: "New folder", testId: "ctx-new-folder", onSelect: () => startNewFolder() },
-      { id: "upload", label: "Upload files…", testId: "ctx-upload", onSelect: () => void uploads.pickAndUpload(false) },
-      {
-        id: "refresh",
-        label: "Refresh",
-        testId: "ctx-refresh",
-        onSelect: p.onRefresh,
-        shortcut: { label: "F5", aria: "F5" },
-      },
-    );
-    if (canPaste) menuItems.push({ id: "paste", label: "Paste", testId: "ctx-paste", onSelect: () => void paste() });
-  }
-  if (menuEntry) {
-    if (menuEntry.kind === "folder") {
-      menuItems.push({
-        id: "open",
-        label: "Open",
-        testId: "ctx-open",
-        onSelect: () => open(menuEntry),
-        shortcut: { label: "Enter", aria: "Enter" },
-      });
-    } else {
-      menuItems.push({
-        id: "properties",
-        label: "Properties",
-        testId: "ctx-properties",
-        onSelect: () => {
-          setSelection(selectOnly(menuEntry.key));
-          p.onPropertiesOpen(true);
-        },
-      });
-    }
-    const many = selection.selected.has(menuEntry.key) && selectedEntries.length > 1;
-    const targets = many ? selectedEntries : [menuEntry];
-    if (!many) {
-      menuItems.push({
-        id: "rename",
-        label: "Rename",
-        testId: "ctx-rename",
-        onSelect: () => startRename(menuEntry),
-        shortcut: { label: "F2", aria: "F2" },
-      });
-    }
-    if (!many && menuEntry.kind === "file") {
-      menuItems.push({
-        id: "copy-link",
-        label: "Copy link…",
-        testId: "ctx-copy-link",
-        onSelect: () => askShare(menuEntry),
-      });
-    }
-    if (!many && menuEntry.kind === "file") {
-      menuItems.push({
-        id: "preview",
-        label: "Quick look",
-        testId: "ctx-preview",
-        onSelect: () => setDialog({ kind: "preview", key: menuEntry.key }),
-      });
-    }
-    menuItems.push({
-      id: "download",
-      label: many ? `Download ${targets.length} items…` : "Download…",
-      testId: "ctx-download",
-      onSelect: () => void uploads.download(targets.map((e) => e.key)),
-    });
-    menuItems.push({ id: "cut", label: "Cut", testId: "ctx-cut", onSelect: () => clip(targets, true) });
-    menuItems.push({ id: "copy-items", label: "Copy", testId: "ctx-copy", onSelect: () => clip(targets, false) });
-    if (canPaste && !many && menuEntry.kind === "folder") {
-      menuItems.push({
-        id: "paste-into",
-        label: "Paste into folder",
-        testId: "ctx-paste-into",
-        onSelect: () => p.onNavigate(menuEntry.key),
-      });
-    }
-    menuItems.push({
-      id: "copy",
-      label: many ? `Copy S3 paths (${targets.length})` : "Copy S3 path",
-      testId: "ctx-copy-path",
-      onSelect: () => void copyPaths(targets.map((e) => s3Path(location.bucket, e.key))),
-    });
-    menuItems.push({
-      id: "delete",
-      label: many ? `Delete ${targets.length} items…` : "Delete…",
-      testId: "ctx-delete",
-      danger: true,
-      onSelect: () => askDelete(targets),
-      shortcut: { label: "Del", aria: "Delete" },
-    });
-  }
+  // A row of a larger selection acts for the whole selection.
+  const many = menuEntry !== undefined && selection.selected.has(menuEntry.key) && selectedEntries.length > 1;
+  const menuTargets = many ? selectedEntries : menuEntry ? [menuEntry] : [];
+  const menuItems = !menu || (menu.index >= 0 && !menuEntry) ? [] : folderMenu(menuEntry ?? null, menuTargets, {
+    newFolder: startNewFolder,
+    upload: () => void uploads.pickAndUpload(false),
+    refresh: p.onRefresh,
+    paste: canPaste ? (into) => void paste(into) : null,
+    open,
+    properties: (entry) => {
+      setSelection(selectOnly(entry.key));
+      p.onPropertiesOpen(true);
+    },
+    rename: startRename,
+    share: askShare,
+    quickLook: quickLook.open,
+    download: (entries) => void uploads.download(entries.map((e) => e.key)),
+    clip,
+    copyPaths: (entries) => void copyPaths(entries.map((e) => s3Path(location.bucket, e.key))),
+    delete: askDelete,
+  });
 
   const error = listing.error;
   const bucketGone = error?.code === "noSuchBucket";
@@ -637,14 +568,7 @@ export function FolderView(p: FolderViewProps) {
           }}
         />
       )}
-      {dialog?.kind === "preview" && (
-        <PreviewDialog
-          connectionId={location.connectionId}
-          bucket={location.bucket}
-          fileKey={dialog.key}
-          onClose={closeDialog}
-        />
-      )}
+      {quickLook.dialog}
       {uploads.dialog}
       {uploads.dropping && (
         <div className="drop-overlay" data-testid="drop-overlay">

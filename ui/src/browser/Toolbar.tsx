@@ -17,6 +17,7 @@ import {
 import { ContextMenu, type MenuItem } from "../components/ContextMenu";
 import { useMenuAnchor } from "../components/useMenuAnchor";
 import { Breadcrumbs } from "./Breadcrumbs";
+import { shortcuts } from "./keys";
 
 type Props = {
   bucket: string;
@@ -50,8 +51,7 @@ export type ToolbarActions = {
   onPaste: (() => void) | null;
 };
 
-const isMac = typeof navigator !== "undefined" && /Mac/.test(navigator.platform);
-const MOD = isMac ? "⌘" : "Ctrl+";
+const KEYS = shortcuts();
 
 /** Navigation buttons, the path, the filter box and the properties toggle. The filter input is the ref. */
 export const Toolbar = forwardRef<HTMLInputElement, Props>(function Toolbar(p, filterRef) {
@@ -111,8 +111,9 @@ export const Toolbar = forwardRef<HTMLInputElement, Props>(function Toolbar(p, f
           type="search"
           data-testid="filter-input"
           placeholder="Filter by name"
-          aria-label={`Filter by name (${MOD}F)`}
-          title={`Filter by name (${MOD}F)`}
+          aria-label={`Filter by name (${KEYS.filter.label})`}
+          aria-keyshortcuts={KEYS.filter.aria}
+          title={`Filter by name (${KEYS.filter.label})`}
           value={p.filter}
           spellCheck={false}
           autoComplete="off"
@@ -173,7 +174,7 @@ function ActionButtons(a: ToolbarActions) {
       label: "Paste here",
       testId: "action-paste",
       onSelect: a.onPaste,
-      shortcut: { label: `${MOD}V`, aria: isMac ? "Meta+V" : "Control+V" },
+      shortcut: KEYS.paste,
     });
   return (
     <div className="nav-buttons action-buttons" role="group" aria-label="File actions">
@@ -181,7 +182,8 @@ function ActionButtons(a: ToolbarActions) {
         type="button"
         className="text-button"
         data-testid="action-new-folder"
-        title={`New folder (${MOD}Shift+N)`}
+        title={`New folder (${KEYS.newFolder.label})`}
+        aria-keyshortcuts={KEYS.newFolder.aria}
         onClick={a.onNewFolder}
       >
         <FolderPlus size={16} aria-hidden />
@@ -224,9 +226,9 @@ function ActionButtons(a: ToolbarActions) {
         type="button"
         className="icon-button"
         data-testid="action-delete"
-        title={isMac ? "Delete (⌘Backspace)" : "Delete (Delete)"}
+        title={`Delete (${KEYS.delete.label})`}
         aria-label="Delete"
-        aria-keyshortcuts={isMac ? "Meta+Backspace" : "Delete"}
+        aria-keyshortcuts={KEYS.delete.aria}
         disabled={a.onDelete === null}
         onClick={a.onDelete ?? undefined}
       >

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { globalCommand, isTypingTarget, listCommand, type KeyLike } from "./keys";
+import { globalCommand, isTypingTarget, listCommand, modShortcut, shortcuts, type KeyLike } from "./keys";
 
 const k = (key: string, mods: Partial<Omit<KeyLike, "key">> = {}): KeyLike => ({
   key,
@@ -71,6 +71,27 @@ describe("listCommand", () => {
     expect(listCommand(k("Backspace", { ctrlKey: true }))).toBeNull();
   });
 
+  it("opens Quick look with a plain Space", () => {
+    expect(listCommand(k(" "))).toEqual({ type: "quickLook" });
+    expect(listCommand(k(" ", { shiftKey: true }))).toBeNull();
+    expect(listCommand(k(" ", { ctrlKey: true }))).toBeNull();
+    expect(listCommand(k(" ", { altKey: true }))).toBeNull();
+  });
+
+  it("cuts, copies and pastes with Ctrl (or Cmd) and X, C, V", () => {
+    expect(listCommand(k("x", { ctrlKey: true }))).toEqual({ type: "cut" });
+    expect(listCommand(k("c", { ctrlKey: true }))).toEqual({ type: "copy" });
+    expect(listCommand(k("v", { ctrlKey: true }))).toEqual({ type: "paste" });
+    expect(listCommand(k("X", { metaKey: true }))).toEqual({ type: "cut" });
+    expect(listCommand(k("C", { metaKey: true }))).toEqual({ type: "copy" });
+    expect(listCommand(k("V", { metaKey: true }))).toEqual({ type: "paste" });
+    // Other combinations and the bare letters are not shortcuts.
+    expect(listCommand(k("c"))).toBeNull();
+    expect(listCommand(k("v", { ctrlKey: true, shiftKey: true }))).toBeNull();
+    expect(listCommand(k("c", { ctrlKey: true, altKey: true }))).toBeNull();
+    expect(listCommand(k("z", { ctrlKey: true }))).toBeNull();
+  });
+
   it("leaves Alt combinations to the global shortcuts", () => {
     expect(listCommand(k("ArrowUp", { altKey: true }))).toBeNull();
     expect(listCommand(k("x"))).toBeNull();
@@ -87,5 +108,25 @@ describe("isTypingTarget", () => {
     expect(isTypingTarget(document.createElement("textarea"))).toBe(true);
     expect(isTypingTarget(document.createElement("div"))).toBe(false);
     expect(isTypingTarget(null)).toBe(false);
+  });
+});
+
+describe("shortcut labels", () => {
+  it("spell Ctrl elsewhere and ⌘ on a Mac, for eyes and for assistive technology", () => {
+    expect(modShortcut("X", { mac: false })).toEqual({ label: "Ctrl+X", aria: "Control+X" });
+    expect(modShortcut("X", { mac: true })).toEqual({ label: "⌘X", aria: "Meta+X" });
+    expect(modShortcut("N", { mac: false, shift: true })).toEqual({ label: "Ctrl+Shift+N", aria: "Control+Shift+N" });
+    expect(modShortcut("N", { mac: true, shift: true })).toEqual({ label: "⇧⌘N", aria: "Meta+Shift+N" });
+  });
+
+  it("name the keys the list acts on", () => {
+    const pc = shortcuts(false);
+    expect([pc.cut.label, pc.copy.label, pc.paste.label, pc.quickLook.label]).toEqual(["Ctrl+X", "Ctrl+C", "Ctrl+V", "Space"]);
+    expect(pc.delete).toEqual({ label: "Del", aria: "Delete" });
+    const mac = shortcuts(true);
+    expect([mac.cut.label, mac.copy.label, mac.paste.label]).toEqual(["⌘X", "⌘C", "⌘V"]);
+    // A Mac's Delete key is Backspace, and the list takes Cmd+Backspace.
+    expect(mac.delete).toEqual({ label: "⌘⌫", aria: "Meta+Backspace" });
+    expect(listCommand(k("Backspace", { metaKey: true }))).toEqual({ type: "delete" });
   });
 });

@@ -22,7 +22,11 @@ export type ListCommand =
   | { type: "clear" }
   | { type: "menu" }
   | { type: "rename" }
-  | { type: "delete" };
+  | { type: "delete" }
+  | { type: "quickLook" }
+  | { type: "cut" }
+  | { type: "copy" }
+  | { type: "paste" };
 
 const mod = (e: KeyLike) => e.ctrlKey || e.metaKey;
 
@@ -76,10 +80,49 @@ export function listCommand(e: KeyLike): ListCommand | null {
     case "Backspace":
       // Finder's "Move to Trash"; plain Backspace goes up a folder.
       return e.metaKey && !e.ctrlKey ? { type: "delete" } : null;
+    case " ":
+      // Quick look, as Space does in Finder and GNOME Files.
+      return mod(e) || e.shiftKey ? null : { type: "quickLook" };
     default:
-      if (mod(e) && !e.shiftKey && e.key.toLowerCase() === "a") return { type: "selectAll" };
-      return null;
+      if (!mod(e) || e.shiftKey) return null;
+      return MOD_LETTERS[e.key.toLowerCase()] ?? null;
   }
+}
+
+const MOD_LETTERS: Record<string, ListCommand> = {
+  a: { type: "selectAll" },
+  x: { type: "cut" },
+  c: { type: "copy" },
+  v: { type: "paste" },
+};
+
+/** How a shortcut is shown beside a menu item or in a tooltip, and told to assistive technology. */
+export type Shortcut = { label: string; aria: string };
+
+/** True on macOS, where Cmd stands in for Ctrl. */
+export const isMac = typeof navigator !== "undefined" && /Mac/.test(navigator.platform);
+
+/** Ctrl+`key` (⌘`key` on a Mac), with Shift when asked: "Ctrl+Shift+N", "⇧⌘N". */
+export function modShortcut(key: string, opts: { shift?: boolean; mac?: boolean } = {}): Shortcut {
+  const shift = opts.shift ?? false;
+  if (opts.mac ?? isMac) return { label: `${shift ? "⇧" : ""}⌘${key}`, aria: `Meta+${shift ? "Shift+" : ""}${key}` };
+  return { label: `Ctrl+${shift ? "Shift+" : ""}${key}`, aria: `Control+${shift ? "Shift+" : ""}${key}` };
+}
+
+/** The shortcuts the menus and tooltips show, for this platform. */
+export function shortcuts(mac = isMac) {
+  return {
+    cut: modShortcut("X", { mac }),
+    copy: modShortcut("C", { mac }),
+    paste: modShortcut("V", { mac }),
+    newFolder: modShortcut("N", { mac, shift: true }),
+    filter: modShortcut("F", { mac }),
+    quickLook: { label: "Space", aria: "Space" },
+    open: { label: "Enter", aria: "Enter" },
+    rename: { label: "F2", aria: "F2" },
+    refresh: { label: "F5", aria: "F5" },
+    delete: mac ? { label: "⌘⌫", aria: "Meta+Backspace" } : { label: "Del", aria: "Delete" },
+  } satisfies Record<string, Shortcut>;
 }
 
 /** True when keys typed at this element edit text. */

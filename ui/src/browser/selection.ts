@@ -23,6 +23,12 @@ export function selectOnly(key: string): Selection {
   return { selected: new Set([key]), anchor: key, focus: key };
 }
 
+/** Exactly these rows (what was just uploaded, say), the focus on the first. */
+export function selectKeys(keys: readonly string[]): Selection {
+  const first = keys[0] ?? null;
+  return { selected: new Set(keys), anchor: first, focus: first };
+}
+
 /** Ctrl/Cmd-click: add or remove this row, keep the others. */
 export function toggle(sel: Selection, key: string): Selection {
   const selected = new Set(sel.selected);

@@ -7,13 +7,28 @@ type Props = {
   children: ReactNode;
   footer?: ReactNode;
   width?: number;
+  /** Extra class on the dialog box, for dialogs with a layout of their own. */
+  className?: string;
+  /** Sees keys first; calling preventDefault keeps the dialog from acting on them. */
+  onKeyDown?: (e: KeyboardEvent) => void;
 };
 
 const FOCUSABLE =
   'button:not([disabled]), [href], input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
+/**
+ * Moves the focus as Tab would. Focus moved by script does not count as keyboard focus for
+ * `:focus-visible` in WebKit, so the element is marked for its ring until it loses the focus.
+ */
+function focusByKeyboard(el: HTMLElement) {
+  el.setAttribute("data-focus-ring", "");
+  el.addEventListener("blur", () => el.removeAttribute("data-focus-ring"), { once: true });
+  el.focus();
+}
+
 /** A modal dialog: focus moves in and stays in, Escape closes, focus goes back where it was. */
-export function Modal({ title, testId, onClose, children, footer, width = 460 }: Props) {
+export function Modal(props: Props) {
+  const { title, testId, onClose, children, footer, width = 460, className, onKeyDown: onKey } = props;
   const ref = useRef<HTMLDivElement>(null);
   const titleId = `${testId}-title`;
 
@@ -28,6 +43,10 @@ export function Modal({ title, testId, onClose, children, footer, width = 460 }:
   }, []);
 
   function onKeyDown(e: KeyboardEvent) {
+    if (onKey) {
+      onKey(e);
+      if (e.defaultPrevented) return;
+    }
     if (e.key === "Escape") {
       e.stopPropagation();
       onClose();
@@ -40,10 +59,10 @@ export function Modal({ title, testId, onClose, children, footer, width = 460 }:
     if (!first || !last) return;
     if (e.shiftKey && document.activeElement === first) {
       e.preventDefault();
-      last.focus();
+      focusByKeyboard(last);
     } else if (!e.shiftKey && document.activeElement === last) {
       e.preventDefault();
-      first.focus();
+      focusByKeyboard(first);
     }
   }
 
@@ -51,7 +70,7 @@ export function Modal({ title, testId, onClose, children, footer, width = 460 }:
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
         ref={ref}
-        className="modal"
+        className={className ? `modal ${className}` : "modal"}
         role="dialog"
         aria-modal="true"
         aria-labelledby={titleId}

@@ -1,5 +1,16 @@
 import { useState } from "react";
-import { commands, type BucketInfo, type Connection, type Mode, type PairCheck, type PairInfo, type PairRequest, type PathGrant, type UiError } from "../bindings";
+import {
+  commands,
+  type BucketInfo,
+  type Connection,
+  type LocalRootCheck,
+  type Mode,
+  type PairCheck,
+  type PairInfo,
+  type PairRequest,
+  type PathGrant,
+  type UiError,
+} from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Modal } from "../components/Modal";
 import { Spinner } from "../components/Spinner";
@@ -21,6 +32,7 @@ type Step = 1 | 2 | 3;
 export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
   const [step, setStep] = useState<Step>(1);
   const [folder, setFolder] = useState<PathGrant | null>(null);
+  const [folderCheck, setFolderCheck] = useState<LocalRootCheck | null>(null);
   const [connectionId, setConnectionId] = useState(connections[0]?.id ?? "");
   const [pickedBucket, setBucket] = useState("");
   const [prefix, setPrefix] = useState("");
@@ -47,7 +59,21 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
   async function choose() {
     const picked = await call(commands.chooseSyncFolder());
     if (picked.status === "error") setError(picked.error);
-    else if (picked.data) setFolder(picked.data);
+    else if (picked.data) {
+      setFolder(picked.data);
+      await inspect(picked.data, commands.checkSyncFolder);
+    }
+  }
+
+  // The folder is checked where it is chosen, so a missing one can be created right here.
+  async function inspect(grant: PathGrant, how: typeof commands.checkSyncFolder) {
+    setBusy(true);
+    setError(null);
+    setFolderCheck(null);
+    const r = await call(how(grant.id));
+    setBusy(false);
+    if (r.status === "error") setError(r.error);
+    else setFolderCheck(r.data);
   }
 
   async function toStep3() {
@@ -97,7 +123,7 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
           type="button"
           className="button primary"
           data-testid="pair-next"
-          disabled={folder === null}
+          disabled={folder === null || folderCheck?.state !== "ready" || busy}
           onClick={() => {
             setError(null);
             setStep(2);
@@ -128,7 +154,7 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
   return (
     <Modal title={`Sync a folder — step ${step} of 3`} testId="add-pair-dialog" onClose={onCancel} footer={footer} width={560}>
       {step === 1 && (
-        <div>
+        <div className="wizard-step">
           <p className="muted">Which folder on this computer should stay in sync?</p>
           <div className="inline-actions">
             <output
@@ -143,15 +169,46 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
               {folder ? "Change…" : "Choose folder…"}
             </button>
           </div>
+          {folder && folderCheck?.state === "missing" && (
+            <div className="notice warn" data-testid="pair-folder-missing">
+              {folderCheck.canCreate ? (
+                <>
+                  <p>This folder does not exist yet.</p>
+                  <button
+                    type="button"
+                    className="button"
+                    data-testid="pair-create-folder"
+                    disabled={busy}
+                    onClick={() => void inspect(folder, commands.createSyncFolder)}
+                  >
+                    Create this folder
+                  </button>
+                </>
+              ) : (
+                <p>
+                  Neither this folder nor the folder it is in exists. If it is on a disk that is not plugged in, plug
+                  it in and choose the folder again.
+                </p>
+              )}
+            </div>
+          )}
+          {folderCheck?.state === "ready" && (
+            <p className="muted" data-testid="pair-folder-ready">
+              {folderCheck.hasFiles ? "The folder holds files already." : "The folder is empty."}
+            </p>
+          )}
         </div>
       )}
       {step === 2 && (
-        <div>
+        <div className="wizard-step">
           <p className="muted">Which folder in which bucket should it match?</p>
           {connections.length > 1 && (
             <label className="field">
               <span className="field-label">Connection</span>
-              <select data-testid="pair-connection" value={connectionId} onChange={(e) => setConnectionId(e.target.value)}>
+              <select data-testid="pair-connection" value={connectionId} onChange={(e) => {
+                  setConnectionId(e.target.value);
+                  setPrefix("");
+                }}>
                 {connections.map((c) => (
                   <option key={c.id} value={c.id}>
                     {c.name}
@@ -182,11 +239,18 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
               </select>
             </label>
           )}
-          {bucket !== "" && <PrefixPicker connectionId={connectionId} bucket={bucket} prefix={prefix} onChange={setPrefix} />}
+          {bucket !== "" && (
+            <>
+              <PrefixPicker key={`${connectionId}/${bucket}`} connectionId={connectionId} bucket={bucket} initial={prefix} onChange={setPrefix} />
+              <p className="pair-target" data-testid="pair-target" data-bucket={bucket} data-prefix={prefix}>
+                Will sync with: <strong>{bucket}</strong> / <strong>{prefix === "" ? "(the whole bucket)" : prefix}</strong>
+              </p>
+            </>
+          )}
         </div>
       )}
       {step === 3 && (
-        <div>
+        <div className="wizard-step">
           <p className="muted">
             <strong>{folderPath}</strong> ⇄ <strong>
               {bucket}/{prefix}

@@ -78,6 +78,7 @@ describe("synced folders", () => {
     const added = pair({ status: status({ state: "starting" }) });
     const { calls } = backend([], {
       choose_sync_folder: () => ({ id: "grant-1", purpose: "SyncFolder", paths: ["/home/ann/Shared"] }),
+      check_sync_folder: () => ({ state: "ready", hasFiles: true }),
       check_pair: () => ({ folderHasFiles: true, bucketHasObjects: true, warning: "The first sync merges them." }),
       add_pair: () => added,
     });
@@ -89,10 +90,11 @@ describe("synced folders", () => {
     await user.click(within(dialog).getByTestId("pair-choose-folder"));
     await waitFor(() => expect(within(dialog).getByTestId("pair-folder")).toHaveTextContent("/home/ann/Shared"));
     await user.click(within(dialog).getByTestId("pair-next"));
-    // Step 2: the bucket's folders, pick one.
+    // Step 2: the bucket's folders; a click selects one, and a plain line says what was chosen.
     const team = await within(dialog).findByText("team");
     await user.click(team);
-    await waitFor(() => expect(within(dialog).getByTestId("prefix-current")).toHaveTextContent("media/team/"));
+    await waitFor(() => expect(within(dialog).getByTestId("pair-target")).toHaveTextContent("Will sync with: media / team/"));
+    expect(team.closest("button")).toHaveAttribute("aria-current", "true");
     await user.click(within(dialog).getByTestId("pair-next"));
     // Step 3: mode and the merge warning.
     expect(await within(dialog).findByTestId("pair-merge-warning")).toHaveTextContent("merges");
@@ -110,6 +112,69 @@ describe("synced folders", () => {
       mode: "TwoWay",
     });
     expect(await screen.findByTestId("pair-row")).toHaveTextContent("Shared");
+  });
+
+  it("checks the folder on the first step and creates it when it does not exist yet", async () => {
+    const user = userEvent.setup();
+    let created = false;
+    const { calls } = backend([], {
+      choose_sync_folder: () => ({ id: "grant-2", purpose: "SyncFolder", paths: ["/home/ann/New"] }),
+      check_sync_folder: () => ({ state: "missing", canCreate: true }),
+      create_sync_folder: () => {
+        created = true;
+        return { state: "ready", hasFiles: false };
+      },
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    await user.click(await screen.findByTestId("add-pair"));
+    const dialog = await screen.findByTestId("add-pair-dialog");
+    await user.click(within(dialog).getByTestId("pair-choose-folder"));
+    expect(await within(dialog).findByTestId("pair-folder-missing")).toHaveTextContent("does not exist yet");
+    expect(within(dialog).getByTestId("pair-next")).toBeDisabled();
+    await user.click(within(dialog).getByTestId("pair-create-folder"));
+    expect(await within(dialog).findByTestId("pair-folder-ready")).toHaveTextContent("empty");
+    expect(created).toBe(true);
+    expect(calls.find((c) => c.cmd === "create_sync_folder")?.args.folder).toBe("grant-2");
+    expect(within(dialog).getByTestId("pair-next")).toBeEnabled();
+  });
+
+  it("does not offer to create a folder whose parent is missing too (a disk not plugged in)", async () => {
+    const user = userEvent.setup();
+    backend([], {
+      choose_sync_folder: () => ({ id: "grant-3", purpose: "SyncFolder", paths: ["/media/ann/usb/Photos"] }),
+      check_sync_folder: () => ({ state: "missing", canCreate: false }),
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    await user.click(await screen.findByTestId("add-pair"));
+    const dialog = await screen.findByTestId("add-pair-dialog");
+    await user.click(within(dialog).getByTestId("pair-choose-folder"));
+    expect(await within(dialog).findByTestId("pair-folder-missing")).toHaveTextContent("plug it in");
+    expect(within(dialog).queryByTestId("pair-create-folder")).toBeNull();
+    expect(within(dialog).getByTestId("pair-next")).toBeDisabled();
+  });
+
+  it("keeps a typed new bucket folder name when Next is pressed before Create", async () => {
+    const user = userEvent.setup();
+    const { calls } = backend([], {
+      choose_sync_folder: () => ({ id: "grant-4", purpose: "SyncFolder", paths: ["/home/ann/Shared"] }),
+      check_sync_folder: () => ({ state: "ready", hasFiles: false }),
+      check_pair: () => ({ folderHasFiles: false, bucketHasObjects: false, warning: null }),
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    await user.click(await screen.findByTestId("add-pair"));
+    const dialog = await screen.findByTestId("add-pair-dialog");
+    await user.click(within(dialog).getByTestId("pair-choose-folder"));
+    await within(dialog).findByTestId("pair-folder-ready");
+    await user.click(within(dialog).getByTestId("pair-next"));
+    await within(dialog).findByText("team");
+    await user.click(within(dialog).getByTestId("prefix-new-folder"));
+    await user.type(within(dialog).getByTestId("prefix-new-name"), "Reports");
+    await user.click(within(dialog).getByTestId("pair-next"));
+    await within(dialog).findByTestId("mode-TwoWay");
+    expect(calls.find((c) => c.cmd === "check_pair")?.args.request).toMatchObject({ bucket: "media", prefix: "Reports/" });
   });
 
   it("follows live statuses: syncing with progress, then up to date", async () => {

@@ -4,8 +4,10 @@ import { commands, events } from "../bindings";
 import { callPlain } from "../lib/ipc";
 import { applyUpdate, emptyList, type TransferList } from "./model";
 
-export function useTransfers(): { list: TransferList; reload: () => void } {
+/** The queue, kept current; `ready` once the backend's snapshot is in (before it, the list is partial). */
+export function useTransfers(): { list: TransferList; ready: boolean; reload: () => void } {
   const [list, setList] = useState<TransferList>(emptyList);
+  const [ready, setReady] = useState(false);
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
@@ -28,6 +30,7 @@ export function useTransfers(): { list: TransferList; reload: () => void } {
       if (!live || r.status !== "ok" || r.data.status !== "ok") return;
       const snapshot = r.data.data;
       setList((l) => applyUpdate(l, snapshot));
+      setReady(true);
     });
     return () => {
       live = false;
@@ -36,5 +39,5 @@ export function useTransfers(): { list: TransferList; reload: () => void } {
   }, [attempt]);
 
   const reload = useCallback(() => setAttempt((a) => a + 1), []);
-  return { list, reload };
+  return { list, ready, reload };
 }

@@ -17,11 +17,12 @@ type Options = {
   /** A sentence for the status bar. */
   onMessage: (text: string) => void;
   onError: (error: UiError) => void;
-  /** Something was queued: the folder may show new names soon. */
-  onQueued: () => void;
+  /** Uploads into this folder are about to be queued (told first: small files can be done at once). */
+  onUploadTo: (target: Location) => void;
 };
 
-export function useUploads({ location, onMessage, onError, onQueued }: Options): {
+/** Upload and download actions of one folder, the drop highlight, and the name-clash dialog. */
+export function useUploads({ location, onMessage, onError, onUploadTo }: Options): {
   uploadGranted: (grant: PathGrant) => Promise<void>;
   pickAndUpload: (folders: boolean) => Promise<void>;
   download: (keys: string[]) => Promise<void>;
@@ -34,12 +35,12 @@ export function useUploads({ location, onMessage, onError, onQueued }: Options):
 
   const enqueue = useCallback(
     async (grant: PathGrant, answer: ClashAnswer) => {
+      onUploadTo({ connectionId, bucket, prefix });
       const r = await call(commands.uploadPaths(connectionId, bucket, prefix, grant.id, answer.policy, answer.perKey));
       if (r.status === "error") return onError(r.error);
       onMessage(queuedMessage("upload", r.data.queued, r.data.bytes, r.data.skippedExisting + r.data.skipped.length));
-      onQueued();
     },
-    [connectionId, bucket, prefix, onMessage, onError, onQueued],
+    [connectionId, bucket, prefix, onMessage, onError, onUploadTo],
   );
 
   const uploadGranted = useCallback(

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::conflicts::{self, Conflict, Resolution};
+use super::local_root::{self, LocalRootCheck};
 use super::model::Mode;
 use super::session::{host_name, PairSync, SyncEvent, SyncOptions};
 use crate::core::activity::ActivityKind;
@@ -332,7 +333,10 @@ impl SyncManager {
     /// Checks a draft and says what the first sync will meet, without storing anything.
     pub async fn check(&self, draft: &PairDraft) -> Result<PairCheck> {
         let (root, prefix) = self.validate(draft).await?;
-        let folder_has_files = folder_has_entries(&root).await?;
+        let folder_has_files = matches!(
+            self.check_local_root(&root).await?,
+            LocalRootCheck::Ready { has_files: true }
+        );
         let mut bucket_has_objects = false;
         self.inner
             .engine
@@ -587,53 +591,27 @@ impl SyncManager {
         crate::connections::validate_bucket_name(&draft.bucket)?;
         self.inner.engine.connection(&draft.connection_id).await?;
         let prefix = crate::prefix::sync_prefix(&draft.prefix)?;
-        let root = PathBuf::from(draft.local_root.trim());
-        if !root.is_absolute() {
-            return Err(Error::InvalidInput(
-                "Pick the folder to sync with the folder picker, or type its full path.".into(),
-            ));
-        }
-        let meta = tokio::fs::metadata(&root).await.map_err(|_| {
-            Error::InvalidInput(format!(
-                "The folder {} does not exist. Create it first or pick another one.",
-                root.display()
-            ))
-        })?;
-        if !meta.is_dir() {
-            return Err(Error::InvalidInput(format!(
-                "{} is a file, not a folder.",
-                root.display()
-            )));
-        }
-        let root = tokio::fs::canonicalize(&root).await.map_err(|e| Error::Io {
-            context: format!("open the folder {}", root.display()),
-            source: e,
-        })?;
-        if root.parent().is_none() {
-            return Err(Error::InvalidInput(
-                "Syncing the whole disk is not supported; pick a folder.".into(),
-            ));
-        }
-        // Syncing Pail's own folder would upload its live database and logs, and rewrite them.
-        let data_dir = tokio::fs::canonicalize(self.inner.engine.data_dir())
-            .await
-            .unwrap_or_else(|_| self.inner.engine.data_dir().to_path_buf());
-        if root.starts_with(&data_dir) || data_dir.starts_with(&root) {
-            return Err(Error::InvalidInput(format!(
-                "{} holds Pail's own settings and cannot be synced. Pick another folder.",
-                root.display()
-            )));
-        }
-        for other in pairs::list(self.inner.engine.db().pool()).await? {
-            if root.starts_with(&other.local_root) || other.local_root.starts_with(&root) {
-                return Err(Error::InvalidInput(format!(
-                    "{} overlaps the synced folder {}. One folder can only be in one sync; pick a folder outside it.",
-                    root.display(),
-                    other.local_root.display()
-                )));
-            }
-        }
+        let root =
+            local_root::require_ready(Path::new(draft.local_root.trim()), &self.forbidden_roots().await?).await?;
         Ok((root, prefix))
+    }
+
+    /// What the add-pair flow's first step says about a chosen folder.
+    pub async fn check_local_root(&self, root: &Path) -> Result<LocalRootCheck> {
+        local_root::check(root, &self.forbidden_roots().await?).await
+    }
+
+    /// Creates a chosen folder that does not exist yet ("Create this folder").
+    pub async fn create_local_root(&self, root: &Path) -> Result<LocalRootCheck> {
+        local_root::create(root, &self.forbidden_roots().await?).await
+    }
+
+    async fn forbidden_roots(&self) -> Result<local_root::Forbidden<'_>> {
+        let synced = pairs::list(self.inner.engine.db().pool()).await?;
+        Ok(local_root::Forbidden {
+            data_dir: self.inner.engine.data_dir(),
+            synced: synced.into_iter().map(|p| p.local_root).collect(),
+        })
     }
 }
 
@@ -855,15 +833,4 @@ fn no_pair(pair_id: &str) -> Error {
     Error::InvalidInput(format!(
         "This synced folder no longer exists (id {pair_id}). It may have been removed in another window."
     ))
-}
-
-async fn folder_has_entries(root: &Path) -> Result<bool> {
-    let mut dir = tokio::fs::read_dir(root).await.map_err(|e| Error::Io {
-        context: format!("read the folder {}", root.display()),
-        source: e,
-    })?;
-    dir.next_entry().await.map(|e| e.is_some()).map_err(|e| Error::Io {
-        context: format!("read the folder {}", root.display()),
-        source: e,
-    })
 }

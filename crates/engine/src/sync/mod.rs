@@ -32,6 +32,7 @@ pub mod conflicts;
 pub mod executor;
 pub mod folder;
 pub mod idle_mark;
+pub mod local_root;
 pub use crate::core::local_name;
 pub mod manager;
 pub use crate::core::model;

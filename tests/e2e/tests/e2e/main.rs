@@ -19,6 +19,11 @@
 //! - `sync_pairs`: pair a folder through the three-step flow; a local file reaches the bucket
 //!   (syncing → up to date), a bucket object reaches the folder on "Check now", pause/resume, a conflict kept both;
 //!   start at login writes the autostart entry; a second launch hands over and exits.
+//! - `first_ten_minutes`: a newcomer's walk (demo store, upload, quick look with Space, a pair
+//!   whose folder is created on the wizard's first step, stop syncing, Settings) with an axe-core
+//!   audit and a Tab tour of every screen, light on the suite's screen and dark at 1024×700.
+//! - `installed` (ignored unless run by `.ci/run` after installing the `.deb`): the installed
+//!   binary starts, with its menu entry, icon and a start-at-login entry that runs it.
 //! - `small_screen`: on a 1024×700 screen of its own the window opens inside it, and it reopens
 //!   where and as large as the user left it.
 
@@ -26,6 +31,8 @@ mod browse;
 mod connection_errors;
 mod damaged_state;
 mod demo;
+mod first_ten_minutes;
+mod installed;
 mod ipc_security;
 mod manage_connections;
 mod object_ops;

@@ -1,56 +1,12 @@
 //! A small screen (1024×700): the window opens inside it, and where the user leaves the window is
 //! where it opens the next time.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use pail_e2e::*;
-
-/// An X display of its own at 1024×700, stopped when dropped.
-struct SmallScreen {
-    child: Child,
-    name: String,
-}
-
-impl SmallScreen {
-    fn start() -> SmallScreen {
-        for n in 200..260 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                continue;
-            }
-            let child = Command::new("Xvfb")
-                .args([&format!(":{n}"), "-screen", "0", "1024x700x24", "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb");
-            // Xvfb is ready once its socket exists.
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                assert!(Instant::now() < deadline, "Xvfb :{n} did not start");
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            return SmallScreen {
-                child,
-                name: format!(":{n}"),
-            };
-        }
-        panic!("no free X display number");
-    }
-}
-
-impl Drop for SmallScreen {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[tokio::test]
 async fn the_window_fits_a_small_screen_and_reopens_where_it_was_left() {
-    let screen = SmallScreen::start();
-    let app = App::launch_on("small-screen", Some(&screen.name), |_| {}).await;
+    let screen = SmallScreen::start(1024, 700);
+    let app = App::launch_on("small-screen", &[("DISPLAY", &screen.name)], |_| {}).await;
     app.wait_tid("welcome").await;
     let (x, y, width, height) = app.step("read the window's place", app.client.get_window_rect()).await;
     assert!(
@@ -75,7 +31,7 @@ async fn the_window_fits_a_small_screen_and_reopens_where_it_was_left() {
     let remembered = std::fs::read_to_string(&saved).expect("window.json");
     app.close().await;
 
-    let again = App::launch_on("small-screen-again", Some(&screen.name), |dir| {
+    let again = App::launch_on("small-screen-again", &[("DISPLAY", &screen.name)], |dir| {
         std::fs::write(dir.join("window.json"), &remembered).expect("copy window.json")
     })
     .await;

@@ -20,9 +20,8 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     let bucket = bucket_name("e2e-sync");
     make_bucket(&client, &bucket, &["archive/old.txt".to_owned()]).await;
     let home = tempfile::tempdir().expect("temp dir");
-    let folder = home.path().join("Team Docs");
-    std::fs::create_dir_all(&folder).expect("make the folder");
-    let folder = folder.canonicalize().expect("canonical folder");
+    // The folder does not exist yet: the first step of the flow offers to create it.
+    let folder = home.path().canonicalize().expect("canonical home").join("Team Docs");
 
     let app = App::launch("sync-pairs").await;
     app.wait_tid("welcome").await;
@@ -71,6 +70,11 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
         (app.attr(&el, "title").await.as_deref() == Some(&*folder.to_string_lossy())).then_some(())
     })
     .await;
+    app.wait_tid("pair-folder-missing").await;
+    app.screenshot("add-pair-folder-missing").await;
+    app.click_tid("pair-create-folder").await;
+    app.wait_tid("pair-folder-ready").await;
+    assert!(folder.is_dir(), "the folder was not created");
     app.screenshot("add-pair-folder").await;
     app.click_tid("pair-next").await;
     // The test server holds other tests' buckets too: pick ours.
@@ -86,7 +90,7 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     app.type_into("prefix-new-name", "shared").await;
     app.click_tid("prefix-create").await;
     app.eventually("the new bucket folder chosen", || async {
-        let el = app.wait_tid("prefix-current").await;
+        let el = app.wait_tid("pair-target").await;
         (app.attr(&el, "data-prefix").await.as_deref() == Some("shared/")).then_some(())
     })
     .await;
