@@ -104,6 +104,7 @@ async fn add_a_connection_through_the_form_and_browse_nested_folders() {
     })
     .await;
     app.screenshot("properties").await;
+    app.audit_accessibility("properties").await;
 
     // An empty folder says so instead of showing a blank list.
     app.open_row("empty").await;

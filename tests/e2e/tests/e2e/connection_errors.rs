@@ -45,5 +45,6 @@ async fn a_wrong_secret_is_explained_in_the_form_with_details() {
     })
     .await;
     app.screenshot("wrong-secret").await;
+    app.audit_accessibility("wrong-secret").await;
     app.close().await;
 }

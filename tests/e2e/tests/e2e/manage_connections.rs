@@ -52,6 +52,7 @@ async fn rename_and_remove_a_connection_from_the_sidebar() {
         "the confirmation says the secret is deleted: {text}"
     );
     app.screenshot("confirm-remove").await;
+    app.audit_accessibility("confirm-remove").await;
     app.click_tid("confirm-remove").await;
     app.wait_tid("welcome").await;
     assert_eq!(keyring_items(&app.keyring_service), 0, "the secret left the keyring");

@@ -115,6 +115,7 @@ async fn new_folder_rename_and_delete_through_the_window() {
     app.keys_on_row("old", SHIFT_F10).await;
     app.wait_tid("context-menu").await;
     app.screenshot("context-menu").await;
+    app.audit_accessibility("context-menu").await;
     app.click_tid("ctx-rename").await;
     app.type_into("rename-input", &format!("archive{ENTER}")).await;
     app.wait_rows(&[
@@ -166,6 +167,7 @@ async fn new_folder_rename_and_delete_through_the_window() {
         "nothing deleted before confirming (8 seeded keys and Projects/)"
     );
     app.screenshot("confirm-delete").await;
+    app.audit_accessibility("confirm-delete").await;
     app.click_tid("confirm-delete").await;
     // (textContent: WebKit's WebDriver leaves the status bar's ellipsised message out of its text.)
     app.eventually("the delete reported in the status bar", || async {
@@ -209,6 +211,7 @@ async fn new_folder_rename_and_delete_through_the_window() {
         "{link}"
     );
     app.screenshot("share-link").await;
+    app.audit_accessibility("share-link").await;
     app.click_tid("share-close").await;
 
     // Properties: change the content type from the panel; the bucket has no versioning, and says so.
@@ -235,5 +238,6 @@ async fn new_folder_rename_and_delete_through_the_window() {
     );
     app.wait_tid("prop-versions-off").await;
     app.screenshot("content-type").await;
+    app.audit_accessibility("content-type").await;
     app.close().await;
 }

@@ -178,6 +178,7 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
         .await;
     assert_eq!(app.text(&line).await, "Downloaded");
     app.screenshot("activity").await;
+    app.audit_accessibility("activity").await;
 
     // What syncing cost: the requests this pair sent, in Settings and in the pair's detail (a
     // custom endpoint: no known prices). Opening either reads the request log at once.
@@ -194,6 +195,7 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
         "{row}"
     );
     app.screenshot("settings-request-costs").await;
+    app.audit_accessibility("settings-request-costs").await;
     app.click_tid("nav-sync").await;
     let line = app.text(&app.wait_tid("pair-cost").await).await;
     assert!(line.starts_with("Store requests: ") && line.contains("list"), "{line}");
@@ -241,6 +243,7 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     let copy = app.attr(&item, "data-copy").await.expect("the copy's path");
     assert!(copy.contains("conflict") && copy.ends_with(".txt"), "{copy}");
     app.screenshot("conflict").await;
+    app.audit_accessibility("conflict").await;
     app.click_tid("keep-both").await;
     app.wait_tid("no-conflicts").await;
     app.screenshot("conflict-kept-both").await;

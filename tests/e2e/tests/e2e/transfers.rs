@@ -53,6 +53,7 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
     // "Upload a folder…" is one of the rarer actions, under More.
     app.click_tid("action-more").await;
     app.screenshot("more-menu").await;
+    app.audit_accessibility("more-menu").await;
     app.click_tid("action-upload-folder").await;
 
     // The folder shows up in the list once its files are uploaded (the list refreshes itself).
@@ -74,6 +75,7 @@ async fn a_dropped_folder_tree_uploads_shows_in_transfers_and_can_be_renamed_and
     })
     .await;
     app.screenshot("transfers-view").await;
+    app.audit_accessibility("transfers-view").await;
     assert_eq!(
         s3::keys(&client, &bucket, "").await,
         vec![
