@@ -2,6 +2,7 @@
 //! shows, then the technical detail, and exit non-zero.
 
 mod copy;
+mod history;
 mod location;
 mod sync;
 
@@ -104,6 +105,50 @@ enum Command {
         #[command(flatten)]
         conn: ConnectionArgs,
     },
+    /// A bucket folder's history (the bucket must keep versions): `pail history s3://BUCKET/PREFIX`
+    /// lists the moments it changed; `--at TIME` lists its files as they were then; `--diff TIME1
+    /// TIME2` says what was added, changed and deleted in between.
+    ///
+    /// TIME is a date and time (2026-12-01 15:00, in this computer's time zone, or RFC 3339 such
+    /// as 2026-12-01T15:00:00Z) or words: "2 hours ago", "yesterday 15:00", "today 9:30", "now".
+    History {
+        /// s3://BUCKET or s3://BUCKET/PREFIX/
+        target: String,
+        /// List the folder's files as they were at TIME.
+        #[arg(long, value_name = "TIME", conflicts_with = "diff")]
+        at: Option<String>,
+        /// Show what changed from TIME1 to TIME2.
+        #[arg(long, num_args = 2, value_names = ["TIME1", "TIME2"])]
+        diff: Option<Vec<String>>,
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    },
+    /// Puts a bucket folder back as it was at a moment (the bucket must keep versions).
+    ///
+    /// --in-place copies the old versions back as new current ones and puts delete markers on
+    /// files that did not exist then: nothing is deleted for good, so the restore can itself be
+    /// undone by restoring to the moment before it. A file someone else changes meanwhile is left
+    /// to them and named. --to LOCAL_DIR writes the folder as it was into a local folder instead,
+    /// never replacing a file already there. Exit status: 0 done; 1 could not run; 2 the command
+    /// line is wrong; 4 some files were left alone or failed (each is named on stderr).
+    Restore {
+        /// s3://BUCKET or s3://BUCKET/PREFIX/
+        target: String,
+        /// The moment to go back to (see `pail history --help` for the forms of TIME).
+        #[arg(long, value_name = "TIME")]
+        at: String,
+        /// Restore in the bucket folder itself.
+        #[arg(long, conflicts_with = "to", required_unless_present = "to")]
+        in_place: bool,
+        /// Write the folder as it was into this local folder.
+        #[arg(long, value_name = "LOCAL_DIR")]
+        to: Option<PathBuf>,
+        /// Say what would be done, and do nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -179,6 +224,38 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             let location = S3Location::parse(&target)?;
             let remote = connect(&conn).await?;
             ls(&remote, &location).await.map(|()| 0)
+        }
+        Command::History { target, at, diff, conn } => {
+            let location = S3Location::parse(&target)?;
+            let view = match (at, diff) {
+                (Some(at), _) => history::HistoryView::At(at),
+                (None, Some(mut two)) if two.len() == 2 => {
+                    let to = two.pop().unwrap_or_default();
+                    let from = two.pop().unwrap_or_default();
+                    history::HistoryView::Diff(from, to)
+                }
+                _ => history::HistoryView::Timeline,
+            };
+            let remote = connect(&conn).await?;
+            history::history(&remote, &location, view).await
+        }
+        Command::Restore {
+            target,
+            at,
+            in_place,
+            to,
+            dry_run,
+            conn,
+        } => {
+            let location = S3Location::parse(&target)?;
+            let target = match (in_place, to) {
+                (_, Some(dir)) => history::RestoreTarget::Dir(dir),
+                _ => history::RestoreTarget::InPlace,
+            };
+            // A typo in the moment fails before anything is read or written.
+            let at = history::moment(&at)?;
+            let remote = connect(&conn).await?;
+            history::restore(&remote, &location, at, target, dry_run).await
         }
         Command::Sync {
             local_dir,

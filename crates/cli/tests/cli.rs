@@ -273,3 +273,138 @@ fn a_damaged_state_database_is_named_with_what_to_do_about_it() {
         "the damaged file is left as it was"
     );
 }
+
+/// The time now as RFC 3339, after waiting until the clock is in a later second, so the writes
+/// that follow (S3 keeps times to the second) come after it. It orders writes; it asserts nothing.
+fn end_moment() -> String {
+    let at = std::time::SystemTime::now();
+    let secs = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    while std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        <= secs
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let millis = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    chrono::DateTime::from_timestamp_millis(millis).unwrap().to_rfc3339()
+}
+
+#[tokio::test]
+async fn history_and_restore_put_a_folder_back_as_it_was() {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    use pail_testkit::s3;
+    let endpoint = moto_endpoint();
+    let client = sdk_client(&endpoint, "clikey", "clisecret");
+    let bucket = bucket_name("cli-history");
+    make_bucket(&client, &bucket, &[]).await;
+    client
+        .put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3::put(&client, &bucket, "p/a.txt", b"first a").await;
+    s3::put(&client, &bucket, "p/sub/b.txt", b"first b").await;
+    let then = end_moment();
+    s3::put(&client, &bucket, "p/a.txt", b"second a, longer").await;
+    client
+        .delete_object()
+        .bucket(&bucket)
+        .key("p/sub/b.txt")
+        .send()
+        .await
+        .unwrap();
+    s3::put(&client, &bucket, "p/c.txt", b"new").await;
+    let folder = format!("s3://{bucket}/p");
+
+    let out = pail(&["history", &folder], &endpoint);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).lines().count() >= 2, "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("change"), "{}", text(&out.stdout));
+
+    let out = pail(&["history", &folder, "--at", &then], &endpoint);
+    let listed = text(&out.stdout);
+    assert!(
+        listed.contains("a.txt") && listed.contains("sub/b.txt") && !listed.contains("c.txt"),
+        "{listed}"
+    );
+
+    let out = pail(&["history", &folder, "--diff", &then, "now"], &endpoint);
+    let diff = text(&out.stdout);
+    assert!(diff.contains("changed  a.txt  (7 → 16 bytes)"), "{diff}");
+    assert!(diff.contains("deleted  sub/b.txt"), "{diff}");
+    assert!(diff.contains("added    c.txt"), "{diff}");
+
+    let out = pail(
+        &["restore", &folder, "--at", &then, "--in-place", "--dry-run"],
+        &endpoint,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("would restore  p/a.txt"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("would remove  p/c.txt"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        s3::get(&client, &bucket, "p/c.txt").await.as_deref(),
+        Some(&b"new"[..]),
+        "a dry run changes nothing"
+    );
+
+    let out = pail(&["restore", &folder, "--at", &then, "--in-place"], &endpoint);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("To undo it, restore to"),
+        "{}",
+        text(&out.stderr)
+    );
+    let now: Vec<(String, Vec<u8>)> = s3::objects(&client, &bucket, "p/").await.into_iter().collect();
+    assert_eq!(
+        now,
+        vec![
+            ("a.txt".to_owned(), b"first a".to_vec()),
+            ("sub/b.txt".to_owned(), b"first b".to_vec())
+        ]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = pail(
+        &["restore", &folder, "--at", &then, "--to", dir.path().to_str().unwrap()],
+        &endpoint,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(dir.path().join("sub/b.txt")).unwrap(), b"first b");
+    // Again into the same folder: nothing is replaced, each file is named, and the exit says so.
+    let out = pail(
+        &["restore", &folder, "--at", &then, "--to", dir.path().to_str().unwrap()],
+        &endpoint,
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("already exists"), "{}", text(&out.stderr));
+
+    let out = pail(&["restore", &folder, "--at", "soon", "--in-place"], &endpoint);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("2 hours ago"), "{}", text(&out.stderr));
+
+    let plain = bucket_name("cli-no-versions");
+    make_bucket(&client, &plain, &["x/a.txt".to_owned()]).await;
+    let out = pail(&["history", &format!("s3://{plain}/x")], &endpoint);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("does not keep earlier versions"),
+        "{}",
+        text(&out.stderr)
+    );
+}

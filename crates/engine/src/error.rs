@@ -91,6 +91,8 @@ pub enum Operation {
     ListVersions,
     /// GetBucketVersioning (whether a bucket keeps versions).
     GetBucketVersioning,
+    /// PutBucketVersioning (turning versions on).
+    PutBucketVersioning,
 }
 
 /// Everything that can go wrong in the engine.
@@ -358,6 +360,7 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
             Operation::CopyObject => format!("These keys are not allowed to copy files in “{bucket_name}”."),
             Operation::ListVersions => format!("These keys are not allowed to see earlier versions of files in “{bucket_name}”."),
             Operation::GetBucketVersioning => format!("These keys are not allowed to check whether “{bucket_name}” keeps earlier versions of files."),
+            Operation::PutBucketVersioning => format!("These keys are not allowed to turn on keeping earlier versions of files in “{bucket_name}” (it needs the s3:PutBucketVersioning permission)."),
         },
         ErrorCode::NoSuchBucket => format!("The bucket “{bucket_name}” does not exist (any more). It may have been deleted or renamed, or it lives in another region."),
         ErrorCode::NoSuchKey => "This file is no longer in the bucket. Someone may have deleted or moved it; refresh the folder to see what is there now.".into(),

@@ -25,6 +25,7 @@ pub mod demo;
 pub mod download_mark;
 pub mod engine;
 pub mod error;
+pub mod history;
 pub mod preferences;
 pub mod prefix;
 pub mod prices;

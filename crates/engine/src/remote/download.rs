@@ -29,6 +29,18 @@ impl Remote {
             .await
     }
 
+    /// Downloads one version of `bucket/key` (an earlier one, for a restore) to `dest`, verified
+    /// and made durable like [`Remote::download_file`]; it lands only when complete.
+    pub async fn download_version(&self, bucket: &str, key: &str, version_id: &str, dest: &Path) -> Result<u64> {
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        tokio::fs::create_dir_all(dir).await.map_err(|source| Error::Io {
+            context: format!("create the folder {}", dir.display()),
+            source,
+        })?;
+        let fetched = self.fetch_verified(bucket, key, None, Some(version_id), dir).await?;
+        fetched.pending.land(dest.to_path_buf()).await
+    }
+
     /// Downloads `bucket/key` into a new temp file in `dir` (which must exist) and verifies it,
     /// without a final flush: with [`Durability::Flushed`] many files are then made durable
     /// together (see [`crate::transfers::Lander`]) before they take their names, instead of one
@@ -45,7 +57,7 @@ impl Remote {
     ) -> Result<PendingFile> {
         match size {
             Some(n) if n >= RANGED_DOWNLOAD_THRESHOLD => self.download_ranged(bucket, key, dir, durability).await,
-            _ => Ok(self.fetch_verified(bucket, key, None, dir).await?.pending),
+            _ => Ok(self.fetch_verified(bucket, key, None, None, dir).await?.pending),
         }
     }
 }

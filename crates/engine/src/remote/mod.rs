@@ -22,6 +22,7 @@ mod store_probe;
 mod sync_ops;
 pub(crate) mod transfer;
 mod upload_check;
+pub mod versions;
 
 pub use classify::classify;
 pub(crate) use client::is_plain_http_to_another_machine;

@@ -843,7 +843,7 @@ impl Remote {
         if_match: Option<&str>,
         dir: &Path,
     ) -> Result<DownloadedTemp> {
-        let fetched = self.fetch_verified(bucket, key, if_match, dir).await?;
+        let fetched = self.fetch_verified(bucket, key, if_match, None, dir).await?;
         let (path, bytes) = fetched.pending.sync().await?;
         Ok(DownloadedTemp {
             path,
@@ -861,6 +861,7 @@ impl Remote {
         bucket: &str,
         key: &str,
         if_match: Option<&str>,
+        version_id: Option<&str>,
         dir: &Path,
     ) -> Result<Fetched> {
         use md5::Digest;
@@ -870,6 +871,7 @@ impl Remote {
             .bucket(bucket)
             .key(key)
             .set_if_match(if_match.map(quoted))
+            .set_version_id(version_id.map(str::to_owned))
             .checksum_mode(ChecksumMode::Enabled)
             .send()
             .await

@@ -17,6 +17,10 @@
 //!   links over plain HTTP, content types and versions.
 //! - `object_commands`: the engine's front door for file operations (what the app calls): input
 //!   checks, names in use refused, mixed selections counted and deleted, versions only where kept.
+//! - `folder_history`: the time machine on a versioned bucket: a folder's tree at each moment,
+//!   its timeline and changes, restore in place to each moment (every version kept, undoable,
+//!   another writer's change left to them), restore into a local folder, 10,000 versions read
+//!   one key at a time, and a bucket without versions explained.
 //! - `aws_import`: profiles from ~/.aws files become working connections.
 //! - `demo_store`: the built-in demo store starts, is seeded and resumes.
 //! - `private_data`: the data folder and its files are owner-only (older installs tightened), and
@@ -33,6 +37,7 @@ mod bandwidth;
 mod connection_errors;
 mod demo_store;
 mod download_integrity;
+mod folder_history;
 mod hostile_store;
 mod keyring_secrets;
 mod listing;

@@ -1,0 +1,354 @@
+//! A bucket folder's history against the store: its tree at a moment, its timeline, what
+//! changed between two moments, and restoring it (in place, or into a local folder).
+//!
+//! A restore in place never destroys a version: old content comes back as a new version (a
+//! server-side copy) and keys that did not exist get a delete marker, so the restore is itself one
+//! more moment that can be restored away. A key someone else changes during the restore is left
+//! to them and reported.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinSet;
+
+use super::model::{
+    change_between, live_at, restore_step, top_version, Change, ChangePoint, RestoreAction, RestoreStep, Timeline,
+};
+use crate::core::local_name::{join_under, local_rel, NameRules};
+use crate::error::{Error, Result};
+use crate::remote::versions::VersionRecord;
+use crate::remote::Remote;
+
+/// Keys restored at once (each costs a few requests; the store copies the bytes).
+const PARALLEL_STEPS: usize = 8;
+
+/// One file of a folder as it was at a moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct FileAt {
+    /// Its key.
+    pub key: String,
+    /// The version it showed.
+    pub version_id: String,
+    /// Its size.
+    pub size: u64,
+    /// When that version was written.
+    pub modified: DateTime<Utc>,
+}
+
+/// What a restore did, or would do with `dry_run`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreReport {
+    /// Keys put back as they were (or, into a folder, files written).
+    pub restored: Vec<String>,
+    /// Keys that did not exist at the moment and got a delete marker (in place only).
+    pub removed: Vec<String>,
+    /// Keys left as they are, each with the reason (changed by someone else meanwhile, a local
+    /// file already there, a name this system cannot use).
+    pub left: Vec<LeftAlone>,
+    /// Keys that failed, each with the error in words.
+    pub failed: Vec<LeftAlone>,
+}
+
+/// A key a restore did not touch, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct LeftAlone {
+    /// The key.
+    pub key: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// The sentence for a bucket without a history.
+fn no_history(bucket: &str) -> Error {
+    Error::InvalidInput(format!(
+        "“{bucket}” does not keep earlier versions of files (versioning is off, or this store does not offer it), \
+         so there is no history to show or restore. Turning versioning on keeps one from then on."
+    ))
+}
+
+/// Checks that `bucket` keeps versions: without them there is no history, and an in-place
+/// restore would overwrite the only copy of what is there now.
+pub async fn require_versions(remote: &Remote, bucket: &str) -> Result<()> {
+    match remote.bucket_versioning_enabled(bucket).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(no_history(bucket)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Calls `on_file` with each file under `prefix` as it was at `at`, in key order.
+pub async fn files_at(
+    remote: &Remote,
+    bucket: &str,
+    prefix: &str,
+    at: DateTime<Utc>,
+    mut on_file: impl FnMut(FileAt),
+) -> Result<()> {
+    require_versions(remote, bucket).await?;
+    remote
+        .for_each_key_history(bucket, prefix, |h| {
+            if let Some(v) = live_at(&h.versions, Some(at)) {
+                on_file(file_at(v));
+            }
+            ControlFlow::Continue(())
+        })
+        .await
+}
+
+fn file_at(v: &VersionRecord) -> FileAt {
+    FileAt {
+        key: v.key.clone(),
+        version_id: v.version_id.clone(),
+        size: v.size,
+        modified: v.modified,
+    }
+}
+
+/// The moments the folder changed, oldest first.
+pub async fn timeline(remote: &Remote, bucket: &str, prefix: &str) -> Result<Vec<ChangePoint>> {
+    require_versions(remote, bucket).await?;
+    let mut line = Timeline::default();
+    remote
+        .for_each_key_history(bucket, prefix, |h| {
+            line.add(&h);
+            ControlFlow::Continue(())
+        })
+        .await?;
+    Ok(line.points())
+}
+
+/// Calls `on_change` for each key that differs between `from` and `to` (`None` = now).
+pub async fn changes(
+    remote: &Remote,
+    bucket: &str,
+    prefix: &str,
+    from: DateTime<Utc>,
+    to: Option<DateTime<Utc>>,
+    mut on_change: impl FnMut(Change),
+) -> Result<()> {
+    require_versions(remote, bucket).await?;
+    remote
+        .for_each_key_history(bucket, prefix, |h| {
+            if let Some(c) = change_between(&h, Some(from), to) {
+                on_change(c);
+            }
+            ControlFlow::Continue(())
+        })
+        .await
+}
+
+/// Makes the folder's current state equal its state at `at`, undoably (see the module docs).
+/// With `dry_run`, only says what it would do.
+pub async fn restore_in_place(
+    remote: &Remote,
+    bucket: &str,
+    prefix: &str,
+    at: DateTime<Utc>,
+    dry_run: bool,
+) -> Result<RestoreReport> {
+    let plan = plan_restore(remote, bucket, prefix, at).await?;
+    if dry_run {
+        let mut report = RestoreReport::default();
+        for step in &plan.steps {
+            record(&mut report, step, Ok(StepOutcome::Done));
+        }
+        return Ok(report);
+    }
+    apply_restore(remote, plan).await
+}
+
+/// What a restore in place will change: one step per key that differs from the moment.
+#[derive(Debug, Clone)]
+pub struct RestorePlan {
+    bucket: String,
+    /// The keys to change, in key order (a key and a version id each, not the history).
+    pub steps: Vec<RestoreStep>,
+}
+
+/// Reads the folder's history and plans a restore in place to `at`, changing nothing.
+pub async fn plan_restore(remote: &Remote, bucket: &str, prefix: &str, at: DateTime<Utc>) -> Result<RestorePlan> {
+    require_versions(remote, bucket).await?;
+    let mut steps: Vec<RestoreStep> = Vec::new();
+    remote
+        .for_each_key_history(bucket, prefix, |h| {
+            // Folder markers ("photos/") come back or go like files; they hold no content.
+            steps.extend(restore_step(&h, at));
+            ControlFlow::Continue(())
+        })
+        .await?;
+    Ok(RestorePlan {
+        bucket: bucket.to_owned(),
+        steps,
+    })
+}
+
+/// Carries out a plan, a few keys at a time; a key changed since it was planned is left alone
+/// and reported.
+pub async fn apply_restore(remote: &Remote, plan: RestorePlan) -> Result<RestoreReport> {
+    let mut report = RestoreReport::default();
+    let remote = Arc::new(remote.clone());
+    let bucket: Arc<str> = plan.bucket.into();
+    let mut running: JoinSet<(RestoreStep, Result<StepOutcome>)> = JoinSet::new();
+    let mut pending = plan.steps.into_iter();
+    loop {
+        while running.len() < PARALLEL_STEPS {
+            let Some(step) = pending.next() else { break };
+            let (remote, bucket) = (remote.clone(), bucket.clone());
+            running.spawn(async move {
+                let outcome = apply(&remote, &bucket, &step).await;
+                (step, outcome)
+            });
+        }
+        let Some(done) = running.join_next().await else { break };
+        match done {
+            Ok((step, outcome)) => record(&mut report, &step, outcome),
+            Err(e) => {
+                return Err(Error::Io {
+                    context: "run a restore step".into(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            }
+        }
+    }
+    report.restored.sort();
+    report.removed.sort();
+    report.left.sort_by(|a, b| a.key.cmp(&b.key));
+    report.failed.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(report)
+}
+
+/// How one restore step ended.
+enum StepOutcome {
+    /// Done as planned.
+    Done,
+    /// Someone else changed the key; it was left to them.
+    LeftToOthers(String),
+}
+
+fn record(report: &mut RestoreReport, step: &RestoreStep, outcome: Result<StepOutcome>) {
+    let key = step.key.clone();
+    match outcome {
+        Ok(StepOutcome::Done) => match step.action {
+            RestoreAction::BringBack { .. } => report.restored.push(key),
+            RestoreAction::Remove => report.removed.push(key),
+        },
+        Ok(StepOutcome::LeftToOthers(reason)) => report.left.push(LeftAlone { key, reason }),
+        Err(e) => report.failed.push(LeftAlone {
+            key,
+            reason: e.user_message(),
+        }),
+    }
+}
+
+/// Applies one step: only if the key still shows what the plan saw, and taken back if someone
+/// else's write landed between that check and this write.
+async fn apply(remote: &Remote, bucket: &str, step: &RestoreStep) -> Result<StepOutcome> {
+    let before = remote.key_history(bucket, &step.key).await?;
+    if top_version(&before.versions) != step.planned_on.as_deref() {
+        return Ok(StepOutcome::LeftToOthers(
+            "It changed after the restore began, so the newer change was kept.".into(),
+        ));
+    }
+    let ours = match &step.action {
+        RestoreAction::BringBack { version_id, .. } => {
+            remote.restore_version(bucket, &step.key, version_id).await?.version_id
+        }
+        RestoreAction::Remove => remote.put_delete_marker(bucket, &step.key).await?,
+    };
+    // A store that ignores conditions, or a write in the instant between the check and ours:
+    // read the key's history again and compare.
+    let after = remote.key_history(bucket, &step.key).await?;
+    let known: std::collections::HashSet<&str> = before.versions.iter().map(|v| v.version_id.as_str()).collect();
+    let others: Vec<&VersionRecord> = after
+        .versions
+        .iter()
+        .filter(|v| !known.contains(v.version_id.as_str()) && Some(v.version_id.as_str()) != ours.as_deref())
+        .collect();
+    if others.is_empty() {
+        return Ok(StepOutcome::Done);
+    }
+    let ours_on_top = ours.is_some() && top_version(&after.versions) == ours.as_deref();
+    if let (true, Some(ours)) = (ours_on_top, ours.as_deref()) {
+        // Ours went on top of someone else's write: take ours back, so theirs is current again.
+        remote.delete_own_version(bucket, &step.key, ours).await?;
+        tracing::info!(key = %step.key, "a restore step landed on another writer's change and was taken back");
+    }
+    Ok(StepOutcome::LeftToOthers(
+        "Someone else changed it during the restore, so their change was kept.".into(),
+    ))
+}
+
+/// Writes the folder as it was at `at` into the local folder `dir` (created if missing). An
+/// existing file is never replaced: it is reported and left as it is.
+pub async fn restore_to_dir(
+    remote: &Remote,
+    bucket: &str,
+    prefix: &str,
+    at: DateTime<Utc>,
+    dir: &Path,
+    dry_run: bool,
+) -> Result<RestoreReport> {
+    let mut files: Vec<FileAt> = Vec::new();
+    files_at(remote, bucket, prefix, at, |f| files.push(f)).await?;
+    let mut report = RestoreReport::default();
+    for f in files {
+        let rel = f.key.strip_prefix(prefix).unwrap_or(&f.key);
+        if rel.is_empty() {
+            continue;
+        }
+        let dest = match local_path(dir, rel) {
+            Ok(dest) => dest,
+            Err(reason) => {
+                report.left.push(LeftAlone { key: f.key, reason });
+                continue;
+            }
+        };
+        if tokio::fs::symlink_metadata(&dest).await.is_ok() {
+            report.left.push(LeftAlone {
+                key: f.key,
+                reason: format!("{} already exists, so it was left as it is.", dest.display()),
+            });
+            continue;
+        }
+        if dry_run {
+            report.restored.push(f.key);
+            continue;
+        }
+        // A folder marker ("photos/") becomes an empty folder.
+        let written = if rel.ends_with('/') {
+            tokio::fs::create_dir_all(&dest).await.map_err(|source| Error::Io {
+                context: format!("create the folder {}", dest.display()),
+                source,
+            })
+        } else {
+            remote
+                .download_version(bucket, &f.key, &f.version_id, &dest)
+                .await
+                .map(|_| ())
+        };
+        match written {
+            Ok(()) => report.restored.push(f.key),
+            Err(e) => report.failed.push(LeftAlone {
+                key: f.key,
+                reason: e.user_message(),
+            }),
+        }
+    }
+    Ok(report)
+}
+
+/// Where `rel` (a key below the folder) goes under `dir`, or why it cannot.
+fn local_path(dir: &Path, rel: &str) -> std::result::Result<PathBuf, String> {
+    let trimmed = rel.trim_end_matches('/');
+    let rel_path = local_rel(trimmed, NameRules::HOST).map_err(|e| format!("It cannot be a file name here: {e}."))?;
+    join_under(dir, &rel_path, NameRules::HOST).map_err(|e| format!("It cannot be a file name here: {e}."))
+}

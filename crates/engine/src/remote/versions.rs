@@ -1,0 +1,222 @@
+//! A bucket folder's whole history as S3 keeps it: every version and delete marker under a
+//! prefix, streamed key by key (ListObjectVersions), and the few writes a restore needs.
+//!
+//! Memory stays bounded by one page plus the versions of one key, so a folder with a long
+//! history is read without holding it.
+
+use std::ops::ControlFlow;
+
+use aws_sdk_s3::types::{BucketVersioningStatus, EncodingType, VersioningConfiguration};
+use chrono::{DateTime, Utc};
+
+use super::key_encoding::{decode_key, says_url};
+use super::pages::PageCursor;
+use super::transfer::bare_etag;
+use super::{classify, Remote};
+use crate::error::{Error, Operation, Result};
+
+/// One version of one key, or a delete marker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    /// The object's key.
+    pub key: String,
+    /// Its version id ("null" for what was written before versioning was turned on).
+    pub version_id: String,
+    /// When this version was written.
+    pub modified: DateTime<Utc>,
+    /// Size in bytes (0 for a delete marker).
+    pub size: u64,
+    /// ETag without quotes (empty for a delete marker).
+    pub etag: String,
+    /// Whether this is the key's current version (or current delete marker).
+    pub is_latest: bool,
+    /// Whether this records a deletion rather than content.
+    pub deleted: bool,
+}
+
+/// Every version of one key, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHistory {
+    /// The key.
+    pub key: String,
+    /// Its versions and delete markers, newest first.
+    pub versions: Vec<VersionRecord>,
+}
+
+/// Versions come as two lists per page (versions, delete markers); each sorted by key, and
+/// within a key newest first.
+fn newest_first(a: &VersionRecord, b: &VersionRecord) -> std::cmp::Ordering {
+    b.is_latest.cmp(&a.is_latest).then(b.modified.cmp(&a.modified))
+}
+
+impl Remote {
+    /// Calls `on_key` with the history of every key under `prefix`, in key order; stops early
+    /// when it breaks.
+    pub async fn for_each_key_history(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        mut on_key: impl FnMut(KeyHistory) -> ControlFlow<()>,
+    ) -> Result<()> {
+        let mut key_marker: Option<String> = None;
+        let mut version_marker: Option<String> = None;
+        let mut cursor: PageCursor<(String, Option<String>)> = PageCursor::new();
+        // The key whose versions may continue on the next page.
+        let mut open: Option<KeyHistory> = None;
+        loop {
+            let resp = self
+                .client
+                .list_object_versions()
+                .bucket(bucket)
+                .prefix(prefix)
+                .encoding_type(EncodingType::Url)
+                .set_key_marker(key_marker.take())
+                .set_version_id_marker(version_marker.take())
+                .send()
+                .await
+                .map_err(|e| classify(e, Operation::ListVersions, self.endpoint_label(), Some(bucket)))?;
+            let encoded = resp.encoding_type().is_some_and(|t| says_url(t.as_str()));
+            let key_of = |k: Option<&str>| -> Result<String> {
+                let k = k.unwrap_or_default();
+                if encoded {
+                    decode_key(k)
+                        .map_err(|e| Error::InvalidInput(format!("the store sent a key Pail cannot read: {e}")))
+                } else {
+                    Ok(k.to_owned())
+                }
+            };
+            let mut page: Vec<VersionRecord> = Vec::with_capacity(resp.versions().len() + resp.delete_markers().len());
+            for v in resp.versions() {
+                page.push(VersionRecord {
+                    key: key_of(v.key())?,
+                    version_id: v.version_id().unwrap_or("null").to_owned(),
+                    modified: v.last_modified().and_then(to_chrono).unwrap_or_default(),
+                    size: v.size().unwrap_or(0).max(0) as u64,
+                    etag: bare_etag(v.e_tag()),
+                    is_latest: v.is_latest().unwrap_or(false),
+                    deleted: false,
+                });
+            }
+            for d in resp.delete_markers() {
+                page.push(VersionRecord {
+                    key: key_of(d.key())?,
+                    version_id: d.version_id().unwrap_or("null").to_owned(),
+                    modified: d.last_modified().and_then(to_chrono).unwrap_or_default(),
+                    size: 0,
+                    etag: String::new(),
+                    is_latest: d.is_latest().unwrap_or(false),
+                    deleted: true,
+                });
+            }
+            // Stable: the store's newest-first order within a key survives equal times.
+            page.sort_by(|a, b| a.key.cmp(&b.key));
+            for record in page {
+                match &mut open {
+                    Some(h) if h.key == record.key => h.versions.push(record),
+                    _ => {
+                        if let Some(done) = open.take() {
+                            if emit(done, &mut on_key).is_break() {
+                                return Ok(());
+                            }
+                        }
+                        open = Some(KeyHistory {
+                            key: record.key.clone(),
+                            versions: vec![record],
+                        });
+                    }
+                }
+            }
+            let next = resp
+                .next_key_marker()
+                .map(|k| (k.to_owned(), resp.next_version_id_marker().map(str::to_owned)));
+            let entries = resp.versions().len() + resp.delete_markers().len();
+            match cursor.advance(resp.is_truncated(), next, entries) {
+                Ok(Some((next_key, next_version))) => {
+                    key_marker = Some(next_key);
+                    version_marker = next_version;
+                }
+                Ok(None) => break,
+                Err(why) => return Err(self.stuck_listing(Some(bucket), why)),
+            }
+        }
+        if let Some(done) = open {
+            let _ = emit(done, &mut on_key);
+        }
+        Ok(())
+    }
+
+    /// The history of one key (exactly that key, not longer keys sharing its beginning).
+    pub async fn key_history(&self, bucket: &str, key: &str) -> Result<KeyHistory> {
+        let mut found = KeyHistory {
+            key: key.to_owned(),
+            versions: Vec::new(),
+        };
+        self.for_each_key_history(bucket, key, |h| {
+            if h.key == key {
+                found = h;
+                ControlFlow::Break(())
+            } else if h.key.as_str() > key {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .await?;
+        Ok(found)
+    }
+
+    /// Deletes `bucket/key` the way a person does: a delete marker goes on top and every version
+    /// stays. Returns the marker's version id, where the store says it.
+    pub async fn put_delete_marker(&self, bucket: &str, key: &str) -> Result<Option<String>> {
+        let out = self
+            .client
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::DeleteObject, self.endpoint_label(), Some(bucket)))?;
+        Ok(out.version_id().map(str::to_owned))
+    }
+
+    /// Removes one version for good. Pail calls this only on a version it has just written itself
+    /// (to take back a restore step that landed on top of someone else's change).
+    pub async fn delete_own_version(&self, bucket: &str, key: &str, version_id: &str) -> Result<()> {
+        self.client
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .version_id(version_id)
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::DeleteObject, self.endpoint_label(), Some(bucket)))?;
+        Ok(())
+    }
+
+    /// Turns on keeping versions for `bucket` (needs s3:PutBucketVersioning).
+    pub async fn enable_versioning(&self, bucket: &str) -> Result<()> {
+        self.client
+            .put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::PutBucketVersioning, self.endpoint_label(), Some(bucket)))?;
+        Ok(())
+    }
+}
+
+fn emit(done: KeyHistory, on_key: &mut impl FnMut(KeyHistory) -> ControlFlow<()>) -> ControlFlow<()> {
+    let mut done = done;
+    done.versions.sort_by(newest_first);
+    on_key(done)
+}
+
+/// An S3 time as chrono's.
+pub(crate) fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}

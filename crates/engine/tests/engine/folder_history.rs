@@ -1,0 +1,406 @@
+//! The time machine against a real versioned bucket (moto): a folder's tree at any moment, its
+//! timeline and changes, restore in place (undoable, every version kept, other writers' changes
+//! left to them) and restore into a local folder; a store without versions says so.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+use chrono::{DateTime, Utc};
+use pail_engine::history::folder::{self, FileAt};
+use pail_engine::history::model::ChangeKind;
+use pail_engine::remote::Remote;
+
+use crate::support::*;
+
+type Tree = BTreeMap<String, Vec<u8>>;
+
+async fn versioned_bucket(tag: &str) -> (Remote, aws_sdk_s3::Client, String) {
+    let endpoint = moto_endpoint();
+    let client = sdk_client(&endpoint, "k", "s");
+    let bucket = bucket_name(tag);
+    make_bucket(&client, &bucket, &[]).await;
+    client
+        .put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("turn versioning on");
+    (remote(&endpoint, "k", "s").await, client, bucket)
+}
+
+/// Every (key, version id) in the bucket, delete markers included.
+async fn all_versions(client: &aws_sdk_s3::Client, bucket: &str) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    let mut markers: (Option<String>, Option<String>) = (None, None);
+    loop {
+        let page = client
+            .list_object_versions()
+            .bucket(bucket)
+            .set_key_marker(markers.0.take())
+            .set_version_id_marker(markers.1.take())
+            .send()
+            .await
+            .expect("list versions");
+        for v in page.versions() {
+            out.insert((
+                v.key().unwrap_or_default().to_owned(),
+                v.version_id().unwrap_or_default().to_owned(),
+            ));
+        }
+        for d in page.delete_markers() {
+            out.insert((
+                d.key().unwrap_or_default().to_owned(),
+                d.version_id().unwrap_or_default().to_owned(),
+            ));
+        }
+        if page.is_truncated() != Some(true) {
+            return out;
+        }
+        markers = (
+            page.next_key_marker().map(str::to_owned),
+            page.next_version_id_marker().map(str::to_owned),
+        );
+    }
+}
+
+async fn delete(client: &aws_sdk_s3::Client, bucket: &str, key: &str) {
+    client
+        .delete_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .expect("delete");
+}
+
+/// Ends a moment: the time now, after waiting until the clock is in a later second, so the next
+/// writes (and S3 keeps times to the second) are after it. This orders writes; it asserts nothing.
+async fn end_moment() -> DateTime<Utc> {
+    let at = Utc::now();
+    let next = at.timestamp() + 1;
+    while Utc::now().timestamp() < next {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    at
+}
+
+/// `tree` as `s3::objects` shows it: keys relative to `prefix`.
+fn below(tree: &Tree, prefix: &str) -> Tree {
+    tree.iter()
+        .map(|(k, v)| (k.strip_prefix(prefix).unwrap_or(k).to_owned(), v.clone()))
+        .collect()
+}
+
+fn tree(files: &[(&str, &str)]) -> Tree {
+    files
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+        .collect()
+}
+
+#[tokio::test]
+async fn restoring_a_folder_in_place_to_each_moment_gives_that_tree_and_keeps_every_version() {
+    let (r, client, bucket) = versioned_bucket("history").await;
+    s3::put(&client, &bucket, "other/outside.txt", b"not in the folder")
+        .await
+        .unwrap();
+    // Moment 0: a nested folder.
+    s3::put(&client, &bucket, "proj/a.txt", b"a1").await.unwrap();
+    s3::put(&client, &bucket, "proj/docs/b.txt", b"b1").await.unwrap();
+    s3::put(&client, &bucket, "proj/docs/deep/c.txt", b"c1").await.unwrap();
+    let m0 = end_moment().await;
+    // Moment 1: one edited, one deleted, one added.
+    s3::put(&client, &bucket, "proj/a.txt", b"a2").await.unwrap();
+    delete(&client, &bucket, "proj/docs/b.txt").await;
+    s3::put(&client, &bucket, "proj/docs/new.txt", b"n1").await.unwrap();
+    let m1 = end_moment().await;
+    // Moment 2: deleted ones, and one re-created with new content.
+    delete(&client, &bucket, "proj/docs/deep/c.txt").await;
+    delete(&client, &bucket, "proj/docs/new.txt").await;
+    s3::put(&client, &bucket, "proj/docs/b.txt", b"b2").await.unwrap();
+    let m2 = end_moment().await;
+    // Moment 3: the first file gone, a new one.
+    delete(&client, &bucket, "proj/a.txt").await;
+    s3::put(&client, &bucket, "proj/e.txt", b"e1").await.unwrap();
+    let m3 = end_moment().await;
+
+    let expected = [
+        (
+            m0,
+            tree(&[
+                ("proj/a.txt", "a1"),
+                ("proj/docs/b.txt", "b1"),
+                ("proj/docs/deep/c.txt", "c1"),
+            ]),
+        ),
+        (
+            m1,
+            tree(&[
+                ("proj/a.txt", "a2"),
+                ("proj/docs/deep/c.txt", "c1"),
+                ("proj/docs/new.txt", "n1"),
+            ]),
+        ),
+        (m2, tree(&[("proj/a.txt", "a2"), ("proj/docs/b.txt", "b2")])),
+        (m3, tree(&[("proj/docs/b.txt", "b2"), ("proj/e.txt", "e1")])),
+    ];
+
+    // The tree at each moment, read without changing anything.
+    for (at, want) in &expected {
+        let mut files: Vec<FileAt> = Vec::new();
+        folder::files_at(&r, &bucket, "proj/", *at, |f| files.push(f))
+            .await
+            .unwrap();
+        let keys: Vec<&str> = files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            want.keys().map(String::as_str).collect::<Vec<_>>(),
+            "files at {at}"
+        );
+    }
+    // What changed from moment 0 to moment 2.
+    let mut changes = Vec::new();
+    folder::changes(&r, &bucket, "proj/", m0, Some(m2), |c| changes.push((c.key, c.kind)))
+        .await
+        .unwrap();
+    assert_eq!(
+        changes,
+        vec![
+            ("proj/a.txt".to_owned(), ChangeKind::Changed),
+            ("proj/docs/b.txt".to_owned(), ChangeKind::Changed),
+            ("proj/docs/deep/c.txt".to_owned(), ChangeKind::Deleted),
+        ]
+    );
+    let line = folder::timeline(&r, &bucket, "proj/").await.unwrap();
+    assert!(line.len() >= 4, "at least one change point per moment: {line:?}");
+    assert_eq!(
+        line.iter().map(|p| p.changes).sum::<u32>(),
+        11,
+        "every version and deletion in the folder counted"
+    );
+
+    // Restore in place to each moment, out of order.
+    for i in [1, 0, 3, 2, 0] {
+        let (at, want) = &expected[i];
+        let before = all_versions(&client, &bucket).await;
+        let report = folder::restore_in_place(&r, &bucket, "proj/", *at, false)
+            .await
+            .unwrap();
+        assert!(report.failed.is_empty() && report.left.is_empty(), "{report:?}");
+        assert_eq!(
+            s3::objects(&client, &bucket, "proj/").await,
+            below(want, "proj/"),
+            "the folder as at moment {i}"
+        );
+        let after = all_versions(&client, &bucket).await;
+        assert!(
+            before.is_subset(&after),
+            "a version went missing restoring to moment {i}"
+        );
+        end_moment().await;
+    }
+    assert_eq!(
+        s3::get(&client, &bucket, "other/outside.txt").await.as_deref(),
+        Some(&b"not in the folder"[..]),
+        "outside the folder nothing changed"
+    );
+
+    // A restore is itself undoable: restore to the moment just before it.
+    let state = s3::objects(&client, &bucket, "proj/").await;
+    let just_before = end_moment().await;
+    folder::restore_in_place(&r, &bucket, "proj/", m3, false).await.unwrap();
+    assert_eq!(
+        s3::objects(&client, &bucket, "proj/").await,
+        below(&expected[3].1, "proj/")
+    );
+    end_moment().await;
+    folder::restore_in_place(&r, &bucket, "proj/", just_before, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        s3::objects(&client, &bucket, "proj/").await,
+        state,
+        "back to the state before the restore"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_changes_nothing_and_a_key_changed_by_someone_else_is_left_to_them() {
+    let (r, client, bucket) = versioned_bucket("history-race").await;
+    s3::put(&client, &bucket, "f/one.txt", b"old one").await.unwrap();
+    s3::put(&client, &bucket, "f/two.txt", b"old two").await.unwrap();
+    let then = end_moment().await;
+    s3::put(&client, &bucket, "f/one.txt", b"new one").await.unwrap();
+    s3::put(&client, &bucket, "f/two.txt", b"new two").await.unwrap();
+    s3::put(&client, &bucket, "f/three.txt", b"added").await.unwrap();
+    end_moment().await;
+
+    let before = all_versions(&client, &bucket).await;
+    let dry = folder::restore_in_place(&r, &bucket, "f/", then, true).await.unwrap();
+    assert_eq!(dry.restored, vec!["f/one.txt", "f/two.txt"]);
+    assert_eq!(dry.removed, vec!["f/three.txt"]);
+    assert_eq!(all_versions(&client, &bucket).await, before, "a dry run wrote nothing");
+
+    // Another computer writes one.txt after the plan was made and before it is carried out.
+    let plan = folder::plan_restore(&r, &bucket, "f/", then).await.unwrap();
+    s3::put(&client, &bucket, "f/one.txt", b"written by someone else")
+        .await
+        .unwrap();
+    let report = folder::apply_restore(&r, plan).await.unwrap();
+    assert_eq!(
+        report.left.iter().map(|l| l.key.as_str()).collect::<Vec<_>>(),
+        vec!["f/one.txt"]
+    );
+    assert!(
+        report.left[0].reason.contains("newer change was kept"),
+        "{:?}",
+        report.left
+    );
+    assert_eq!(
+        s3::get(&client, &bucket, "f/one.txt").await.as_deref(),
+        Some(&b"written by someone else"[..]),
+        "the other writer's change is not overwritten"
+    );
+    assert_eq!(
+        s3::get(&client, &bucket, "f/two.txt").await.as_deref(),
+        Some(&b"old two"[..])
+    );
+    assert_eq!(s3::get(&client, &bucket, "f/three.txt").await, None);
+}
+
+#[tokio::test]
+async fn a_folder_restored_into_a_local_folder_is_that_moments_tree_and_existing_files_stay() {
+    let (r, client, bucket) = versioned_bucket("history-local").await;
+    s3::put(&client, &bucket, "p/a.txt", b"first a").await.unwrap();
+    s3::put(&client, &bucket, "p/sub/b.txt", b"first b").await.unwrap();
+    let then = end_moment().await;
+    s3::put(&client, &bucket, "p/a.txt", b"second a").await.unwrap();
+    delete(&client, &bucket, "p/sub/b.txt").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("restored");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("a.txt"), b"mine, not to be replaced").unwrap();
+    let report = folder::restore_to_dir(&r, &bucket, "p/", then, &out, false)
+        .await
+        .unwrap();
+    assert_eq!(report.restored, vec!["p/sub/b.txt"]);
+    assert_eq!(
+        report.left.iter().map(|l| l.key.as_str()).collect::<Vec<_>>(),
+        vec!["p/a.txt"]
+    );
+    assert_eq!(std::fs::read(out.join("a.txt")).unwrap(), b"mine, not to be replaced");
+    assert_eq!(std::fs::read(out.join("sub/b.txt")).unwrap(), b"first b");
+
+    let fresh = dir.path().join("fresh");
+    let report = folder::restore_to_dir(&r, &bucket, "p/", then, &fresh, false)
+        .await
+        .unwrap();
+    assert_eq!(report.restored.len(), 2, "{report:?}");
+    assert_eq!(std::fs::read(fresh.join("a.txt")).unwrap(), b"first a");
+}
+
+#[tokio::test]
+async fn ten_thousand_versions_in_one_folder_are_read_page_by_page_one_key_at_a_time() {
+    let (r, client, bucket) = versioned_bucket("history-many").await;
+    // 2,000 keys × 5 versions, written 32 at a time.
+    let writes: Vec<(String, Vec<u8>)> = (0..5)
+        .flat_map(|v| (0..2000).map(move |k| (format!("big/k{k:05}.txt"), format!("v{v}").into_bytes())))
+        .collect();
+    for chunk in writes.chunks(32) {
+        let mut set = tokio::task::JoinSet::new();
+        for (key, body) in chunk {
+            let (client, bucket, key, body) = (client.clone(), bucket.clone(), key.clone(), body.clone());
+            set.spawn(async move { s3::put(&client, &bucket, &key, &body).await });
+        }
+        while let Some(done) = set.join_next().await {
+            assert!(done.unwrap().is_some(), "a put failed");
+        }
+    }
+    let mut keys = 0usize;
+    let mut versions = 0usize;
+    let mut most_held = 0usize;
+    r.for_each_key_history(&bucket, "big/", |h| {
+        keys += 1;
+        versions += h.versions.len();
+        most_held = most_held.max(h.versions.len());
+        assert_eq!(h.versions.iter().filter(|v| v.is_latest).count(), 1, "{}", h.key);
+        std::ops::ControlFlow::Continue(())
+    })
+    .await
+    .unwrap();
+    assert_eq!((keys, versions), (2000, 10_000));
+    assert_eq!(most_held, 5, "only one key's versions are held at a time");
+    let line = folder::timeline(&r, &bucket, "big/").await.unwrap();
+    assert_eq!(line.iter().map(|p| u64::from(p.changes)).sum::<u64>(), 10_000);
+}
+
+#[tokio::test]
+async fn a_bucket_without_versions_says_so_in_words() {
+    let endpoint = moto_endpoint();
+    let client = sdk_client(&endpoint, "k", "s");
+    let bucket = bucket_name("history-off");
+    make_bucket(&client, &bucket, &["x/a.txt".to_owned()]).await;
+    let r = remote(&endpoint, "k", "s").await;
+    let e = folder::timeline(&r, &bucket, "x/").await.unwrap_err();
+    assert!(
+        e.user_message().contains("does not keep earlier versions"),
+        "{}",
+        e.user_message()
+    );
+    let e = folder::restore_in_place(&r, &bucket, "x/", Utc::now(), false)
+        .await
+        .unwrap_err();
+    assert!(
+        e.user_message().contains("does not keep earlier versions"),
+        "{}",
+        e.user_message()
+    );
+    assert_eq!(
+        s3::keys(&client, &bucket, "x/").await,
+        vec!["x/a.txt"],
+        "nothing was touched"
+    );
+}
+
+#[tokio::test]
+async fn pails_own_store_which_keeps_no_versions_says_so_and_nothing_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = pail_devstore::DevStore::start(pail_devstore::DevStoreConfig::new(
+        dir.path().to_path_buf(),
+        "DEVKEY",
+        "dev-secret",
+    ))
+    .await
+    .unwrap();
+    let client = sdk_client(&store.endpoint(), "DEVKEY", "dev-secret");
+    client.create_bucket().bucket("plain").send().await.unwrap();
+    s3::put(&client, "plain", "x/a.txt", b"kept").await;
+    let r = remote(&store.endpoint(), "DEVKEY", "dev-secret").await;
+    let e = folder::restore_in_place(&r, "plain", "x/", Utc::now(), false)
+        .await
+        .unwrap_err();
+    assert!(
+        e.user_message().contains("does not keep earlier versions"),
+        "{}",
+        e.user_message()
+    );
+    let e = folder::files_at(&r, "plain", "x/", Utc::now(), |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        e.user_message().contains("does not keep earlier versions"),
+        "{}",
+        e.user_message()
+    );
+    assert_eq!(
+        s3::get(&client, "plain", "x/a.txt").await.as_deref(),
+        Some(&b"kept"[..])
+    );
+}
