@@ -227,14 +227,14 @@ pub async fn apply_restore(remote: &Remote, plan: RestorePlan) -> Result<Restore
 }
 
 /// How one restore step ended.
-enum StepOutcome {
+pub(super) enum StepOutcome {
     /// Done as planned.
     Done,
     /// Someone else changed the key; it was left to them.
     LeftToOthers(String),
 }
 
-fn record(report: &mut RestoreReport, step: &RestoreStep, outcome: Result<StepOutcome>) {
+pub(super) fn record(report: &mut RestoreReport, step: &RestoreStep, outcome: Result<StepOutcome>) {
     let key = step.key.clone();
     match outcome {
         Ok(StepOutcome::Done) => match step.action {
@@ -251,7 +251,7 @@ fn record(report: &mut RestoreReport, step: &RestoreStep, outcome: Result<StepOu
 
 /// Applies one step: only if the key still shows what the plan saw, and taken back if someone
 /// else's write landed between that check and this write.
-async fn apply(remote: &Remote, bucket: &str, step: &RestoreStep) -> Result<StepOutcome> {
+pub(super) async fn apply(remote: &Remote, bucket: &str, step: &RestoreStep) -> Result<StepOutcome> {
     let before = remote.key_history(bucket, &step.key).await?;
     if top_version(&before.versions) != step.planned_on.as_deref() {
         return Ok(StepOutcome::LeftToOthers(

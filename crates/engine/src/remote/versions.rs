@@ -56,6 +56,27 @@ impl Remote {
         &self,
         bucket: &str,
         prefix: &str,
+        on_key: impl FnMut(KeyHistory) -> ControlFlow<()>,
+    ) -> Result<()> {
+        self.key_histories(bucket, prefix, None, on_key).await
+    }
+
+    /// [`Remote::for_each_key_history`] for the keys directly in the folder `prefix` only (not
+    /// in its subfolders), as a folder view shows them.
+    pub async fn for_each_key_history_here(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        on_key: impl FnMut(KeyHistory) -> ControlFlow<()>,
+    ) -> Result<()> {
+        self.key_histories(bucket, prefix, Some("/"), on_key).await
+    }
+
+    async fn key_histories(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
         mut on_key: impl FnMut(KeyHistory) -> ControlFlow<()>,
     ) -> Result<()> {
         let mut key_marker: Option<String> = None;
@@ -69,6 +90,7 @@ impl Remote {
                 .list_object_versions()
                 .bucket(bucket)
                 .prefix(prefix)
+                .set_delimiter(delimiter.map(str::to_owned))
                 .encoding_type(EncodingType::Url)
                 .set_key_marker(key_marker.take())
                 .set_version_id_marker(version_marker.take())
@@ -129,7 +151,8 @@ impl Remote {
             let next = resp
                 .next_key_marker()
                 .map(|k| (k.to_owned(), resp.next_version_id_marker().map(str::to_owned)));
-            let entries = resp.versions().len() + resp.delete_markers().len();
+            // Subfolders (with a delimiter) count as rows too: a page of only those is progress.
+            let entries = resp.versions().len() + resp.delete_markers().len() + resp.common_prefixes().len();
             match cursor.advance(resp.is_truncated(), next, entries) {
                 Ok(Some((next_key, next_version))) => {
                     key_marker = Some(next_key);

@@ -404,3 +404,50 @@ async fn pails_own_store_which_keeps_no_versions_says_so_and_nothing_is_touched(
         Some(&b"kept"[..])
     );
 }
+
+#[tokio::test]
+async fn recently_deleted_files_of_a_folder_are_listed_and_brought_back() {
+    use pail_engine::history::deleted;
+    let (r, client, bucket) = versioned_bucket("history-deleted").await;
+    s3::put(&client, &bucket, "f/keep.txt", b"kept").await;
+    s3::put(&client, &bucket, "f/gone.txt", b"gone but not lost").await;
+    s3::put(&client, &bucket, "f/also.txt", b"also gone").await;
+    s3::put(&client, &bucket, "f/sub/deep.txt", b"in a subfolder").await;
+    delete(&client, &bucket, "f/gone.txt").await;
+    delete(&client, &bucket, "f/also.txt").await;
+    delete(&client, &bucket, "f/sub/deep.txt").await;
+
+    let listed = deleted::deleted_here(&r, &bucket, "f/").await.unwrap();
+    let names: BTreeSet<&str> = listed.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["gone.txt", "also.txt"]),
+        "only this folder's own files"
+    );
+    assert_eq!(listed.iter().find(|d| d.name == "gone.txt").map(|d| d.size), Some(17));
+
+    let before = all_versions(&client, &bucket).await;
+    let report = deleted::restore_deleted(&r, &bucket, &["f/gone.txt".to_owned(), "f/keep.txt".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(report.restored, vec!["f/gone.txt"]);
+    assert_eq!(
+        report.left.iter().map(|l| l.key.as_str()).collect::<Vec<_>>(),
+        vec!["f/keep.txt"]
+    );
+    assert_eq!(
+        s3::get(&client, &bucket, "f/gone.txt").await.as_deref(),
+        Some(&b"gone but not lost"[..])
+    );
+    assert!(
+        before.is_subset(&all_versions(&client, &bucket).await),
+        "no version lost"
+    );
+    let left: Vec<String> = deleted::deleted_here(&r, &bucket, "f/")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(left, vec!["also.txt"]);
+}
