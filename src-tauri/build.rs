@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "update_connection",
     "rename_connection",
     "delete_connection",
+    "check_connection_draft",
     "test_connection",
     "discover_aws_profiles",
     "import_aws_profiles",

@@ -15,6 +15,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             connections::update_connection,
             connections::rename_connection,
             connections::delete_connection,
+            connections::check_connection_draft,
             connections::test_connection,
             connections::discover_aws_profiles,
             connections::import_aws_profiles,

@@ -20,6 +20,11 @@ export const commands = {
 	renameConnection: (id: string, name: string) => typedError<Connection, UiError>(__TAURI_INVOKE("rename_connection", { id, name })),
 	/**  Removes a connection and its keyring entry. */
 	deleteConnection: (id: string) => typedError<null, UiError>(__TAURI_INVOKE("delete_connection", { id })),
+	/**
+	 *  What is wrong with each field of a draft, in plain words: the form asks as the person types and
+	 *  before saving. Pure and quick (no network, keyring or database), so it runs synchronously.
+	 */
+	checkConnectionDraft: (draft: ConnectionDraft) => __TAURI_INVOKE<DraftProblems>("check_connection_draft", { draft }),
 	/**  Tests a draft; `existing_id` lets an edit reuse the stored secret. */
 	testConnection: (draft: ConnectionDraft, existingId: string | null) => typedError<TestReport, UiError>(__TAURI_INVOKE("test_connection", { draft, existingId })),
 	/**  Profiles found in ~/.aws/config and ~/.aws/credentials. */
@@ -297,7 +302,10 @@ export type ConnectionDraft = {
 	name: string,
 	/**  Which store. */
 	provider: Provider,
-	/**  Custom endpoint URL. */
+	/**
+	 *  Custom endpoint URL; None when the form did not ask for one, a blank string when it did
+	 *  and the field was left empty (a keyring connection then has to fill it in).
+	 */
 	endpoint: string | null,
 	/**  Signing region. */
 	region: string,
@@ -305,7 +313,10 @@ export type ConnectionDraft = {
 	pathStyle: boolean,
 	/**  The access key id. */
 	accessKeyId: string,
-	/**  The secret; None on update keeps the stored one. */
+	/**
+	 *  The secret; None on update keeps the stored one. A blank string is the secret field left
+	 *  empty where the form asked for it, a problem for a keyring connection.
+	 */
 	secretAccessKey: string | null,
 	/**  Where the secret comes from. */
 	credentialSource: CredentialSource,
@@ -353,6 +364,27 @@ export type Direction =
 "upload" | 
 /**  Object → local file. */
 "download";
+
+/**
+ *  What is wrong with each field of a [`ConnectionDraft`], in sentences the person filling in the
+ *  form can act on; `None` where the field is fine. Keyed like the draft's fields.
+ */
+export type DraftProblems = {
+	/**  The connection's name. */
+	name: string | null,
+	/**  The endpoint address. */
+	endpoint: string | null,
+	/**  The signing region. */
+	region: string | null,
+	/**  The access key ID. */
+	accessKeyId: string | null,
+	/**  The secret access key. */
+	secretAccessKey: string | null,
+	/**  The credential source (which AWS profile). */
+	credentialSource: string | null,
+	/**  The buckets to open by name: the first one that is not a valid bucket name. */
+	pinnedBuckets: string | null,
+};
 
 /**  What queuing did. */
 export type Enqueued = {

@@ -1,7 +1,7 @@
-//! Connections: presets, CRUD, "Test connection", AWS profile import.
+//! Connections: presets, CRUD, checking a draft, "Test connection", AWS profile import.
 
 use pail_engine::aws_profiles::AwsProfileInfo;
-use pail_engine::connections::{Connection, ConnectionDraft};
+use pail_engine::connections::{draft_problems, Connection, ConnectionDraft, DraftProblems};
 use pail_engine::providers::{self, ProviderPreset};
 use pail_engine::remote::ClientOptions;
 use pail_engine::TestReport;
@@ -54,6 +54,14 @@ pub async fn rename_connection(state: State<'_, AppState>, id: String, name: Str
 #[specta::specta]
 pub async fn delete_connection(state: State<'_, AppState>, id: String) -> CmdResult<()> {
     Ok(state.engine.delete_connection(&id).await?)
+}
+
+/// What is wrong with each field of a draft, in plain words: the form asks as the person types and
+/// before saving. Pure and quick (no network, keyring or database), so it runs synchronously.
+#[tauri::command]
+#[specta::specta]
+pub fn check_connection_draft(draft: ConnectionDraft) -> DraftProblems {
+    draft_problems(&draft)
 }
 
 /// Tests a draft; `existing_id` lets an edit reuse the stored secret.

@@ -1,8 +1,8 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import type { ConnectionDraft } from "../bindings";
-import { fail, installBackend } from "../test/backend";
+import type { ConnectionDraft, DraftProblems } from "../bindings";
+import { fail, installBackend, noDraftProblems } from "../test/backend";
 import { connection, presets, uiError } from "../test/fixtures";
 import { ConnectionForm } from "./ConnectionForm";
 
@@ -72,20 +72,96 @@ describe("ConnectionForm", () => {
     expect(result).toHaveTextContent("Connected — 3 buckets");
   });
 
-  it("validates required fields before asking the backend", async () => {
+  it("asks the engine before saving and shows its problems under their fields, saving nothing", async () => {
     const user = userEvent.setup();
-    const calls = installBackend({ list_presets: () => presets });
+    const calls = installBackend({
+      list_presets: () => presets,
+      check_connection_draft: (): DraftProblems => ({
+        ...noDraftProblems,
+        name: "Give this connection a name, so you can recognise it in the sidebar.",
+        accessKeyId: "Enter the access key ID.",
+        secretAccessKey: "Enter the secret access key.",
+      }),
+    });
+    render(<ConnectionForm connection={null} onSaved={vi.fn()} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-provider");
+    await user.clear(screen.getByTestId("conn-name"));
+    // Nothing is checked (or shown) before the first Save or Test.
+    expect(screen.queryByTestId("field-error")).toBeNull();
+    expect(calls.map((c) => c.cmd)).toEqual(["list_presets"]);
+
+    await user.click(screen.getByTestId("conn-save"));
+    await waitFor(() => expect(screen.getAllByTestId("field-error")).toHaveLength(3));
+    expect(screen.getAllByTestId("field-error").map((e) => e.textContent)).toEqual([
+      "Give this connection a name, so you can recognise it in the sidebar.",
+      "Enter the access key ID.",
+      "Enter the secret access key.",
+    ]);
+    expect(screen.getByTestId("conn-name")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByTestId("conn-access-key")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByTestId("conn-region")).toHaveAttribute("aria-invalid", "false");
+    expect(calls.map((c) => c.cmd)).toEqual(["list_presets", "check_connection_draft"]);
+    // The engine sees what a save would send: an empty secret where one is asked for.
+    expect(calls[1]?.args.draft).toMatchObject({ name: "", accessKeyId: "", secretAccessKey: "", endpoint: null });
+  });
+
+  it("checks again as the person types, once per pause, and drops an answer that comes late", async () => {
+    const user = userEvent.setup();
+    const nameProblem = "Give this connection a name, so you can recognise it in the sidebar.";
+    // Every check waits until the test answers it, so the test decides the order answers arrive in.
+    const pending: { name: string; answer: (p: DraftProblems) => void }[] = [];
+    const calls = installBackend({
+      list_presets: () => presets,
+      check_connection_draft: (args) =>
+        new Promise<DraftProblems>((resolve) =>
+          pending.push({ name: (args.draft as ConnectionDraft).name, answer: resolve }),
+        ),
+    });
+    const checks = () => calls.filter((c) => c.cmd === "check_connection_draft");
     render(<ConnectionForm connection={null} onSaved={vi.fn()} onCancel={vi.fn()} />);
     await screen.findByTestId("conn-provider");
     await user.clear(screen.getByTestId("conn-name"));
     await user.click(screen.getByTestId("conn-save"));
-    const problems = screen.getAllByTestId("field-error").map((e) => e.textContent);
-    expect(problems).toEqual([
-      "Give this connection a name.",
-      "Enter the access key ID.",
-      "Enter the secret access key.",
-    ]);
-    expect(calls.map((c) => c.cmd)).toEqual(["list_presets"]);
+    await waitFor(() => expect(pending).toHaveLength(1));
+    pending[0]!.answer({ ...noDraftProblems, name: nameProblem });
+    expect(await screen.findByTestId("field-error")).toHaveTextContent(nameProblem);
+
+    // A burst of keys is one question, about the name as typed at the end.
+    await user.type(screen.getByTestId("conn-name"), "Wor");
+    await waitFor(() => expect(pending).toHaveLength(2));
+    expect(pending[1]!.name).toBe("Wor");
+    // The last answer stays on screen until a fresh one arrives.
+    expect(screen.getByTestId("field-error")).toHaveTextContent(nameProblem);
+
+    await user.type(screen.getByTestId("conn-name"), "k");
+    await waitFor(() => expect(pending).toHaveLength(3));
+    expect(pending[2]!.name).toBe("Work");
+    pending[2]!.answer(noDraftProblems);
+    await waitFor(() => expect(screen.queryByTestId("field-error")).toBeNull());
+    // The answer about "Wor" arrives after the one about "Work": it must not come back.
+    pending[1]!.answer({ ...noDraftProblems, name: "stale answer" });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.queryByTestId("field-error")).toBeNull();
+    expect(checks()).toHaveLength(3);
+    expect(calls.some((c) => c.cmd === "create_connection")).toBe(false);
+  });
+
+  it("saves when the check itself cannot run: the save validates again in the engine", async () => {
+    const user = userEvent.setup();
+    const onSaved = vi.fn();
+    const calls = installBackend({
+      list_presets: () => presets,
+      check_connection_draft: () => {
+        throw new Error("bridge gone");
+      },
+      create_connection: (args) => connection({ name: (args.draft as ConnectionDraft).name }),
+    });
+    render(<ConnectionForm connection={null} onSaved={onSaved} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-provider");
+    await fillAws(user);
+    await user.click(screen.getByTestId("conn-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalledOnce());
+    expect(calls.filter((c) => c.cmd === "create_connection")).toHaveLength(1);
   });
 
   it("fills region, endpoint and path style from the chosen provider and shows its hint", async () => {
@@ -111,6 +187,12 @@ describe("ConnectionForm", () => {
     let report = false;
     const calls = installBackend({
       list_presets: () => presets,
+      check_connection_draft: (args): DraftProblems => ({
+        ...noDraftProblems,
+        pinnedBuckets: (args.draft as ConnectionDraft).pinnedBuckets.includes("team share")
+          ? "“team share” is not a valid bucket name: use only lowercase letters, digits, dots and hyphens."
+          : null,
+      }),
       test_connection: (args) => {
         const draft = args.draft as ConnectionDraft;
         if (draft.pinnedBuckets.length === 0)
@@ -126,7 +208,15 @@ describe("ConnectionForm", () => {
     await user.click(screen.getByTestId("conn-test"));
     const bucket = await screen.findByTestId("conn-bucket");
     expect(screen.getByText("These keys can't list buckets. Type a bucket you can open:")).toBeInTheDocument();
+    await user.type(bucket, "team share");
+    await user.click(screen.getByTestId("conn-test"));
+    const bucketProblem = await screen.findByTestId("field-error");
+    expect(bucketProblem).toHaveTextContent("“team share” is not a valid bucket name");
+    expect(bucket).toHaveAttribute("aria-invalid", "true");
+    expect(calls.filter((c) => c.cmd === "test_connection")).toHaveLength(1);
+    await user.clear(bucket);
     await user.type(bucket, "team-share");
+    await waitFor(() => expect(screen.queryByTestId("field-error")).toBeNull());
     await user.click(screen.getByTestId("conn-test"));
     await waitFor(() => expect(screen.getByTestId("conn-test-result")).toHaveAttribute("data-status", "ok"));
     expect(report).toBe(true);
@@ -164,6 +254,22 @@ describe("ConnectionForm", () => {
     expect(update?.args.id).toBe("c9");
     expect((update?.args.draft as ConnectionDraft).secretAccessKey).toBeNull();
     expect((update?.args.draft as ConnectionDraft).name).toBe("Nightly backups");
+  });
+
+  it("shows a problem with the AWS profile under the profile note", async () => {
+    const user = userEvent.setup();
+    const existing = connection({ credentialSource: { kind: "awsProfile", profile: "" }, accessKeyId: "" });
+    installBackend({
+      list_presets: () => presets,
+      check_connection_draft: (): DraftProblems => ({
+        ...noDraftProblems,
+        credentialSource: "Choose which AWS profile this connection uses.",
+      }),
+    });
+    render(<ConnectionForm connection={existing} onSaved={vi.fn()} onCancel={vi.fn()} />);
+    await screen.findByTestId("conn-profile-note");
+    await user.click(screen.getByTestId("conn-save"));
+    expect(await screen.findByTestId("field-error")).toHaveTextContent("Choose which AWS profile this connection uses.");
   });
 
   it("creates a connection and shows a save error in words", async () => {

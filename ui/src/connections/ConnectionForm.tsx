@@ -1,6 +1,13 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { ChevronDown, ChevronRight, KeyRound } from "lucide-react";
-import { commands, type Connection, type ProviderPreset, type TestReport, type UiError } from "../bindings";
+import {
+  commands,
+  type Connection,
+  type ConnectionDraft,
+  type ProviderPreset,
+  type TestReport,
+  type UiError,
+} from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Modal } from "../components/Modal";
 import { Spinner } from "../components/Spinner";
@@ -16,12 +23,11 @@ import {
   presetFor,
   selectablePresets,
   toDraft,
-  validate,
   valuesFrom,
   type Field,
   type FormValues,
-  type Problems,
 } from "./form";
+import { useDraftProblems } from "./useDraftProblems";
 
 type Props = {
   /** null = add a new connection. */
@@ -66,7 +72,9 @@ function FormBody({
   const [values, setValues] = useState<FormValues>(() =>
     connection ? valuesFrom(connection, presetFor(presets, connection.provider)) : emptyValues(presets[0]),
   );
+  // Field problems show from the first Save or Test on, then follow the typing.
   const [showProblems, setShowProblems] = useState(false);
+  const [checking, setChecking] = useState(false);
   const [test, setTest] = useState<TestState>({ status: "idle" });
   const [askBucket, setAskBucket] = useState(false);
   const [saving, setSaving] = useState(false);
@@ -76,7 +84,9 @@ function FormBody({
   const [acceptedHttp, setAcceptedHttp] = useState<string | null>(null);
 
   const preset = presetFor(presets, values.provider);
-  const problems: Problems = showProblems ? validate(values, mode, preset, source) : {};
+  const draft = toDraft(values, mode, preset, connection, acceptedHttp);
+  const engine = useDraftProblems(draft, showProblems);
+  const problems = showProblems ? engine.problems : {};
   const showEndpoint = endpointShown(preset, values);
   const canCustomEndpoint = preset !== undefined && !preset.endpointRequired && preset.endpointTemplate === null;
 
@@ -84,18 +94,22 @@ function FormBody({
     setValues((v) => ({ ...v, [key]: value }));
   }
 
-  function check(): boolean {
+  /** Asks the engine about the draft as it is now; true when nothing in it stops a save or a test. */
+  async function readyToSend(d: ConnectionDraft): Promise<boolean> {
     setShowProblems(true);
-    return !hasProblems(validate(values, mode, preset, source));
+    setChecking(true);
+    const found = await engine.checkNow(d);
+    setChecking(false);
+    // A check that could not run stops nothing: the save or test validates the draft again.
+    return found === null || !hasProblems(found);
   }
 
   async function runTest(accepted = acceptedHttp) {
-    if (!check()) return;
+    const d = toDraft(values, mode, preset, connection, accepted);
+    if (!(await readyToSend(d))) return;
     setTest({ status: "running" });
     setDetailOpen(false);
-    const result = await call(
-      commands.testConnection(toDraft(values, mode, preset, connection, accepted), connection?.id ?? null),
-    );
+    const result = await call(commands.testConnection(d, connection?.id ?? null));
     if (result.status === "ok") {
       setTest({ status: "ok", report: result.data });
     } else {
@@ -106,13 +120,11 @@ function FormBody({
 
   async function save(e: FormEvent | null, accepted = acceptedHttp) {
     e?.preventDefault();
-    if (!check()) return;
+    const d = toDraft(values, mode, preset, connection, accepted);
+    if (!(await readyToSend(d))) return;
     setSaving(true);
     setSaveError(null);
-    const draft = toDraft(values, mode, preset, connection, accepted);
-    const result = await call(
-      connection ? commands.updateConnection(connection.id, draft) : commands.createConnection(draft),
-    );
+    const result = await call(connection ? commands.updateConnection(connection.id, d) : commands.createConnection(d));
     setSaving(false);
     if (result.status === "ok") {
       // The secret is in the keyring now; don't keep a copy in memory.
@@ -123,7 +135,7 @@ function FormBody({
     }
   }
 
-  const busy = saving || test.status === "running";
+  const busy = saving || checking || test.status === "running";
 
   return (
     <Modal title={title} testId="conn-form" onClose={onCancel} width={520}>
@@ -254,12 +266,15 @@ function FormBody({
             </p>
           </>
         ) : (
-          <p className="hint" data-testid="conn-profile-note">
-            The keys come from the AWS profile “{source.profile}” on this computer.
-          </p>
+          <div className="field">
+            <p className="hint" data-testid="conn-profile-note">
+              The keys come from the AWS profile “{source.profile}” on this computer.
+            </p>
+            <FieldError problem={problems.profile} />
+          </div>
         )}
 
-        {(askBucket || values.bucket !== "") && (
+        {(askBucket || values.bucket !== "" || problems.bucket !== undefined) && (
           <Row label={ACCESS_DENIED_PROMPT} htmlFor="conn-bucket" problem={problems.bucket}>
             <input
               id="conn-bucket"
@@ -393,11 +408,17 @@ function Row({
         {label}
       </label>
       {children}
-      {problem && (
-        <span className="field-error" data-testid="field-error">
-          {problem}
-        </span>
-      )}
+      <FieldError problem={problem} />
     </div>
+  );
+}
+
+/** The engine's sentence about one field, under it. */
+function FieldError({ problem }: { problem: string | undefined }) {
+  if (!problem) return null;
+  return (
+    <span className="field-error" data-testid="field-error">
+      {problem}
+    </span>
   );
 }

@@ -3,7 +3,6 @@ import { commands, type Connection, type UiError } from "../bindings";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Modal } from "../components/Modal";
 import { call } from "../lib/ipc";
-import { bucketNameProblem } from "./form";
 
 type Props = {
   connection: Connection;
@@ -21,14 +20,15 @@ export function OpenBucketDialog({ connection, onOpened, onCancel }: Props) {
   async function submit(e: FormEvent) {
     e.preventDefault();
     const bucket = name.trim();
-    const p = bucketNameProblem(bucket, true);
-    setProblem(p);
-    if (p) return;
     setBusy(true);
+    setProblem(null);
     setError(null);
     const result = await call(commands.addBucket(connection.id, bucket));
     setBusy(false);
     if (result.status === "ok") onOpened(result.data, bucket);
+    // The engine checks the name (its rules live there only) before asking the store: a name it
+    // refuses is this field's problem, anything else is about reaching the bucket.
+    else if (result.error.code === "invalidInput") setProblem(result.error.message);
     else setError(result.error);
   }
 

@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { connection, presets } from "../test/fixtures";
+import { noDraftProblems } from "../test/backend";
 import {
   applyPreset,
   applyRegion,
-  bucketNameProblem,
   emptyValues,
   endpointShown,
   fillTemplate,
   hasProblems,
   presetFor,
+  problemsFrom,
   selectablePresets,
   toDraft,
-  validate,
   valuesFrom,
   type FormValues,
 } from "./form";
@@ -20,7 +20,6 @@ const aws = presets[0]!;
 const r2 = presets[1]!;
 const wasabi = presets[2]!;
 const minio = presets[3]!;
-const keyring = { kind: "keyring" } as const;
 
 function filled(over: Partial<FormValues> = {}): FormValues {
   return { ...emptyValues(aws), accessKeyId: "AKIA", secretAccessKey: "s3cret", ...over };
@@ -84,60 +83,35 @@ describe("presets", () => {
   });
 });
 
-describe("validate", () => {
-  it("accepts a complete AWS form", () => {
-    expect(validate(filled(), "create", aws, keyring)).toEqual({});
+// The rules themselves (which field needs what, in which words) are the engine's and are tested
+// there: crates/engine/src/connections.rs. Here: how its answer lands on the form's fields.
+describe("problemsFrom", () => {
+  it("has nothing to show for a clean draft", () => {
+    expect(problemsFrom(noDraftProblems)).toEqual({});
+    expect(hasProblems(problemsFrom(noDraftProblems))).toBe(false);
   });
 
-  it("names every missing field in plain words", () => {
-    const p = validate({ ...emptyValues(minio), name: "", region: "" }, "create", minio, keyring);
+  it("puts each problem on the field that shows it", () => {
+    const p = problemsFrom({
+      ...noDraftProblems,
+      name: "n",
+      endpoint: "e",
+      region: "r",
+      accessKeyId: "a",
+      secretAccessKey: "s",
+      credentialSource: "c",
+      pinnedBuckets: "b",
+    });
     expect(p).toEqual({
-      name: "Give this connection a name.",
-      endpoint: "Enter the endpoint address, for example https://s3.example.com.",
-      region: "Enter a region, for example us-east-1.",
-      accessKeyId: "Enter the access key ID.",
-      secretAccessKey: "Enter the secret access key.",
+      name: "n",
+      endpoint: "e",
+      region: "r",
+      accessKeyId: "a",
+      secretAccessKey: "s",
+      profile: "c",
+      bucket: "b",
     });
     expect(hasProblems(p)).toBe(true);
-  });
-
-  it("does not need the secret when editing", () => {
-    expect(validate(filled({ secretAccessKey: "" }), "edit", aws, keyring)).toEqual({});
-  });
-
-  it("does not need keys for an AWS profile", () => {
-    const v = filled({ accessKeyId: "", secretAccessKey: "" });
-    expect(validate(v, "edit", aws, { kind: "awsProfile", profile: "dev" })).toEqual({});
-  });
-
-  it("explains endpoint mistakes", () => {
-    const v = applyPreset(filled(), r2, aws);
-    expect(validate(v, "create", r2, keyring).endpoint).toBe(
-      "Replace {accountId} in the endpoint with your account ID.",
-    );
-    expect(validate({ ...v, endpoint: "s3.example.com" }, "create", r2, keyring).endpoint).toMatch(
-      /must start with https:\/\//,
-    );
-    expect(validate({ ...v, endpoint: "https://" }, "create", r2, keyring).endpoint).toBe(
-      "This endpoint isn’t a valid web address.",
-    );
-    expect(validate({ ...v, endpoint: "http://127.0.0.1:9000" }, "create", r2, keyring).endpoint).toBeUndefined();
-  });
-
-  it("requires a custom AWS endpoint once asked for", () => {
-    expect(validate(filled({ customEndpoint: true }), "create", aws, keyring).endpoint).toBeDefined();
-    expect(
-      validate(filled({ customEndpoint: true, endpoint: "https://vpce.example" }), "create", aws, keyring),
-    ).toEqual({});
-  });
-
-  it("checks an optional bucket name", () => {
-    expect(validate(filled({ bucket: "my bucket" }), "create", aws, keyring).bucket).toBeDefined();
-    expect(bucketNameProblem("", false)).toBeNull();
-    expect(bucketNameProblem("", true)).toBe("Type the bucket’s name.");
-    expect(bucketNameProblem("a/b", false)).toMatch(/slashes/);
-    expect(bucketNameProblem("ab", false)).toMatch(/3 to 63/);
-    expect(bucketNameProblem("photos", true)).toBeNull();
   });
 });
 
@@ -161,6 +135,15 @@ describe("toDraft", () => {
       pinnedBuckets: ["b1"],
       acceptPlainHttp: false,
     });
+  });
+
+  it("sends a shown endpoint and an asked-for secret even when empty, so the engine can say so", () => {
+    const d = toDraft({ ...emptyValues(minio), secretAccessKey: " " }, "create", minio, null);
+    expect(d.endpoint).toBe("");
+    expect(d.secretAccessKey).toBe("");
+    expect(toDraft(filled({ customEndpoint: true, endpoint: " " }), "create", aws, null).endpoint).toBe("");
+    expect(toDraft(filled({ endpoint: "https://hidden" }), "create", aws, null).endpoint).toBeNull();
+    expect(toDraft(filled({ secretAccessKey: "" }), "edit", aws, connection()).secretAccessKey).toBeNull();
   });
 
   it("accepts plain http only for the endpoint the user accepted or saved before", () => {

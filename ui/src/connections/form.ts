@@ -1,5 +1,14 @@
-// The connection form's logic without React: presets, endpoint templates, validation, drafts.
-import type { Connection, ConnectionDraft, CredentialSource, Provider, ProviderPreset } from "../bindings";
+// The connection form's logic without React: presets, endpoint templates, drafts. The rules a
+// draft must meet live in the engine only (check_connection_draft); problemsFrom puts its answer
+// on the form's fields.
+import type {
+  Connection,
+  ConnectionDraft,
+  CredentialSource,
+  DraftProblems,
+  Provider,
+  ProviderPreset,
+} from "../bindings";
 
 export type FormValues = {
   provider: Provider;
@@ -15,7 +24,8 @@ export type FormValues = {
   bucket: string;
 };
 
-export type Field = "name" | "endpoint" | "region" | "accessKeyId" | "secretAccessKey" | "bucket";
+export type Field = "name" | "endpoint" | "region" | "accessKeyId" | "secretAccessKey" | "profile" | "bucket";
+/** A sentence for each field that needs fixing, from the engine. */
 export type Problems = Partial<Record<Field, string>>;
 
 /** The providers a person can pick in the form (the demo store is set up by "Try the demo"). */
@@ -38,11 +48,6 @@ export function fillTemplate(template: string | null, region: string): string {
 export function endpointShown(preset: ProviderPreset | undefined, values: Pick<FormValues, "customEndpoint">): boolean {
   if (!preset) return true;
   return preset.endpointRequired || preset.endpointTemplate !== null || values.customEndpoint;
-}
-
-function endpointRequired(preset: ProviderPreset | undefined, values: FormValues): boolean {
-  if (!preset) return true;
-  return preset.endpointRequired || (values.customEndpoint && preset.endpointTemplate === null);
 }
 
 export function emptyValues(preset: ProviderPreset | undefined): FormValues {
@@ -105,63 +110,24 @@ export function applyRegion(values: FormValues, region: string, preset: Provider
   return { ...values, region, endpoint: untouched ? fillTemplate(template, region) : values.endpoint };
 }
 
-/** Why a bucket name can't be right, in plain words, or null. */
-export function bucketNameProblem(name: string, required: boolean): string | null {
-  const b = name.trim();
-  if (b === "") return required ? "Type the bucket’s name." : null;
-  if (/[\s/\\]/.test(b)) return "A bucket name can’t contain spaces or slashes.";
-  if (b.length < 3 || b.length > 63) return "A bucket name is 3 to 63 characters long.";
-  return null;
-}
-
-function endpointProblem(endpoint: string): string | null {
-  const placeholder = /\{(\w+)\}/.exec(endpoint);
-  if (placeholder) {
-    const what = placeholder[1] === "accountId" ? "your account ID" : `your ${placeholder[1]}`;
-    return `Replace ${placeholder[0]} in the endpoint with ${what}.`;
-  }
-  if (!/^https?:\/\//i.test(endpoint)) {
-    return "The endpoint must start with https:// (or http:// for a server on your own network).";
-  }
-  try {
-    const url = new URL(endpoint);
-    if (url.hostname === "") throw new Error("no host");
-  } catch {
-    return "This endpoint isn’t a valid web address.";
-  }
-  return null;
-}
-
 export type Mode = "create" | "edit";
 
-/** Client-side checks before testing or saving; every message is a plain sentence. */
-export function validate(
-  values: FormValues,
-  mode: Mode,
-  preset: ProviderPreset | undefined,
-  source: CredentialSource,
-): Problems {
+/**
+ * The engine's answer put on the form's fields: the credential source is the AWS profile note,
+ * and the pinned buckets' problem belongs to the bucket field (the only one the form adds).
+ */
+export function problemsFrom(p: DraftProblems): Problems {
+  const byField: [Field, string | null][] = [
+    ["name", p.name],
+    ["endpoint", p.endpoint],
+    ["region", p.region],
+    ["accessKeyId", p.accessKeyId],
+    ["secretAccessKey", p.secretAccessKey],
+    ["profile", p.credentialSource],
+    ["bucket", p.pinnedBuckets],
+  ];
   const problems: Problems = {};
-  if (values.name.trim() === "") problems.name = "Give this connection a name.";
-  if (endpointShown(preset, values)) {
-    const endpoint = values.endpoint.trim();
-    if (endpoint === "") {
-      if (endpointRequired(preset, values))
-        problems.endpoint = "Enter the endpoint address, for example https://s3.example.com.";
-    } else {
-      const p = endpointProblem(endpoint);
-      if (p) problems.endpoint = p;
-    }
-  }
-  if (values.region.trim() === "") problems.region = "Enter a region, for example us-east-1.";
-  if (source.kind === "keyring") {
-    if (values.accessKeyId.trim() === "") problems.accessKeyId = "Enter the access key ID.";
-    if (mode === "create" && values.secretAccessKey.trim() === "") {
-      problems.secretAccessKey = "Enter the secret access key.";
-    }
-  }
-  const b = bucketNameProblem(values.bucket, false);
-  if (b) problems.bucket = b;
+  for (const [field, problem] of byField) if (problem !== null) problems[field] = problem;
   return problems;
 }
 
@@ -169,7 +135,11 @@ export function hasProblems(p: Problems): boolean {
   return Object.keys(p).length > 0;
 }
 
-/** What the backend gets. An empty secret when editing means "keep the stored one" (null). */
+/**
+ * What the backend gets. An empty secret when editing means "keep the stored one" (null); a
+ * shown endpoint, and a secret the form asks for, go as typed even when empty, so the engine can
+ * say they are missing.
+ */
 export function toDraft(
   values: FormValues,
   mode: Mode,
@@ -177,7 +147,8 @@ export function toDraft(
   original: Connection | null,
   acceptedPlainHttp: string | null = null,
 ): ConnectionDraft {
-  const endpoint = endpointShown(preset, values) ? values.endpoint.trim() : "";
+  const shown = endpointShown(preset, values);
+  const endpoint = shown ? values.endpoint.trim() : "";
   // The backend warns once about plain http to another machine: accepted in this form, or when
   // the connection was saved with this endpoint before.
   const same = (a: string | null | undefined) => (a ?? "").replace(/\/+$/, "") === endpoint.replace(/\/+$/, "");
@@ -190,7 +161,7 @@ export function toDraft(
   return {
     name: values.name.trim(),
     provider: values.provider,
-    endpoint: endpoint === "" ? null : endpoint,
+    endpoint: shown ? endpoint : null,
     region: values.region.trim(),
     pathStyle: values.pathStyle,
     accessKeyId: values.accessKeyId.trim(),

@@ -3,17 +3,36 @@
 // {status:"error"} exactly like the Rust side does. Every call is recorded.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Channel } from "@tauri-apps/api/core";
-import type { ListPage, UiError } from "../bindings";
+import type { DraftProblems, ListPage, UiError } from "../bindings";
 
 export type Call = { cmd: string; args: Record<string, unknown> };
 type Handler = (args: Record<string, unknown>) => unknown;
+
+/** The engine's answer for a draft with nothing wrong in it. */
+export const noDraftProblems: DraftProblems = {
+  name: null,
+  endpoint: null,
+  region: null,
+  accessKeyId: null,
+  secretAccessKey: null,
+  credentialSource: null,
+  pinnedBuckets: null,
+};
+
+/**
+ * Answers the connection form's check_connection_draft with "no problems" unless a test hands in
+ * its own answer: the rules themselves are tested in the engine (crates/engine/src/connections.rs).
+ */
+const defaults: Record<string, Handler> = {
+  check_connection_draft: () => noDraftProblems,
+};
 
 export function installBackend(handlers: Record<string, Handler>): Call[] {
   const calls: Call[] = [];
   mockIPC((cmd, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     calls.push({ cmd, args });
-    const h = handlers[cmd];
+    const h = handlers[cmd] ?? defaults[cmd];
     if (!h) throw new Error(`test backend has no handler for ${cmd}`);
     return h(args);
   });
