@@ -3,7 +3,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{browse, connections, demo, objects, pick, settings, sync, transfers};
+use crate::commands::{browse, connections, demo, history, objects, pick, settings, sync, transfers};
 
 /// The one list of commands, shared by the invoke handler and the TypeScript export.
 pub fn builder() -> Builder<tauri::Wry> {
@@ -39,6 +39,11 @@ pub fn builder() -> Builder<tauri::Wry> {
             sync::list_pairs,
             sync::watch_pairs,
             sync::check_pair,
+            history::folder_timeline,
+            history::folder_changes_since,
+            history::restore_folder,
+            history::deleted_files,
+            history::restore_deleted,
             sync::check_sync_folder,
             sync::create_sync_folder,
             sync::add_pair,

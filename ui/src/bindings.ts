@@ -71,6 +71,16 @@ export const commands = {
 	watchPairs: (onStatus: Channel<PairStatus>) => __TAURI_INVOKE<void>("watch_pairs", { onStatus }),
 	/**  Checks a new pair and says what the first sync will meet; stores nothing. */
 	checkPair: (request: PairRequest) => typedError<PairCheck, UiError>(__TAURI_INVOKE("check_pair", { request })),
+	/**  The moments a folder changed, newest first. */
+	folderTimeline: (connectionId: string, bucket: string, prefix: string) => typedError<ChangePoint[], UiError>(__TAURI_INVOKE("folder_timeline", { connectionId, bucket, prefix })),
+	/**  What changed in a folder between `at` and now. */
+	folderChangesSince: (connectionId: string, bucket: string, prefix: string, at: string) => typedError<ChangesSince, UiError>(__TAURI_INVOKE("folder_changes_since", { connectionId, bucket, prefix, at })),
+	/**  Puts a folder back as it was at `at` (undoably: nothing is deleted for good). */
+	restoreFolder: (connectionId: string, bucket: string, prefix: string, at: string) => typedError<RestoreReport, UiError>(__TAURI_INVOKE("restore_folder", { connectionId, bucket, prefix, at })),
+	/**  The deleted files directly in a folder, most recently deleted first. */
+	deletedFiles: (connectionId: string, bucket: string, prefix: string) => typedError<DeletedFile[], UiError>(__TAURI_INVOKE("deleted_files", { connectionId, bucket, prefix })),
+	/**  Brings deleted files back. */
+	restoreDeleted: (connectionId: string, bucket: string, keys: string[]) => typedError<RestoreReport, UiError>(__TAURI_INVOKE("restore_deleted", { connectionId, bucket, keys })),
 	/**  Says whether a chosen folder can be synced, or that it does not exist yet (first wizard step). */
 	checkSyncFolder: (folder: string) => typedError<LocalRootCheck, UiError>(__TAURI_INVOKE("check_sync_folder", { folder })),
 	/**  Creates a chosen folder that does not exist yet ("Create this folder"), then checks it. */
@@ -245,6 +255,47 @@ export type BucketList = {
 	canListBuckets: boolean,
 };
 
+/**  One key's difference between two moments. */
+export type Change = {
+	/**  The key. */
+	key: string,
+	/**  Added, changed or deleted. */
+	kind: ChangeKind,
+	/**  Its size at the first moment. */
+	sizeBefore: number | null,
+	/**  Its size at the second moment. */
+	sizeAfter: number | null,
+};
+
+/**  How a key differs between two moments. */
+export type ChangeKind = 
+/**  It did not exist at the first moment and does at the second. */
+"Added" | 
+/**  It existed at both with different content. */
+"Changed" | 
+/**  It existed at the first moment and not at the second. */
+"Deleted";
+
+/**  One moment of a timeline. */
+export type ChangePoint = {
+	/**  The second it happened (restoring to it includes everything written in it). */
+	at: string,
+	/**  How many versions and deletions were written in that second. */
+	changes: number,
+};
+
+/**  What going back to `at` would change in a folder, compared with now. */
+export type ChangesSince = {
+	/**  Files that would come back (deleted since). */
+	back: number,
+	/**  Files whose content would go back to what it was. */
+	changed: number,
+	/**  Files that would be removed (added since; they stay in the history). */
+	removed: number,
+	/**  The changes, at most the first 2,000, in key order. */
+	listed: Change[],
+};
+
 /**  What to do with an upload whose key already exists. */
 export type ClashPolicy = 
 /**  Overwrite the object. */
@@ -349,6 +400,18 @@ export type CredentialSource =
 { kind: "awsProfile"; 
 /**  The profile name. */
 profile: string };
+
+/**  A deleted file that can be brought back. */
+export type DeletedFile = {
+	/**  Its key. */
+	key: string,
+	/**  Its name in the folder. */
+	name: string,
+	/**  When it was deleted. */
+	deletedAt: string,
+	/**  The size of its last content. */
+	size: number,
+};
 
 /**  Whether the demo store is set up and running. */
 export type DemoStatus = {
@@ -511,6 +574,14 @@ export type GrantPurpose =
 "DownloadTo" | 
 /**  A folder to keep in sync with a bucket folder. */
 "SyncFolder";
+
+/**  A key a restore did not touch, and why. */
+export type LeftAlone = {
+	/**  The key. */
+	key: string,
+	/**  Why, in words. */
+	reason: string,
+};
 
 /**  One page of a streamed listing. */
 export type ListPage = {
@@ -853,6 +924,21 @@ export type Resolution =
 "keepCopy" | 
 /**  Keep both files as they are; the conflict leaves the list. */
 "keepBoth";
+
+/**  What a restore did, or would do with `dry_run`. */
+export type RestoreReport = {
+	/**  Keys put back as they were (or, into a folder, files written). */
+	restored: string[],
+	/**  Keys that did not exist at the moment and got a delete marker (in place only). */
+	removed: string[],
+	/**
+	 *  Keys left as they are, each with the reason (changed by someone else meanwhile, a local
+	 *  file already there, a name this system cannot use).
+	 */
+	left: LeftAlone[],
+	/**  Keys that failed, each with the error in words. */
+	failed: LeftAlone[],
+};
 
 /**  Everything the Settings screen edits. */
 export type Settings = {

@@ -10,6 +10,7 @@ use crate::aws_profiles::{self, AwsFiles, AwsProfileInfo, AwsProfileKind};
 use crate::connections::{Connection, ConnectionDraft, CredentialSource, ValidDraft};
 use crate::demo::DemoRunner;
 use crate::error::{Error, ErrorCode, Operation, Result};
+use crate::prefix::{validate_file_key, validate_key, validate_keys};
 use crate::providers::Provider;
 use crate::remote::{
     BucketInfo, ClientOptions, Entry, ListControl, ListSummary, ObjectProperties, ObjectVersion, PrefixSummary, Remote,
@@ -753,48 +754,6 @@ impl Engine {
         self.demo.stop().await;
         self.db.close().await;
     }
-}
-
-/// A key of a file or folder (non-empty, no NUL, within S3's length limit).
-fn validate_key(key: &str) -> Result<()> {
-    if key.is_empty() {
-        return Err(Error::InvalidInput("No file or folder was chosen.".into()));
-    }
-    if key.contains('\0') {
-        return Err(crate::prefix::no_nul());
-    }
-    if key.len() > crate::prefix::MAX_KEY_BYTES {
-        return Err(Error::InvalidInput(format!(
-            "This name is too long: S3 keeps at most {} bytes for a file's whole path. Choose a shorter name.",
-            crate::prefix::MAX_KEY_BYTES
-        )));
-    }
-    Ok(())
-}
-
-/// A file's key (not a folder path).
-fn validate_file_key(key: &str) -> Result<()> {
-    validate_key(key)?;
-    if key.ends_with('/') {
-        return Err(Error::InvalidInput("This works on files only. Choose a file.".into()));
-    }
-    Ok(())
-}
-
-/// A non-empty selection of keys, each valid, duplicates dropped (order kept).
-fn validate_keys(keys: &[String]) -> Result<Vec<String>> {
-    if keys.is_empty() {
-        return Err(Error::InvalidInput("No file or folder was chosen.".into()));
-    }
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        validate_key(key)?;
-        if seen.insert(key.as_str()) {
-            out.push(key.clone());
-        }
-    }
-    Ok(out)
 }
 
 /// A new name for a file or folder: one path segment.

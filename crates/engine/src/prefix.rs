@@ -12,6 +12,48 @@ use crate::error::{Error, Result};
 /// S3 keys are at most 1,024 bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1024;
 
+/// A key of a file or folder (non-empty, no NUL, within S3's length limit).
+pub fn validate_key(key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::InvalidInput("No file or folder was chosen.".into()));
+    }
+    if key.contains('\0') {
+        return Err(no_nul());
+    }
+    if key.len() > MAX_KEY_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "This name is too long: S3 keeps at most {} bytes for a file's whole path. Choose a shorter name.",
+            MAX_KEY_BYTES
+        )));
+    }
+    Ok(())
+}
+
+/// A file's key (not a folder path).
+pub fn validate_file_key(key: &str) -> Result<()> {
+    validate_key(key)?;
+    if key.ends_with('/') {
+        return Err(Error::InvalidInput("This works on files only. Choose a file.".into()));
+    }
+    Ok(())
+}
+
+/// A non-empty selection of keys, each valid, duplicates dropped (order kept).
+pub fn validate_keys(keys: &[String]) -> Result<Vec<String>> {
+    if keys.is_empty() {
+        return Err(Error::InvalidInput("No file or folder was chosen.".into()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        validate_key(key)?;
+        if seen.insert(key.as_str()) {
+            out.push(key.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// The error for a name with a NUL character (S3 and every disk refuse it).
 pub fn no_nul() -> Error {
     Error::InvalidInput("Names cannot contain the NUL character.".into())

@@ -3,6 +3,7 @@
 pub mod browse;
 pub mod connections;
 pub mod demo;
+pub mod history;
 pub mod objects;
 pub mod pick;
 pub mod settings;

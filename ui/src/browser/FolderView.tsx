@@ -30,6 +30,8 @@ import {
   toggle,
   type Selection,
 } from "./selection";
+import { DeletedFilesDialog } from "./history/DeletedFilesDialog";
+import { RestoreFolderDialog } from "./history/RestoreFolderDialog";
 import { ShareDialog } from "./ShareDialog";
 import { useUploads } from "../transfers/useUploads";
 import { SortedView, type SortKey, type SortSpec } from "./sort";
@@ -73,7 +75,11 @@ type Menu = { x: number; y: number; index: number };
 /** A name being typed inline: a new folder's, or a new name for an entry. */
 type Editing = { kind: "newFolder"; initial: string } | { kind: "rename"; entry: Entry };
 
-type OpDialog = { kind: "delete"; entries: Entry[] } | { kind: "share"; key: string };
+type OpDialog =
+  | { kind: "delete"; entries: Entry[] }
+  | { kind: "share"; key: string }
+  | { kind: "restoreFolder" }
+  | { kind: "deleted" };
 
 /** Select these keys once a listing newer than `after` shows them. */
 type PendingFocus = { keys: string[]; after: number };
@@ -489,6 +495,8 @@ export function FolderView(p: FolderViewProps) {
                 onDownload:
                   selectedEntries.length > 0 ? () => void uploads.download(selectedEntries.map((e) => e.key)) : null,
                 onPaste: canPaste ? () => void paste() : null,
+                onRestoreFolder: () => setDialog({ kind: "restoreFolder" }),
+                onShowDeleted: () => setDialog({ kind: "deleted" }),
               }
         }
         onLeaveFilter={() => {
@@ -576,6 +584,24 @@ export function FolderView(p: FolderViewProps) {
             Drop to upload to <strong>{location.bucket}/{location.prefix}</strong>
           </p>
         </div>
+      )}
+      {dialog?.kind === "restoreFolder" && (
+        <RestoreFolderDialog
+          connectionId={location.connectionId}
+          bucket={location.bucket}
+          prefix={location.prefix}
+          onDone={() => changed("Folder restored", null)}
+          onClose={closeDialog}
+        />
+      )}
+      {dialog?.kind === "deleted" && (
+        <DeletedFilesDialog
+          connectionId={location.connectionId}
+          bucket={location.bucket}
+          prefix={location.prefix}
+          onDone={() => changed("Files restored", null)}
+          onClose={closeDialog}
+        />
       )}
       {dialog?.kind === "share" && (
         <ShareDialog

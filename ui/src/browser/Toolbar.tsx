@@ -49,6 +49,10 @@ export type ToolbarActions = {
   onUploadFolder: () => void;
   onDownload: (() => void) | null;
   onPaste: (() => void) | null;
+  /** "Restore this folder to an earlier moment…" (the time machine). */
+  onRestoreFolder: () => void;
+  /** "Recently deleted…": the folder's deleted files. */
+  onShowDeleted: () => void;
 };
 
 const KEYS = shortcuts();
@@ -176,6 +180,15 @@ function ActionButtons(a: ToolbarActions) {
       onSelect: a.onPaste,
       shortcut: KEYS.paste,
     });
+  more.push(
+    { id: "show-deleted", label: "Recently deleted…", testId: "action-show-deleted", onSelect: a.onShowDeleted },
+    {
+      id: "restore-folder",
+      label: "Restore this folder to an earlier moment…",
+      testId: "action-restore-folder",
+      onSelect: a.onRestoreFolder,
+    },
+  );
   return (
     <div className="nav-buttons action-buttons" role="group" aria-label="File actions">
       <button

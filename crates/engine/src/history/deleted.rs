@@ -49,7 +49,7 @@ fn deleted_file(h: &KeyHistory, prefix: &str) -> Option<DeletedFile> {
 
 /// The deleted files directly in the folder `prefix`, most recently deleted first.
 pub async fn deleted_here(remote: &Remote, bucket: &str, prefix: &str) -> Result<Vec<DeletedFile>> {
-    require_versions(remote, bucket).await?;
+    require_versions(remote, bucket, prefix).await?;
     let mut found = Vec::new();
     remote
         .for_each_key_history_here(bucket, prefix, |h| {
@@ -64,9 +64,13 @@ pub async fn deleted_here(remote: &Remote, bucket: &str, prefix: &str) -> Result
 /// Brings deleted files back: each file's newest content becomes its current version again.
 /// A key that is no longer deleted (someone brought it back or wrote it) is left and reported.
 pub async fn restore_deleted(remote: &Remote, bucket: &str, keys: &[String]) -> Result<RestoreReport> {
-    require_versions(remote, bucket).await?;
+    let keys = crate::prefix::validate_keys(keys)?;
+    for key in &keys {
+        crate::prefix::validate_file_key(key)?;
+    }
+    require_versions(remote, bucket, "").await?;
     let mut report = RestoreReport::default();
-    for key in keys {
+    for key in &keys {
         let h = remote.key_history(bucket, key).await?;
         let Some(last) = h.versions.iter().find(|v| !v.deleted) else {
             report.left.push(super::folder::LeftAlone {

@@ -75,9 +75,12 @@ fn no_history(bucket: &str) -> Error {
     ))
 }
 
-/// Checks that `bucket` keeps versions: without them there is no history, and an in-place
-/// restore would overwrite the only copy of what is there now.
-pub async fn require_versions(remote: &Remote, bucket: &str) -> Result<()> {
+/// Checks the bucket and folder names (they may come from the window, which is not trusted) and
+/// that `bucket` keeps versions: without them there is no history, and an in-place restore would
+/// overwrite the only copy of what is there now.
+pub async fn require_versions(remote: &Remote, bucket: &str, prefix: &str) -> Result<()> {
+    crate::connections::validate_bucket_name(bucket)?;
+    crate::prefix::folder_prefix(prefix)?;
     match remote.bucket_versioning_enabled(bucket).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(no_history(bucket)),
@@ -93,7 +96,7 @@ pub async fn files_at(
     at: DateTime<Utc>,
     mut on_file: impl FnMut(FileAt),
 ) -> Result<()> {
-    require_versions(remote, bucket).await?;
+    require_versions(remote, bucket, prefix).await?;
     remote
         .for_each_key_history(bucket, prefix, |h| {
             if let Some(v) = live_at(&h.versions, Some(at)) {
@@ -115,7 +118,7 @@ fn file_at(v: &VersionRecord) -> FileAt {
 
 /// The moments the folder changed, oldest first.
 pub async fn timeline(remote: &Remote, bucket: &str, prefix: &str) -> Result<Vec<ChangePoint>> {
-    require_versions(remote, bucket).await?;
+    require_versions(remote, bucket, prefix).await?;
     let mut line = Timeline::default();
     remote
         .for_each_key_history(bucket, prefix, |h| {
@@ -135,7 +138,7 @@ pub async fn changes(
     to: Option<DateTime<Utc>>,
     mut on_change: impl FnMut(Change),
 ) -> Result<()> {
-    require_versions(remote, bucket).await?;
+    require_versions(remote, bucket, prefix).await?;
     remote
         .for_each_key_history(bucket, prefix, |h| {
             if let Some(c) = change_between(&h, Some(from), to) {
@@ -176,7 +179,7 @@ pub struct RestorePlan {
 
 /// Reads the folder's history and plans a restore in place to `at`, changing nothing.
 pub async fn plan_restore(remote: &Remote, bucket: &str, prefix: &str, at: DateTime<Utc>) -> Result<RestorePlan> {
-    require_versions(remote, bucket).await?;
+    require_versions(remote, bucket, prefix).await?;
     let mut steps: Vec<RestoreStep> = Vec::new();
     remote
         .for_each_key_history(bucket, prefix, |h| {

@@ -24,6 +24,8 @@
 //!   audit and a Tab tour of every screen, light on the suite's screen and dark at 1024×700.
 //! - `installed` (ignored unless run by `.ci/run` after installing the `.deb`): the installed
 //!   binary starts, with its menu entry, icon and a start-at-login entry that runs it.
+//! - `time_machine`: on a versioned bucket, a folder's deleted file shown and brought back, then
+//!   the folder restored to an earlier moment (checked in the bucket).
 //! - `small_screen`: on a 1024×700 screen of its own the window opens inside it, and it reopens
 //!   where and as large as the user left it.
 
@@ -38,4 +40,5 @@ mod manage_connections;
 mod object_ops;
 mod small_screen;
 mod sync_pairs;
+mod time_machine;
 mod transfers;
