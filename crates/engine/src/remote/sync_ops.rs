@@ -7,7 +7,7 @@ use super::key_encoding::copy_source;
 use super::pages::PageCursor;
 use super::transfer::{bare_etag, parse_hash, PutSpec, Written, HASH_METADATA_KEY};
 use super::{classify, Remote};
-use crate::core::model::ContentHash;
+use crate::core::model::{etag_is_md5, ContentHash};
 use crate::error::{ErrorCode, Operation, Result};
 
 pub use super::list_page::ListedObject;
@@ -312,11 +312,46 @@ impl Remote {
             .send()
             .await
             .map_err(|e| classify(e, Operation::CopyObject, self.endpoint_label(), Some(bucket)))?;
-        Ok(Written {
+        let written = Written {
             bytes: source.size,
             etag: bare_etag(out.copy_object_result().and_then(|r| r.e_tag())),
             version_id: out.version_id().map(str::to_owned),
-        })
+        };
+        // The copy carries our recorded hash, so it must hold the bytes that were checked. A
+        // store that ignores x-amz-copy-source-if-match copies whatever the source became after
+        // the HEAD; then the new object's hash would not match its content. Make sure, and take
+        // the copy back if it got other bytes.
+        if !self
+            .copied_what_was_checked(bucket, from, source_etag, &written.etag)
+            .await?
+        {
+            tracing::warn!(
+                from,
+                to,
+                "the source changed during a server-side copy; the copy is taken back"
+            );
+            self.delete_if_match(bucket, to, &written.etag).await?;
+            return Err(self.changed_meanwhile(bucket, from, Operation::CopyObject));
+        }
+        Ok(written)
+    }
+
+    /// Whether a copy of `from` took the bytes whose ETag was `source_etag`.
+    async fn copied_what_was_checked(
+        &self,
+        bucket: &str,
+        from: &str,
+        source_etag: &str,
+        copy_etag: &str,
+    ) -> Result<bool> {
+        // A plain MD5 ETag is copied as it is: the same one means the same bytes, at no cost.
+        if etag_is_md5(source_etag) && source_etag == copy_etag {
+            return Ok(true);
+        }
+        // Otherwise (a multipart ETag, which a copy does not keep; encrypted objects, whose ETags
+        // are not MD5s; or other bytes) ask the source: still having its ETag afterwards means it
+        // had it throughout (a change and a change back would be the same bytes).
+        Ok(matches!(self.head_identity(bucket, from).await?, Some(now) if now.etag == source_etag))
     }
 
     fn changed_meanwhile(&self, bucket: &str, key: &str, operation: Operation) -> crate::error::Error {
