@@ -40,6 +40,8 @@ const COMMANDS: &[&str] = &[
     "restore_folder",
     "deleted_files",
     "restore_deleted",
+    "bucket_history_settings",
+    "keep_bucket_history",
     "check_sync_folder",
     "create_sync_folder",
     "add_pair",

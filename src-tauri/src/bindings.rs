@@ -44,6 +44,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             history::restore_folder,
             history::deleted_files,
             history::restore_deleted,
+            history::bucket_history_settings,
+            history::keep_bucket_history,
             sync::check_sync_folder,
             sync::create_sync_folder,
             sync::add_pair,

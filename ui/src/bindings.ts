@@ -81,6 +81,10 @@ export const commands = {
 	deletedFiles: (connectionId: string, bucket: string, prefix: string) => typedError<DeletedFile[], UiError>(__TAURI_INVOKE("deleted_files", { connectionId, bucket, prefix })),
 	/**  Brings deleted files back. */
 	restoreDeleted: (connectionId: string, bucket: string, keys: string[]) => typedError<RestoreReport, UiError>(__TAURI_INVOKE("restore_deleted", { connectionId, bucket, keys })),
+	/**  Whether a bucket keeps earlier versions, and for how long Pail's rule keeps old ones. */
+	bucketHistorySettings: (connectionId: string, bucket: string) => typedError<HistorySettings, UiError>(__TAURI_INVOKE("bucket_history_settings", { connectionId, bucket })),
+	/**  Turns versioning on for a bucket, keeping old versions `keep_days` days. */
+	keepBucketHistory: (connectionId: string, bucket: string, keepDays: number) => typedError<HistorySettings, UiError>(__TAURI_INVOKE("keep_bucket_history", { connectionId, bucket, keepDays })),
 	/**  Says whether a chosen folder can be synced, or that it does not exist yet (first wizard step). */
 	checkSyncFolder: (folder: string) => typedError<LocalRootCheck, UiError>(__TAURI_INVOKE("check_sync_folder", { folder })),
 	/**  Creates a chosen folder that does not exist yet ("Create this folder"), then checks it. */
@@ -574,6 +578,14 @@ export type GrantPurpose =
 "DownloadTo" | 
 /**  A folder to keep in sync with a bucket folder. */
 "SyncFolder";
+
+/**  A bucket's history settings, as the pair's detail shows them. */
+export type HistorySettings = {
+	/**  The bucket keeps earlier versions now. */
+	keepsVersions: boolean,
+	/**  Days Pail's lifecycle rule keeps old versions (none: kept until someone deletes them). */
+	keepDays: number | null,
+};
 
 /**  A key a restore did not touch, and why. */
 export type LeftAlone = {

@@ -33,8 +33,11 @@ pub fn moment(text: &str) -> Result<DateTime<Utc>, Error> {
     parse_moment(text, &Local::now()).map_err(Error::InvalidInput)
 }
 
+/// A time in this computer's zone with its offset, so it can be typed back as it is (and means
+/// one instant even in the hour that repeats when clocks go back).
 fn local(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string()
+    at.with_timezone(&Local)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// `pail history s3://BUCKET/PREFIX [--at TIME] [--diff TIME1 TIME2]`.

@@ -93,6 +93,8 @@ pub enum Operation {
     GetBucketVersioning,
     /// PutBucketVersioning (turning versions on).
     PutBucketVersioning,
+    /// Get/PutBucketLifecycleConfiguration (how long old versions are kept).
+    BucketLifecycle,
 }
 
 /// Everything that can go wrong in the engine.
@@ -361,6 +363,7 @@ fn remote_message(code: ErrorCode, op: Operation, endpoint: &str, bucket: Option
             Operation::ListVersions => format!("These keys are not allowed to see earlier versions of files in “{bucket_name}”."),
             Operation::GetBucketVersioning => format!("These keys are not allowed to check whether “{bucket_name}” keeps earlier versions of files."),
             Operation::PutBucketVersioning => format!("These keys are not allowed to turn on keeping earlier versions of files in “{bucket_name}” (it needs the s3:PutBucketVersioning permission)."),
+            Operation::BucketLifecycle => format!("These keys are not allowed to read or set how long “{bucket_name}” keeps earlier versions (it needs the s3:GetLifecycleConfiguration and s3:PutLifecycleConfiguration permissions)."),
         },
         ErrorCode::NoSuchBucket => format!("The bucket “{bucket_name}” does not exist (any more). It may have been deleted or renamed, or it lives in another region."),
         ErrorCode::NoSuchKey => "This file is no longer in the bucket. Someone may have deleted or moved it; refresh the folder to see what is there now.".into(),

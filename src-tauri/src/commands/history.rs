@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use pail_engine::history::deleted::{self, DeletedFile};
 use pail_engine::history::folder::{self, RestoreReport};
 use pail_engine::history::model::{Change, ChangePoint};
+use pail_engine::history::versioning::{self, HistorySettings};
 use pail_engine::remote::{ClientOptions, Remote};
 use tauri::State;
 
@@ -126,4 +127,29 @@ pub async fn restore_deleted(
 ) -> CmdResult<RestoreReport> {
     let remote = remote(&state, &connection_id).await?;
     Ok(deleted::restore_deleted(&remote, &bucket, &keys).await?)
+}
+
+/// Whether a bucket keeps earlier versions, and for how long Pail's rule keeps old ones.
+#[tauri::command]
+#[specta::specta]
+pub async fn bucket_history_settings(
+    state: State<'_, AppState>,
+    connection_id: String,
+    bucket: String,
+) -> CmdResult<HistorySettings> {
+    let remote = remote(&state, &connection_id).await?;
+    Ok(versioning::settings(&remote, &bucket).await?)
+}
+
+/// Turns versioning on for a bucket, keeping old versions `keep_days` days.
+#[tauri::command]
+#[specta::specta]
+pub async fn keep_bucket_history(
+    state: State<'_, AppState>,
+    connection_id: String,
+    bucket: String,
+    keep_days: u32,
+) -> CmdResult<HistorySettings> {
+    let remote = remote(&state, &connection_id).await?;
+    Ok(versioning::turn_on(&remote, &bucket, keep_days).await?)
 }

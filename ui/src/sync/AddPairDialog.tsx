@@ -3,6 +3,7 @@ import {
   commands,
   type BucketInfo,
   type Connection,
+  type HistorySettings,
   type LocalRootCheck,
   type Mode,
   type PairCheck,
@@ -17,6 +18,7 @@ import { Spinner } from "../components/Spinner";
 import { bucketsToShow, loadBuckets } from "../connections/loadBuckets";
 import { call } from "../lib/ipc";
 import { useResult } from "../lib/useResult";
+import { KEEP_DAYS } from "./PairVersions";
 import { PrefixPicker } from "./PrefixPicker";
 import { MODES } from "./status";
 
@@ -40,6 +42,7 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
   const [check, setCheck] = useState<PairCheck | null>(null);
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [keepVersions, setKeepVersions] = useState(false);
   const connection = connections.find((c) => c.id === connectionId) ?? null;
 
   const [bucketsState] = useResult<BucketInfo[]>(step >= 2 && connection ? connection.id : null, async () => {
@@ -52,6 +55,10 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
   const bucket =
     buckets === null ? "" : buckets.some((b) => b.name === pickedBucket) ? pickedBucket : (buckets[0]?.name ?? "");
 
+  // Step 3 says whether the bucket keeps earlier versions (the undo for changes in the bucket).
+  const [history] = useResult<HistorySettings>(step === 3 && bucket !== "" ? `${connectionId}/${bucket}` : null, () =>
+    call(commands.bucketHistorySettings(connectionId, bucket)),
+  );
   const draft: PairRequest | null = folder && { connectionId, bucket, prefix, folder: folder.id, mode };
   const folderPath = folder?.paths[0] ?? "";
 
@@ -94,6 +101,14 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
     if (!draft) return;
     setBusy(true);
     setError(null);
+    if (keepVersions && history.status === "ok" && !history.data.keepsVersions) {
+      const turned = await call(commands.keepBucketHistory(connectionId, bucket, KEEP_DAYS));
+      if (turned.status === "error") {
+        setBusy(false);
+        setError(turned.error);
+        return;
+      }
+    }
     const r = await call(commands.addPair(draft));
     setBusy(false);
     if (r.status === "error") setError(r.error);
@@ -277,6 +292,26 @@ export function AddPairDialog({ connections, onAdded, onCancel }: Props) {
             <p className="notice warn" data-testid="pair-merge-warning">
               {check.warning}
             </p>
+          )}
+          {history.status === "ok" && !history.data.keepsVersions && (
+            <div className="notice warn" data-testid="pair-versioning-off">
+              <p>
+                “{bucket}” does not keep earlier versions of files, so what sync changes or deletes in the bucket cannot be
+                undone.
+              </p>
+              <label className="checkbox-row">
+                <input
+                  type="checkbox"
+                  data-testid="pair-keep-versions"
+                  checked={keepVersions}
+                  onChange={(e) => setKeepVersions(e.target.checked)}
+                />
+                <span>
+                  Turn on versions for this bucket and keep old ones for {KEEP_DAYS} days (it needs permission to change the
+                  bucket’s settings, and storage grows by what changes).
+                </span>
+              </label>
+            </div>
           )}
           {check && !check.folderHasFiles && check.bucketHasObjects && (
             <p className="muted">The folder is empty: the files of the bucket folder will be downloaded into it.</p>

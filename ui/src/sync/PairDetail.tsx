@@ -9,6 +9,7 @@ import { ActivityFeed } from "./ActivityFeed";
 import { ConflictsList } from "./ConflictsList";
 import { IgnoreEditor } from "./IgnoreEditor";
 import { PairFiles } from "./PairFiles";
+import { PairVersions } from "./PairVersions";
 import { PairRequestCost } from "./RequestCostView";
 import { folderName, modeLabel, remoteLabel, statusLine } from "./status";
 
@@ -140,6 +141,7 @@ export function PairDetail({ pair, connection, onChanged, onRemoved }: Props) {
       )}
       {error && <ErrorNotice error={error} compact />}
       <PairRequestCost pairId={pair.id} />
+      {pair.connectionId && <PairVersions connectionId={pair.connectionId} bucket={pair.bucket} />}
       <label className="checkbox-row pair-marker muted">
         <input
           type="checkbox"

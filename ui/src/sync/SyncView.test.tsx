@@ -67,6 +67,7 @@ function backend(pairs: PairInfo[], extra: Record<string, (args: Record<string, 
     }),
     list_conflicts: () => [],
     default_ignore_patterns: () => [".DS_Store"],
+    bucket_history_settings: () => ({ keepsVersions: true, keepDays: 30 }),
     ...extra,
   });
   return { calls, send: (s: PairStatus) => channels.forEach((c) => c.onmessage(s)) };
@@ -175,6 +176,39 @@ describe("synced folders", () => {
     await user.click(within(dialog).getByTestId("pair-next"));
     await within(dialog).findByTestId("mode-TwoWay");
     expect(calls.find((c) => c.cmd === "check_pair")?.args.request).toMatchObject({ bucket: "media", prefix: "Reports/" });
+  });
+
+  it("offers to keep earlier versions when the bucket keeps none, and turns them on before syncing", async () => {
+    const user = userEvent.setup();
+    const order: string[] = [];
+    const { calls } = backend([], {
+      choose_sync_folder: () => ({ id: "grant-5", purpose: "SyncFolder", paths: ["/home/ann/Shared"] }),
+      check_sync_folder: () => ({ state: "ready", hasFiles: false }),
+      check_pair: () => ({ folderHasFiles: false, bucketHasObjects: false, warning: null }),
+      bucket_history_settings: () => ({ keepsVersions: false, keepDays: null }),
+      keep_bucket_history: () => {
+        order.push("keep");
+        return { keepsVersions: true, keepDays: 30 };
+      },
+      add_pair: () => {
+        order.push("add");
+        return pair();
+      },
+    });
+    render(<App />);
+    await user.click(await screen.findByTestId("nav-sync"));
+    await user.click(await screen.findByTestId("add-pair"));
+    const dialog = await screen.findByTestId("add-pair-dialog");
+    await user.click(within(dialog).getByTestId("pair-choose-folder"));
+    await within(dialog).findByTestId("pair-folder-ready");
+    await user.click(within(dialog).getByTestId("pair-next"));
+    await within(dialog).findByText("team");
+    await user.click(within(dialog).getByTestId("pair-next"));
+    expect(await within(dialog).findByTestId("pair-versioning-off")).toHaveTextContent("cannot be undone");
+    await user.click(within(dialog).getByTestId("pair-keep-versions"));
+    await user.click(within(dialog).getByTestId("pair-add-confirm"));
+    await waitFor(() => expect(order).toEqual(["keep", "add"]));
+    expect(calls.find((c) => c.cmd === "keep_bucket_history")?.args).toMatchObject({ bucket: "media", keepDays: 30 });
   });
 
   it("follows live statuses: syncing with progress, then up to date", async () => {

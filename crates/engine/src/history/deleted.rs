@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::folder::{apply, record, require_versions, RestoreReport};
+use super::folder::{apply, record, require_versioning_on, require_versions, RestoreReport};
 use super::model::{top_version, RestoreAction, RestoreStep};
 use crate::error::Result;
 use crate::remote::versions::KeyHistory;
@@ -69,9 +69,20 @@ pub async fn restore_deleted(remote: &Remote, bucket: &str, keys: &[String]) -> 
         crate::prefix::validate_file_key(key)?;
     }
     require_versions(remote, bucket, "").await?;
+    require_versioning_on(remote, bucket).await?;
     let mut report = RestoreReport::default();
     for key in &keys {
-        let h = remote.key_history(bucket, key).await?;
+        // One key that cannot be read is reported; the others still come back.
+        let h = match remote.key_history(bucket, key).await {
+            Ok(h) => h,
+            Err(e) => {
+                report.failed.push(super::folder::LeftAlone {
+                    key: key.clone(),
+                    reason: e.user_message(),
+                });
+                continue;
+            }
+        };
         let Some(last) = h.versions.iter().find(|v| !v.deleted) else {
             report.left.push(super::folder::LeftAlone {
                 key: key.clone(),

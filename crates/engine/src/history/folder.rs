@@ -20,7 +20,7 @@ use super::model::{
 use crate::core::local_name::{join_under, local_rel, NameRules};
 use crate::error::{Error, Result};
 use crate::remote::versions::VersionRecord;
-use crate::remote::Remote;
+use crate::remote::{Remote, Versioning};
 
 /// Keys restored at once (each costs a few requests; the store copies the bytes).
 const PARALLEL_STEPS: usize = 8;
@@ -76,15 +76,27 @@ fn no_history(bucket: &str) -> Error {
 }
 
 /// Checks the bucket and folder names (they may come from the window, which is not trusted) and
-/// that `bucket` keeps versions: without them there is no history, and an in-place restore would
-/// overwrite the only copy of what is there now.
+/// that `bucket` has a history to read: versions kept now, or kept once (suspended).
 pub async fn require_versions(remote: &Remote, bucket: &str, prefix: &str) -> Result<()> {
     crate::connections::validate_bucket_name(bucket)?;
     crate::prefix::folder_prefix(prefix)?;
-    match remote.bucket_versioning_enabled(bucket).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(no_history(bucket)),
-        Err(e) => Err(e),
+    match remote.bucket_versioning(bucket).await? {
+        Versioning::Enabled | Versioning::Suspended => Ok(()),
+        Versioning::Off => Err(no_history(bucket)),
+    }
+}
+
+/// Checks that `bucket` keeps versions now: a restore in place writes, and without versioning a
+/// write would replace the only copy of what is there.
+pub(super) async fn require_versioning_on(remote: &Remote, bucket: &str) -> Result<()> {
+    match remote.bucket_versioning(bucket).await? {
+        Versioning::Enabled => Ok(()),
+        Versioning::Suspended => Err(Error::InvalidInput(format!(
+            "“{bucket}” no longer keeps new versions of files (versioning is suspended), so restoring in place would \
+             overwrite files for good. Its history can still be read, or restored into a folder on this computer; \
+             turn versioning back on to restore in place."
+        ))),
+        Versioning::Off => Err(no_history(bucket)),
     }
 }
 
@@ -180,6 +192,7 @@ pub struct RestorePlan {
 /// Reads the folder's history and plans a restore in place to `at`, changing nothing.
 pub async fn plan_restore(remote: &Remote, bucket: &str, prefix: &str, at: DateTime<Utc>) -> Result<RestorePlan> {
     require_versions(remote, bucket, prefix).await?;
+    require_versioning_on(remote, bucket).await?;
     let mut steps: Vec<RestoreStep> = Vec::new();
     remote
         .for_each_key_history(bucket, prefix, |h| {
@@ -197,13 +210,16 @@ pub async fn plan_restore(remote: &Remote, bucket: &str, prefix: &str, at: DateT
 /// Carries out a plan, a few keys at a time; a key changed since it was planned is left alone
 /// and reported.
 pub async fn apply_restore(remote: &Remote, plan: RestorePlan) -> Result<RestoreReport> {
+    // The plan may be old: versioning must still be on before anything is written.
+    require_versioning_on(remote, &plan.bucket).await?;
     let mut report = RestoreReport::default();
     let remote = Arc::new(remote.clone());
     let bucket: Arc<str> = plan.bucket.into();
     let mut running: JoinSet<(RestoreStep, Result<StepOutcome>)> = JoinSet::new();
     let mut pending = plan.steps.into_iter();
+    let mut stopped = false;
     loop {
-        while running.len() < PARALLEL_STEPS {
+        while running.len() < PARALLEL_STEPS && !stopped {
             let Some(step) = pending.next() else { break };
             let (remote, bucket) = (remote.clone(), bucket.clone());
             running.spawn(async move {
@@ -213,7 +229,10 @@ pub async fn apply_restore(remote: &Remote, plan: RestorePlan) -> Result<Restore
         }
         let Some(done) = running.join_next().await else { break };
         match done {
-            Ok((step, outcome)) => record(&mut report, &step, outcome),
+            Ok((step, outcome)) => {
+                stopped |= matches!(outcome, Ok(StepOutcome::Stop(_)));
+                record(&mut report, &step, outcome);
+            }
             Err(e) => {
                 return Err(Error::Io {
                     context: "run a restore step".into(),
@@ -235,6 +254,9 @@ pub(super) enum StepOutcome {
     Done,
     /// Someone else changed the key; it was left to them.
     LeftToOthers(String),
+    /// Nothing more may be written (the bucket stopped keeping versions): this key is reported
+    /// and the restore stops.
+    Stop(String),
 }
 
 pub(super) fn record(report: &mut RestoreReport, step: &RestoreStep, outcome: Result<StepOutcome>) {
@@ -245,6 +267,7 @@ pub(super) fn record(report: &mut RestoreReport, step: &RestoreStep, outcome: Re
             RestoreAction::Remove => report.removed.push(key),
         },
         Ok(StepOutcome::LeftToOthers(reason)) => report.left.push(LeftAlone { key, reason }),
+        Ok(StepOutcome::Stop(reason)) => report.failed.push(LeftAlone { key, reason }),
         Err(e) => report.failed.push(LeftAlone {
             key,
             reason: e.user_message(),
@@ -267,27 +290,62 @@ pub(super) async fn apply(remote: &Remote, bucket: &str, step: &RestoreStep) -> 
         }
         RestoreAction::Remove => remote.put_delete_marker(bucket, &step.key).await?,
     };
+    // Without a version id of its own, the write replaced the key's "null" version: the bucket
+    // stopped keeping versions. Nothing more may be written.
+    let Some(ours) = ours.filter(|id| id != "null") else {
+        return Ok(StepOutcome::Stop(
+            "The bucket stopped keeping versions during the restore, so Pail stopped before changing anything else."
+                .into(),
+        ));
+    };
     // A store that ignores conditions, or a write in the instant between the check and ours:
-    // read the key's history again and compare.
-    let after = remote.key_history(bucket, &step.key).await?;
+    // read the key's history again and compare. The write is done; if this read fails, the step
+    // still counts as done.
+    let after = match remote.key_history(bucket, &step.key).await {
+        Ok(after) => after,
+        Err(e) => {
+            tracing::warn!(key = %step.key, "could not check a restore step afterwards: {e}");
+            return Ok(StepOutcome::Done);
+        }
+    };
     let known: std::collections::HashSet<&str> = before.versions.iter().map(|v| v.version_id.as_str()).collect();
-    let others: Vec<&VersionRecord> = after
+    let theirs: Vec<&VersionRecord> = after
         .versions
         .iter()
-        .filter(|v| !known.contains(v.version_id.as_str()) && Some(v.version_id.as_str()) != ours.as_deref())
+        .filter(|v| !known.contains(v.version_id.as_str()) && v.version_id != ours)
         .collect();
-    if others.is_empty() {
+    let Some(their_newest) = theirs.first() else {
         return Ok(StepOutcome::Done);
+    };
+    if top_version(&after.versions) != Some(ours.as_str()) {
+        return Ok(StepOutcome::LeftToOthers(
+            "Someone else changed it right after the restore, so their change is the current one.".into(),
+        ));
     }
-    let ours_on_top = ours.is_some() && top_version(&after.versions) == ours.as_deref();
-    if let (true, Some(ours)) = (ours_on_top, ours.as_deref()) {
-        // Ours went on top of someone else's write: take ours back, so theirs is current again.
-        remote.delete_own_version(bucket, &step.key, ours).await?;
-        tracing::info!(key = %step.key, "a restore step landed on another writer's change and was taken back");
+    // Ours went on top of someone else's write: take ours back, so theirs is current again.
+    match remote.delete_own_version(bucket, &step.key, &ours).await {
+        Ok(()) => {
+            tracing::info!(key = %step.key, "a restore step landed on another writer's change and was taken back");
+            Ok(StepOutcome::LeftToOthers(
+                "Someone else changed it during the restore, so their change was kept.".into(),
+            ))
+        }
+        // No permission to remove a version (or object lock): put theirs back on top instead.
+        Err(e) => {
+            tracing::warn!(key = %step.key, "could not take back a restore step ({e}); putting the other change back on top");
+            if their_newest.deleted {
+                remote.put_delete_marker(bucket, &step.key).await?;
+            } else {
+                remote
+                    .restore_version(bucket, &step.key, &their_newest.version_id)
+                    .await?;
+            }
+            Ok(StepOutcome::LeftToOthers(
+                "Someone else changed it during the restore; Pail put their change back on top (the restored copy stays in the history)."
+                    .into(),
+            ))
+        }
     }
-    Ok(StepOutcome::LeftToOthers(
-        "Someone else changed it during the restore, so their change was kept.".into(),
-    ))
 }
 
 /// Writes the folder as it was at `at` into the local folder `dir` (created if missing). An
@@ -322,6 +380,16 @@ pub async fn restore_to_dir(
             });
             continue;
         }
+        if let Some(link) = linked_folder_on_the_way(dir, &dest).await {
+            report.left.push(LeftAlone {
+                key: f.key,
+                reason: format!(
+                    "{} is a link to another place, so nothing was written through it.",
+                    link.display()
+                ),
+            });
+            continue;
+        }
         if dry_run {
             report.restored.push(f.key);
             continue;
@@ -334,12 +402,19 @@ pub async fn restore_to_dir(
             })
         } else {
             remote
-                .download_version(bucket, &f.key, &f.version_id, &dest)
+                .download_version_new(bucket, &f.key, &f.version_id, &dest)
                 .await
                 .map(|_| ())
         };
         match written {
             Ok(()) => report.restored.push(f.key),
+            // Made meanwhile by someone else: theirs stays.
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+                report.left.push(LeftAlone {
+                    key: f.key,
+                    reason: format!("{} already exists, so it was left as it is.", dest.display()),
+                });
+            }
             Err(e) => report.failed.push(LeftAlone {
                 key: f.key,
                 reason: e.user_message(),
@@ -347,6 +422,23 @@ pub async fn restore_to_dir(
         }
     }
     Ok(report)
+}
+
+/// A folder between `dir` and `dest` that is a symbolic link: writing through it would put the
+/// file somewhere else than the folder chosen.
+async fn linked_folder_on_the_way(dir: &Path, dest: &Path) -> Option<PathBuf> {
+    let below = dest.parent()?.strip_prefix(dir).ok()?;
+    let mut at = dir.to_path_buf();
+    for part in below.components() {
+        at.push(part);
+        match tokio::fs::symlink_metadata(&at).await {
+            Ok(meta) if meta.file_type().is_symlink() => return Some(at),
+            Ok(_) => {}
+            // Not made yet: nothing below it exists either.
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 /// Where `rel` (a key below the folder) goes under `dir`, or why it cannot.

@@ -6,4 +6,5 @@
 pub mod deleted;
 pub mod folder;
 pub mod model;
+pub mod versioning;
 pub mod when;

@@ -14,7 +14,7 @@ pub fn parse_moment<Tz: TimeZone>(text: &str, now: &DateTime<Tz>) -> Result<Date
     let words: Vec<&str> = lower.split_whitespace().collect();
     let found = match words.as_slice() {
         ["now"] => Some(now.with_timezone(&Utc)),
-        [n, unit, "ago"] => ago(n, unit).map(|d| now.with_timezone(&Utc) - d),
+        [n, unit, "ago"] => ago(n, unit).and_then(|d| now.with_timezone(&Utc).checked_sub_signed(d)),
         ["today"] => local(now, now.date_naive(), NaiveTime::MIN),
         ["yesterday"] => local(now, now.date_naive() - Duration::days(1), NaiveTime::MIN),
         ["today", time] => clock(time).and_then(|t| local(now, now.date_naive(), t)),
@@ -54,13 +54,13 @@ pub fn parse_moment<Tz: TimeZone>(text: &str, now: &DateTime<Tz>) -> Result<Date
 /// "2" "hours" → 2 hours.
 fn ago(n: &str, unit: &str) -> Option<Duration> {
     let n: i64 = n.parse().ok().filter(|n| *n >= 0)?;
-    let unit = unit.trim_end_matches('s');
+    // Exact words only: "ms" must not pass for minutes.
     let one = match unit {
-        "second" | "sec" | "" => Duration::seconds(1),
-        "minute" | "min" | "m" => Duration::minutes(1),
-        "hour" | "h" => Duration::hours(1),
-        "day" | "d" => Duration::days(1),
-        "week" | "w" => Duration::weeks(1),
+        "s" | "sec" | "secs" | "second" | "seconds" => Duration::seconds(1),
+        "m" | "min" | "mins" | "minute" | "minutes" => Duration::minutes(1),
+        "h" | "hr" | "hrs" | "hour" | "hours" => Duration::hours(1),
+        "d" | "day" | "days" => Duration::days(1),
+        "w" | "week" | "weeks" => Duration::weeks(1),
         _ => return None,
     };
     one.checked_mul(n.try_into().ok()?)

@@ -30,15 +30,32 @@ impl Remote {
     }
 
     /// Downloads one version of `bucket/key` (an earlier one, for a restore) to `dest`, verified
-    /// and made durable like [`Remote::download_file`]; it lands only when complete.
-    pub async fn download_version(&self, bucket: &str, key: &str, version_id: &str, dest: &Path) -> Result<u64> {
+    /// and flushed; it takes its name only when complete, and never replaces a file already there
+    /// (then the error's kind is `AlreadyExists`).
+    pub async fn download_version_new(&self, bucket: &str, key: &str, version_id: &str, dest: &Path) -> Result<u64> {
         let dir = dest.parent().unwrap_or(Path::new("."));
         tokio::fs::create_dir_all(dir).await.map_err(|source| Error::Io {
             context: format!("create the folder {}", dir.display()),
             source,
         })?;
         let fetched = self.fetch_verified(bucket, key, None, Some(version_id), dir).await?;
-        fetched.pending.land(dest.to_path_buf()).await
+        let (temp, bytes) = fetched.pending.sync().await?;
+        // A hard link takes the name only if it is free; where links are not possible (FAT
+        // drives), a check and a rename come as close.
+        let placed = match tokio::fs::hard_link(&temp, dest).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+            Err(_) if tokio::fs::symlink_metadata(dest).await.is_ok() => {
+                Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+            }
+            Err(_) => tokio::fs::rename(&temp, dest).await,
+        };
+        let _ = tokio::fs::remove_file(&temp).await;
+        placed.map_err(|source| Error::Io {
+            context: format!("put {} in place", dest.display()),
+            source,
+        })?;
+        Ok(bytes)
     }
 
     /// Downloads `bucket/key` into a new temp file in `dir` (which must exist) and verifies it,

@@ -29,8 +29,8 @@ pub(crate) use client::is_plain_http_to_another_machine;
 pub use client::{ClientOptions, Remote, RemoteCredentials};
 pub use listing::{folder_entries_from_page, BucketInfo, Entry, EntryKind, ListControl, ListSummary};
 pub use object_ops::{
-    CopyOptions, ObjectVersion, PrefixOutcome, PrefixSummary, SourcesDeleted, DELETE_BATCH, MAX_SINGLE_COPY,
-    PREFIX_PARALLELISM, PRESIGN_MAX, PRESIGN_MIN,
+    CopyOptions, ObjectVersion, PrefixOutcome, PrefixSummary, SourcesDeleted, Versioning, DELETE_BATCH,
+    MAX_SINGLE_COPY, PREFIX_PARALLELISM, PRESIGN_MAX, PRESIGN_MIN,
 };
 pub use objects::{MetadataEntry, ObjectProperties};
 pub use pages::StuckListing;

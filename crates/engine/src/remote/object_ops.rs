@@ -10,8 +10,7 @@ use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketVersioningStatus, CompletedMultipartUpload, CompletedPart, Delete, MetadataDirective, ObjectIdentifier,
-    StorageClass,
+    CompletedMultipartUpload, CompletedPart, Delete, MetadataDirective, ObjectIdentifier, StorageClass,
 };
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinSet;
@@ -116,6 +115,17 @@ pub struct ObjectVersion {
     pub is_latest: bool,
     /// Whether this version records a deletion rather than content.
     pub is_delete_marker: bool,
+}
+
+/// Whether a bucket keeps versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioning {
+    /// Never turned on (or the store has no versions).
+    Off,
+    /// On: every write keeps the earlier version.
+    Enabled,
+    /// Turned off again: the versions made while it was on are kept, new writes replace.
+    Suspended,
 }
 
 /// The object a copy reads, with what a listing or HEAD said about it.
@@ -616,25 +626,38 @@ impl Remote {
 
     /// Whether `bucket` keeps earlier versions of objects now (false if never enabled or suspended).
     pub async fn bucket_versioning_enabled(&self, bucket: &str) -> Result<bool> {
-        match self.client.get_bucket_versioning().bucket(bucket).send().await {
-            Ok(out) => Ok(out.status() == Some(&BucketVersioningStatus::Enabled)),
+        Ok(self.bucket_versioning(bucket).await? == Versioning::Enabled)
+    }
+
+    /// Whether `bucket` keeps versions: never turned on, on, or turned off again (suspended,
+    /// which keeps the versions made while it was on).
+    pub async fn bucket_versioning(&self, bucket: &str) -> Result<Versioning> {
+        let status = match self.client.get_bucket_versioning().bucket(bucket).send().await {
+            Ok(out) => out.status().map(|s| s.as_str().to_owned()),
             // Stores without versioning say so with NotImplemented.
-            Err(e) if e.code() == Some("NotImplemented") => Ok(false),
+            Err(e) if e.code() == Some("NotImplemented") => None,
             // Some stores (moto among them) answer 200 with a document whose root is not
             // VersioningConfiguration, which the SDK refuses to read; its <Status> still tells.
             Err(e) if e.raw_response().map(|r| r.status().as_u16()) == Some(200) => {
                 let body = e.raw_response().and_then(|r| r.body().bytes()).unwrap_or_default();
                 let status = xml_element_text(&String::from_utf8_lossy(body), "Status");
                 tracing::debug!(bucket, ?status, error = %crate::error::error_chain(&e), "versioning status read from the raw answer");
-                Ok(status.as_deref() == Some("Enabled"))
+                status
             }
-            Err(e) => Err(classify(
-                e,
-                Operation::GetBucketVersioning,
-                self.endpoint_label(),
-                Some(bucket),
-            )),
-        }
+            Err(e) => {
+                return Err(classify(
+                    e,
+                    Operation::GetBucketVersioning,
+                    self.endpoint_label(),
+                    Some(bucket),
+                ))
+            }
+        };
+        Ok(match status.as_deref() {
+            Some("Enabled") => Versioning::Enabled,
+            Some("Suspended") => Versioning::Suspended,
+            _ => Versioning::Off,
+        })
     }
 
     /// Every key under `prefix` as a copy source (size, ETag and storage class from the listing).

@@ -1086,7 +1086,7 @@ impl PendingFile {
     }
 
     /// Flushes the file to disk and closes it, keeping its temp name; on failure it is removed.
-    async fn sync(self) -> Result<(std::path::PathBuf, u64)> {
+    pub(super) async fn sync(self) -> Result<(std::path::PathBuf, u64)> {
         let PendingFile { path, bytes, file } = self;
         let shown = path.display().to_string();
         let synced = tokio::task::spawn_blocking(move || file.sync_all())

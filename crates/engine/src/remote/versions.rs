@@ -6,7 +6,11 @@
 
 use std::ops::ControlFlow;
 
-use aws_sdk_s3::types::{BucketVersioningStatus, EncodingType, VersioningConfiguration};
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::types::{
+    BucketLifecycleConfiguration, BucketVersioningStatus, EncodingType, ExpirationStatus, LifecycleRule,
+    LifecycleRuleFilter, NoncurrentVersionExpiration, VersioningConfiguration,
+};
 use chrono::{DateTime, Utc};
 
 use super::key_encoding::{decode_key, says_url};
@@ -43,8 +47,10 @@ pub struct KeyHistory {
     pub versions: Vec<VersionRecord>,
 }
 
-/// Versions come as two lists per page (versions, delete markers); each sorted by key, and
-/// within a key newest first.
+/// The SDK hands a page's versions and delete markers over as two lists, so S3's order between a
+/// version and a delete marker of the same key is lost; times tell it apart except within one
+/// second (S3 keeps times to the second). There the version is taken as the newer one (the sort
+/// is stable and versions come first): a guess must never be toward a file having been deleted.
 fn newest_first(a: &VersionRecord, b: &VersionRecord) -> std::cmp::Ordering {
     b.is_latest.cmp(&a.is_latest).then(b.modified.cmp(&a.modified))
 }
@@ -130,7 +136,8 @@ impl Remote {
                     deleted: true,
                 });
             }
-            // Stable: the store's newest-first order within a key survives equal times.
+            // Stable: each list's newest-first order within a key survives, versions before
+            // delete markers (see `newest_first`).
             page.sort_by(|a, b| a.key.cmp(&b.key));
             for record in page {
                 match &mut open {
@@ -148,9 +155,12 @@ impl Remote {
                     }
                 }
             }
-            let next = resp
-                .next_key_marker()
-                .map(|k| (k.to_owned(), resp.next_version_id_marker().map(str::to_owned)));
+            // With encoding-type=url the marker comes encoded too; it goes back as the key it is
+            // (the SDK encodes it for the request), or the next page starts at the wrong key.
+            let next = match resp.next_key_marker() {
+                Some(k) => Some((key_of(Some(k))?, resp.next_version_id_marker().map(str::to_owned))),
+                None => None,
+            };
             // Subfolders (with a delimiter) count as rows too: a page of only those is progress.
             let entries = resp.versions().len() + resp.delete_markers().len() + resp.common_prefixes().len();
             match cursor.advance(resp.is_truncated(), next, entries) {
@@ -230,6 +240,74 @@ impl Remote {
             .await
             .map_err(|e| classify(e, Operation::PutBucketVersioning, self.endpoint_label(), Some(bucket)))?;
         Ok(())
+    }
+}
+
+/// The id of the lifecycle rule Pail writes to expire old versions; other rules are kept as they are.
+pub const KEEP_VERSIONS_RULE: &str = "pail-keep-old-versions";
+
+impl Remote {
+    /// How many days Pail's lifecycle rule keeps old versions in `bucket`, if it has one.
+    pub async fn old_versions_kept_days(&self, bucket: &str) -> Result<Option<u32>> {
+        let rules = self.lifecycle_rules(bucket).await?;
+        Ok(rules
+            .iter()
+            .find(|r| r.id() == Some(KEEP_VERSIONS_RULE) && r.status() == &ExpirationStatus::Enabled)
+            .and_then(|r| r.noncurrent_version_expiration())
+            .and_then(|e| e.noncurrent_days())
+            .and_then(|d| u32::try_from(d).ok()))
+    }
+
+    /// Makes `bucket` delete old versions `days` after they stop being current (its other
+    /// lifecycle rules are kept), so a history does not grow without bound.
+    pub async fn keep_old_versions_for(&self, bucket: &str, days: u32) -> Result<()> {
+        let days = i32::try_from(days.clamp(1, 36_500)).unwrap_or(30);
+        let mut rules: Vec<LifecycleRule> = self
+            .lifecycle_rules(bucket)
+            .await?
+            .into_iter()
+            .filter(|r| r.id() != Some(KEEP_VERSIONS_RULE))
+            .collect();
+        let ours = LifecycleRule::builder()
+            .id(KEEP_VERSIONS_RULE)
+            .filter(LifecycleRuleFilter::builder().prefix("").build())
+            .status(ExpirationStatus::Enabled)
+            .noncurrent_version_expiration(NoncurrentVersionExpiration::builder().noncurrent_days(days).build())
+            .build()
+            .map_err(|e| Error::InvalidInput(format!("Pail could not make the lifecycle rule: {e}")))?;
+        rules.push(ours);
+        let config = BucketLifecycleConfiguration::builder()
+            .set_rules(Some(rules))
+            .build()
+            .map_err(|e| Error::InvalidInput(format!("Pail could not make the lifecycle rules: {e}")))?;
+        self.client
+            .put_bucket_lifecycle_configuration()
+            .bucket(bucket)
+            .lifecycle_configuration(config)
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::BucketLifecycle, self.endpoint_label(), Some(bucket)))?;
+        Ok(())
+    }
+
+    async fn lifecycle_rules(&self, bucket: &str) -> Result<Vec<LifecycleRule>> {
+        match self
+            .client
+            .get_bucket_lifecycle_configuration()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.rules().to_vec()),
+            // No rules yet, or a store without lifecycle rules: nothing to keep.
+            Err(e) if matches!(e.code(), Some("NoSuchLifecycleConfiguration" | "NotImplemented")) => Ok(Vec::new()),
+            Err(e) => Err(classify(
+                e,
+                Operation::BucketLifecycle,
+                self.endpoint_label(),
+                Some(bucket),
+            )),
+        }
     }
 }
 

@@ -451,3 +451,160 @@ async fn recently_deleted_files_of_a_folder_are_listed_and_brought_back() {
         .collect();
     assert_eq!(left, vec!["also.txt"]);
 }
+
+#[tokio::test]
+async fn versioning_is_turned_on_with_a_rule_that_expires_old_versions_and_other_rules_stay() {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+    };
+    use pail_engine::history::versioning;
+    let endpoint = moto_endpoint();
+    let client = sdk_client(&endpoint, "k", "s");
+    let bucket = bucket_name("history-turn-on");
+    make_bucket(&client, &bucket, &[]).await;
+    // A rule of the bucket's owner that Pail must keep.
+    let theirs = LifecycleRule::builder()
+        .id("owners-tmp-cleanup")
+        .filter(LifecycleRuleFilter::builder().prefix("tmp/").build())
+        .status(ExpirationStatus::Enabled)
+        .expiration(LifecycleExpiration::builder().days(7).build())
+        .build()
+        .unwrap();
+    client
+        .put_bucket_lifecycle_configuration()
+        .bucket(&bucket)
+        .lifecycle_configuration(BucketLifecycleConfiguration::builder().rules(theirs).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let r = remote(&endpoint, "k", "s").await;
+    let before = versioning::settings(&r, &bucket).await.unwrap();
+    assert!(!before.keeps_versions);
+    let after = versioning::turn_on(&r, &bucket, 30).await.unwrap();
+    assert!(after.keeps_versions);
+    assert_eq!(after.keep_days, Some(30));
+    // Again with another number: one rule of Pail's, updated, and the owner's rule still there.
+    versioning::turn_on(&r, &bucket, 45).await.unwrap();
+    let rules = client
+        .get_bucket_lifecycle_configuration()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap()
+        .rules()
+        .to_vec();
+    let ids: BTreeSet<&str> = rules.iter().filter_map(|r| r.id()).collect();
+    assert_eq!(ids, BTreeSet::from(["owners-tmp-cleanup", "pail-keep-old-versions"]));
+    assert_eq!(versioning::settings(&r, &bucket).await.unwrap().keep_days, Some(45));
+}
+
+#[tokio::test]
+async fn odd_key_names_split_across_pages_keep_every_version_in_order() {
+    // A page size of 1,000 entries: 7 versions a key (with delete markers) puts page ends
+    // inside keys; names with spaces, pluses and accents are sent URL-encoded.
+    let (r, client, bucket) = versioned_bucket("history-odd").await;
+    let names: Vec<String> = (0..300)
+        .map(|i| match i % 3 {
+            0 => format!("odd/a b {i:03}.txt"),
+            1 => format!("odd/plus+{i:03}.txt"),
+            _ => format!("odd/ünï {i:03}.txt"),
+        })
+        .collect();
+    for round in 0..7 {
+        let mut set = tokio::task::JoinSet::new();
+        for name in names.clone() {
+            let (client, bucket) = (client.clone(), bucket.clone());
+            set.spawn(async move {
+                if round == 3 {
+                    client
+                        .delete_object()
+                        .bucket(&bucket)
+                        .key(&name)
+                        .send()
+                        .await
+                        .expect("delete");
+                } else {
+                    s3::put(&client, &bucket, &name, format!("round {round}").as_bytes()).await;
+                }
+            });
+        }
+        while let Some(done) = set.join_next().await {
+            done.unwrap();
+        }
+    }
+    let mut seen: Vec<(String, usize, bool)> = Vec::new();
+    r.for_each_key_history(&bucket, "odd/", |h| {
+        seen.push((
+            h.key.clone(),
+            h.versions.len(),
+            h.versions[0].is_latest && !h.versions[0].deleted,
+        ));
+        std::ops::ControlFlow::Continue(())
+    })
+    .await
+    .unwrap();
+    let mut want = names.clone();
+    want.sort();
+    assert_eq!(
+        seen.iter().map(|s| s.0.clone()).collect::<Vec<_>>(),
+        want,
+        "every key once, in order"
+    );
+    assert!(
+        seen.iter().all(|s| s.1 == 7 && s.2),
+        "7 versions each, the newest current: {:?}",
+        &seen[..3]
+    );
+}
+
+#[tokio::test]
+async fn a_suspended_bucket_keeps_its_history_readable_but_is_not_restored_in_place() {
+    let (r, client, bucket) = versioned_bucket("history-suspended").await;
+    s3::put(&client, &bucket, "s/a.txt", b"one").await;
+    let then = end_moment().await;
+    s3::put(&client, &bucket, "s/a.txt", b"two").await;
+    client
+        .put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Suspended)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut files = Vec::new();
+    folder::files_at(&r, &bucket, "s/", then, |f| files.push(f.key))
+        .await
+        .unwrap();
+    assert_eq!(files, vec!["s/a.txt"]);
+    let e = folder::restore_in_place(&r, &bucket, "s/", then, false)
+        .await
+        .unwrap_err();
+    assert!(e.user_message().contains("suspended"), "{}", e.user_message());
+    assert_eq!(s3::get(&client, &bucket, "s/a.txt").await.as_deref(), Some(&b"two"[..]));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn restoring_into_a_folder_never_writes_through_a_link_or_over_a_file() {
+    let (r, client, bucket) = versioned_bucket("history-links").await;
+    s3::put(&client, &bucket, "p/sub/secret.txt", b"from the bucket").await;
+    s3::put(&client, &bucket, "p/plain.txt", b"plain").await;
+    let then = end_moment().await;
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), out.join("sub")).unwrap();
+    let report = folder::restore_to_dir(&r, &bucket, "p/", then, &out, false)
+        .await
+        .unwrap();
+    assert_eq!(report.restored, vec!["p/plain.txt"]);
+    assert!(report.left[0].reason.contains("is a link"), "{:?}", report.left);
+    assert!(
+        !elsewhere.path().join("secret.txt").exists(),
+        "written through the link"
+    );
+}

@@ -97,7 +97,10 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     app.screenshot("add-pair-prefix").await;
     app.click_tid("pair-next").await;
     app.wait_tid("mode-TwoWay").await;
+    // The bucket keeps no versions: the last step says what that means and offers to turn them on.
+    app.wait_tid("pair-versioning-off").await;
     app.screenshot("add-pair-mode").await;
+    app.click_tid("pair-keep-versions").await;
     app.click_tid("pair-add-confirm").await;
     app.wait_tid("pair-row").await;
     app.eventually("the new pair up to date", || async {
@@ -105,6 +108,21 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     })
     .await;
     app.screenshot("pair-up-to-date").await;
+    // Versioning is on (the detail reads it back), with a rule in the bucket that expires old
+    // versions after 30 days.
+    let rules = client
+        .get_bucket_lifecycle_configuration()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("the bucket's lifecycle rules");
+    assert!(
+        rules.rules().iter().any(|r| r.id() == Some("pail-keep-old-versions")
+            && r.noncurrent_version_expiration().and_then(|e| e.noncurrent_days()) == Some(30)),
+        "{rules:?}"
+    );
+    app.wait_for("[data-testid=\"pair-versions\"][data-keeps=\"true\"][data-days=\"30\"]")
+        .await;
 
     // One Pail per user (per data folder): a second launch hands over to this one and exits.
     let mut second = std::process::Command::new(app_binary());
