@@ -153,16 +153,7 @@ impl Run {
         let s3 = sdk_client(&moto_endpoint(), KEY, SECRET);
         s3.create_bucket().bucket(&bucket).send().await.expect("create bucket");
         // Versioning keeps every version the bucket ever held: the remote half of "no version lost".
-        s3.put_bucket_versioning()
-            .bucket(&bucket)
-            .versioning_configuration(
-                aws_sdk_s3::types::VersioningConfiguration::builder()
-                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("enable versioning");
+        pail_testkit::s3::enable_versioning(&s3, &bucket).await;
         let base = tempfile::tempdir().expect("temp dir");
         // Everything the harness makes is open to the computers' unprivileged user (umask 0:
         // folders 0777, files 0666), so it can sync, rename and trash what the harness wrote.

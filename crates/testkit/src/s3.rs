@@ -94,3 +94,19 @@ fn decode_key(encoded: &str) -> String {
         .decode_utf8_lossy()
         .into_owned()
 }
+
+/// Turns versioning on for `bucket`, so every write keeps the version before it. Panics when
+/// the store refuses.
+pub async fn enable_versioning(s3: &Client, bucket: &str) {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    s3.put_bucket_versioning()
+        .bucket(bucket)
+        .versioning_configuration(
+            VersioningConfiguration::builder()
+                .status(BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("turn versioning on for {bucket}: {e:?}"));
+}

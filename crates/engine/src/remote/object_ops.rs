@@ -17,7 +17,6 @@ use tokio::task::JoinSet;
 
 use super::classify::kind_of_s3_code;
 use super::key_encoding::copy_source;
-use super::listing::to_rfc3339;
 use super::pages::PageCursor;
 use super::transfer::{bare_etag, Written};
 use super::{classify, Remote};
@@ -541,80 +540,21 @@ impl Remote {
             .await
     }
 
-    /// Every version of `bucket/key` (delete markers included), newest first.
+    /// Every version of `bucket/key` (delete markers included), newest first: the one reading
+    /// of a key's history (`versions.rs`), in the shape the properties panel shows.
     pub async fn list_versions(&self, bucket: &str, key: &str) -> Result<Vec<ObjectVersion>> {
-        let mut found: Vec<(Option<aws_smithy_types::DateTime>, ObjectVersion)> = Vec::new();
-        let mut key_marker: Option<String> = None;
-        let mut version_marker: Option<String> = None;
-        // The next page's position is the pair of markers; the key marker alone repeats.
-        let mut cursor: PageCursor<(String, Option<String>)> = PageCursor::new();
-        loop {
-            // The prefix also matches longer keys (`a.txt.bak` for `a.txt`); they are skipped.
-            let resp = self
-                .client
-                .list_object_versions()
-                .bucket(bucket)
-                .prefix(key)
-                .encoding_type(aws_sdk_s3::types::EncodingType::Url)
-                .set_key_marker(key_marker.take())
-                .set_version_id_marker(version_marker.take())
-                .send()
-                .await
-                .map_err(|e| classify(e, Operation::ListVersions, self.endpoint_label(), Some(bucket)))?;
-            // Keys (and the next key marker) come URL-encoded where the store says so, for the
-            // same reason as in folder listings.
-            let encoded = resp
-                .encoding_type()
-                .is_some_and(|t| super::key_encoding::says_url(t.as_str()));
-            let is_key = |k: Option<&str>| match k {
-                Some(k) if encoded => super::key_encoding::decode_key(k).is_ok_and(|k| k == key),
-                Some(k) => k == key,
-                None => false,
-            };
-            for v in resp.versions().iter().filter(|v| is_key(v.key())) {
-                found.push((
-                    v.last_modified().cloned(),
-                    ObjectVersion {
-                        version_id: v.version_id().unwrap_or("null").to_owned(),
-                        size: v.size().unwrap_or(0).max(0) as u64,
-                        last_modified: v.last_modified().and_then(to_rfc3339),
-                        is_latest: v.is_latest().unwrap_or(false),
-                        is_delete_marker: false,
-                    },
-                ));
-            }
-            for d in resp.delete_markers().iter().filter(|d| is_key(d.key())) {
-                found.push((
-                    d.last_modified().cloned(),
-                    ObjectVersion {
-                        version_id: d.version_id().unwrap_or("null").to_owned(),
-                        size: 0,
-                        last_modified: d.last_modified().and_then(to_rfc3339),
-                        is_latest: d.is_latest().unwrap_or(false),
-                        is_delete_marker: true,
-                    },
-                ));
-            }
-            // Keys come in order and `key` is the smallest one with its own prefix: once the next
-            // page starts at another key, every version of `key` has been seen.
-            let next = match resp.next_key_marker() {
-                Some(next) if !is_key(Some(next)) => break,
-                Some(_) => Some((key.to_owned(), resp.next_version_id_marker().map(str::to_owned))),
-                None => None,
-            };
-            let entries = resp.versions().len() + resp.delete_markers().len();
-            match cursor.advance(resp.is_truncated(), next, entries) {
-                Ok(Some((next_key, next_version))) => {
-                    key_marker = Some(next_key);
-                    version_marker = next_version;
-                }
-                Ok(None) => break,
-                Err(why) => return Err(self.stuck_listing(Some(bucket), why)),
-            }
-        }
-        // Versions and delete markers come as two lists; the history interleaves them by time.
-        found.sort_by(|(ta, a), (tb, b)| b.is_latest.cmp(&a.is_latest).then(tb.cmp(ta)));
-        Ok(found.into_iter().map(|(_, v)| v).collect())
+        let history = self.key_history(bucket, key).await?;
+        Ok(history
+            .versions
+            .into_iter()
+            .map(|v| ObjectVersion {
+                version_id: v.version_id,
+                size: v.size,
+                last_modified: Some(v.modified.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                is_latest: v.is_latest,
+                is_delete_marker: v.deleted,
+            })
+            .collect())
     }
 
     /// Makes `version_id` of `bucket/key` the current version again by copying it over the

@@ -20,17 +20,7 @@ async fn versioned_bucket(tag: &str) -> (Remote, aws_sdk_s3::Client, String) {
     let client = sdk_client(&endpoint, "k", "s");
     let bucket = bucket_name(tag);
     make_bucket(&client, &bucket, &[]).await;
-    client
-        .put_bucket_versioning()
-        .bucket(&bucket)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("turn versioning on");
+    s3::enable_versioning(&client, &bucket).await;
     (remote(&endpoint, "k", "s").await, client, bucket)
 }
 

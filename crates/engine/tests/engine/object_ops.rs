@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use pail_devstore::{DevStore, DevStoreConfig};
 use pail_engine::remote::{CopyOptions, PrefixOutcome, PrefixSummary, Remote};
 use pail_engine::ErrorCode;
@@ -513,17 +512,7 @@ async fn set_content_type_changes_the_type_and_keeps_user_metadata() {
 async fn versions_are_listed_newest_first_and_an_old_one_restored() {
     let (r, client, bucket) = moto_bucket("versions", &[]).await;
     assert!(!r.bucket_versioning_enabled(&bucket).await.unwrap(), "off by default");
-    client
-        .put_bucket_versioning()
-        .bucket(&bucket)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    s3::enable_versioning(&client, &bucket).await;
     assert!(r.bucket_versioning_enabled(&bucket).await.unwrap());
 
     let v1 = s3::put(&client, &bucket, "notes.txt", b"one").await.unwrap();

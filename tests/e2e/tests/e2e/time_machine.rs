@@ -4,7 +4,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use pail_e2e::*;
 
 const SECRET: &str = "e2e-history-secret-Distinctive-8830";
@@ -38,17 +37,7 @@ async fn a_deleted_file_comes_back_and_a_folder_goes_back_to_an_earlier_moment()
     let client = sdk_client(&endpoint, "HISTKEY", SECRET);
     let bucket = bucket_name("e2e-history");
     make_bucket(&client, &bucket, &[]).await;
-    client
-        .put_bucket_versioning()
-        .bucket(&bucket)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("turn versioning on");
+    s3::enable_versioning(&client, &bucket).await;
     // The moment to go back to: a report and its notes.
     s3::put(&client, &bucket, "project/report.txt", b"the first report").await;
     s3::put(&client, &bucket, "project/notes/todo.txt", b"first todo").await;

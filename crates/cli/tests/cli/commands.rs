@@ -293,23 +293,12 @@ fn end_moment() -> String {
 
 #[tokio::test]
 async fn history_and_restore_put_a_folder_back_as_it_was() {
-    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
     use pail_testkit::s3;
     let endpoint = moto_endpoint();
     let client = sdk_client(&endpoint, "clikey", "clisecret");
     let bucket = bucket_name("cli-history");
     make_bucket(&client, &bucket, &[]).await;
-    client
-        .put_bucket_versioning()
-        .bucket(&bucket)
-        .versioning_configuration(
-            VersioningConfiguration::builder()
-                .status(BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    s3::enable_versioning(&client, &bucket).await;
     s3::put(&client, &bucket, "p/a.txt", b"first a").await;
     s3::put(&client, &bucket, "p/sub/b.txt", b"first b").await;
     let then = end_moment();
