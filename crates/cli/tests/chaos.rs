@@ -578,12 +578,16 @@ impl Run {
                         .output()
                         .expect("run pail sync");
                 }
-                assert!(
-                    out.status.success(),
-                    "settling round {round}: {} failed: {}",
-                    self.computers[i].name,
-                    String::from_utf8_lossy(&out.stderr)
-                );
+                if !out.status.success() {
+                    // What the bucket holds, version by version, so a failure can be explained.
+                    let history = self.explain_bucket().await;
+                    panic!(
+                        "settling round {round}: {} failed: {}\nthe bucket's versions:\n{history}\noperations:\n  {}",
+                        self.computers[i].name,
+                        String::from_utf8_lossy(&out.stderr),
+                        self.log.join("\n  ")
+                    );
+                }
             }
             let now: Vec<_> = (0..self.computers.len())
                 .map(|i| tree(&self.computers[i].root))
@@ -594,6 +598,62 @@ impl Run {
             last = Some(now);
         }
         panic!("did not settle after 8 rounds");
+    }
+
+    /// Every version and delete marker under the prefix, oldest first per key: time, version id,
+    /// size, ETag, the hash Pail recorded with it, and the hash of its bytes.
+    async fn explain_bucket(&self) -> String {
+        let mut lines = Vec::new();
+        let versions = match self
+            .s3
+            .list_object_versions()
+            .bucket(&self.bucket)
+            .prefix(PREFIX)
+            .send()
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => return format!("(could not list versions: {e:?})"),
+        };
+        for v in versions.versions().iter().rev() {
+            let key = v.key().unwrap_or_default();
+            let id = v.version_id().unwrap_or_default();
+            let head = self
+                .s3
+                .head_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .version_id(id)
+                .send()
+                .await;
+            let recorded = head
+                .as_ref()
+                .ok()
+                .and_then(|h| h.metadata().and_then(|m| m.get("pail-blake3")).cloned())
+                .unwrap_or_default();
+            let body = self.get(key, Some(id)).await;
+            let actual = blake3::hash(&body).to_hex().to_string();
+            let mark = if !recorded.is_empty() && recorded != actual {
+                "  <-- recorded hash differs"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "  {key} {id} {:?} {} bytes etag {} recorded {recorded} actual {actual}{mark}",
+                v.last_modified(),
+                v.size().unwrap_or(0),
+                v.e_tag().unwrap_or_default()
+            ));
+        }
+        for d in versions.delete_markers() {
+            lines.push(format!(
+                "  {} {} {:?} delete marker",
+                d.key().unwrap_or_default(),
+                d.version_id().unwrap_or_default(),
+                d.last_modified()
+            ));
+        }
+        lines.join("\n")
     }
 
     async fn bucket_tree(&self) -> BTreeMap<String, Vec<u8>> {
