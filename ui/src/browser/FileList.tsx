@@ -121,8 +121,9 @@ export const FileList = forwardRef<FileListHandle, Props>(function FileList(prop
   const columnItems = [
     {
       id: "storage-class",
-      label: showClass ? "Hide the Storage class column" : "Show the Storage class column",
+      label: "Storage class",
       testId: "column-storage-class",
+      checked: showClass,
       onSelect: () => {
         setShowClass(!showClass);
         saveShowStorageClass(localStore(), !showClass);

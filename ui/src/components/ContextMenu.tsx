@@ -8,6 +8,8 @@ export type MenuItem = {
   danger?: boolean;
   /** The key that does the same outside the menu, shown beside the label ("F2"). */
   shortcut?: { label: string; aria: string };
+  /** An on/off choice (a column shown, say): shown with a check mark and read as checked. */
+  checked?: boolean;
 };
 
 type Props = {
@@ -93,7 +95,8 @@ export function ContextMenu({ x, y, items, testId, onClose }: Props) {
         <button
           key={item.id}
           type="button"
-          role="menuitem"
+          role={item.checked === undefined ? "menuitem" : "menuitemcheckbox"}
+          aria-checked={item.checked}
           tabIndex={-1}
           className={`menu-item${i === active ? " active" : ""}${item.danger ? " danger" : ""}`}
           data-testid={item.testId}
@@ -101,6 +104,11 @@ export function ContextMenu({ x, y, items, testId, onClose }: Props) {
           onMouseEnter={() => setActive(i)}
           onClick={() => choose(item)}
         >
+          {item.checked !== undefined && (
+            <span className="menu-check" aria-hidden>
+              {item.checked ? "✓" : ""}
+            </span>
+          )}
           <span>{item.label}</span>
           {item.shortcut && (
             <kbd className="menu-shortcut" aria-hidden>

@@ -64,6 +64,11 @@ async fn add_a_connection_through_the_form_and_browse_nested_folders() {
     app.wait_for("[role=\"columnheader\"].class-cell").await;
     app.screenshot("storage-class-shown").await;
     app.click_tid("columns-button").await;
+    // The chooser's item is a checkbox, ticked while the column shows.
+    app.wait_for("[data-testid=\"column-storage-class\"][role=\"menuitemcheckbox\"][aria-checked=\"true\"]")
+        .await;
+    app.screenshot("columns-menu").await;
+    app.audit_accessibility("columns-menu").await;
     app.click_tid("column-storage-class").await;
 
     // Into docs/, then docs/2026/.
