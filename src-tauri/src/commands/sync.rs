@@ -33,10 +33,15 @@ pub struct PairRequest {
     pub mode: Mode,
 }
 
+/// The folder behind a grant chosen for syncing.
+fn sync_folder(grants: &PathGrants, id: &str) -> CmdResult<std::path::PathBuf> {
+    Ok(grants
+        .folder(id, GrantPurpose::SyncFolder)
+        .map_err(pail_engine::Error::from)?)
+}
+
 fn draft(grants: &PathGrants, request: PairRequest) -> CmdResult<PairDraft> {
-    let root = grants
-        .folder(&request.folder, GrantPurpose::SyncFolder)
-        .map_err(pail_engine::Error::from)?;
+    let root = sync_folder(grants, &request.folder)?;
     Ok(PairDraft {
         connection_id: request.connection_id,
         bucket: request.bucket,
@@ -79,9 +84,7 @@ pub async fn check_sync_folder(
     grants: State<'_, PathGrants>,
     folder: String,
 ) -> CmdResult<LocalRootCheck> {
-    let root = grants
-        .folder(&folder, GrantPurpose::SyncFolder)
-        .map_err(pail_engine::Error::from)?;
+    let root = sync_folder(&grants, &folder)?;
     Ok(state.sync.check_local_root(&root).await?)
 }
 
@@ -93,9 +96,7 @@ pub async fn create_sync_folder(
     grants: State<'_, PathGrants>,
     folder: String,
 ) -> CmdResult<LocalRootCheck> {
-    let root = grants
-        .folder(&folder, GrantPurpose::SyncFolder)
-        .map_err(pail_engine::Error::from)?;
+    let root = sync_folder(&grants, &folder)?;
     Ok(state.sync.create_local_root(&root).await?)
 }
 
