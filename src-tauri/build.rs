@@ -56,6 +56,7 @@ const COMMANDS: &[&str] = &[
     "default_ignore_patterns",
     "confirm_deletions",
     "pair_activity",
+    "undo_sync_pass",
     "pair_files",
     "list_conflicts",
     "resolve_conflict",

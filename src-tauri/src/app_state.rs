@@ -1,9 +1,10 @@
-//! What the shell keeps between commands: the engine, the sync service, the transfer queue and
-//! the listings in flight.
+//! What the shell keeps between commands: the engine, the sync service, the transfer queue, the
+//! listings in flight and the folder restores the user previewed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use pail_engine::history::folder::RestorePlan;
 use pail_engine::sync::manager::SyncManager;
 use pail_engine::transfers::TransferQueue;
 use pail_engine::Engine;
@@ -22,7 +23,13 @@ pub struct AppState {
     /// The transfer queue (uploads and downloads).
     pub transfers: TransferQueue,
     listings: Mutex<HashMap<u32, CancellationToken>>,
+    /// Folder restores the user previewed, newest last, by id: the restore applies exactly what
+    /// was shown.
+    restore_plans: Mutex<Vec<(String, RestorePlan)>>,
 }
+
+/// Previewed restores kept at once (each holds a key and a version id per changed file).
+const KEPT_RESTORE_PLANS: usize = 4;
 
 impl AppState {
     /// Wraps an opened engine, its sync service and its transfer queue.
@@ -33,7 +40,27 @@ impl AppState {
             status,
             transfers,
             listings: Mutex::new(HashMap::new()),
+            restore_plans: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Keeps a previewed restore until it is applied; returns its id.
+    pub fn keep_restore_plan(&self, plan: RestorePlan) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        if let Ok(mut plans) = self.restore_plans.lock() {
+            if plans.len() >= KEPT_RESTORE_PLANS {
+                plans.remove(0);
+            }
+            plans.push((id.clone(), plan));
+        }
+        id
+    }
+
+    /// Takes a previewed restore out (it runs once).
+    pub fn take_restore_plan(&self, id: &str) -> Option<RestorePlan> {
+        let mut plans = self.restore_plans.lock().ok()?;
+        let at = plans.iter().position(|(kept, _)| kept == id)?;
+        Some(plans.remove(at).1)
     }
 
     /// Registers a listing so it can be cancelled when the user navigates away.

@@ -60,6 +60,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             sync::default_ignore_patterns,
             sync::confirm_deletions,
             sync::pair_activity,
+            sync::undo_sync_pass,
             sync::pair_files,
             sync::list_conflicts,
             sync::resolve_conflict,

@@ -73,13 +73,19 @@ export const commands = {
 	checkPair: (request: PairRequest) => typedError<PairCheck, UiError>(__TAURI_INVOKE("check_pair", { request })),
 	/**  The moments a folder changed, newest first. */
 	folderTimeline: (connectionId: string, bucket: string, prefix: string) => typedError<ChangePoint[], UiError>(__TAURI_INVOKE("folder_timeline", { connectionId, bucket, prefix })),
-	/**  What changed in a folder between `at` and now. */
+	/**  What going back to `at` would change in a folder, kept as a plan that `restore_folder` runs. */
 	folderChangesSince: (connectionId: string, bucket: string, prefix: string, at: string) => typedError<ChangesSince, UiError>(__TAURI_INVOKE("folder_changes_since", { connectionId, bucket, prefix, at })),
-	/**  Puts a folder back as it was at `at` (undoably: nothing is deleted for good). */
-	restoreFolder: (connectionId: string, bucket: string, prefix: string, at: string) => typedError<RestoreReport, UiError>(__TAURI_INVOKE("restore_folder", { connectionId, bucket, prefix, at })),
-	/**  The deleted files directly in a folder, most recently deleted first. */
-	deletedFiles: (connectionId: string, bucket: string, prefix: string) => typedError<DeletedFile[], UiError>(__TAURI_INVOKE("deleted_files", { connectionId, bucket, prefix })),
-	/**  Brings deleted files back. */
+	/**
+	 *  Puts a folder back as previewed by `folder_changes_since` (undoably: nothing is deleted for
+	 *  good); a file changed since the preview is left as it is and reported.
+	 */
+	restoreFolder: (connectionId: string, planId: string) => typedError<RestoreReport, UiError>(__TAURI_INVOKE("restore_folder", { connectionId, planId })),
+	/**
+	 *  The deleted files directly in a folder, most recently deleted first, and its subfolders that
+	 *  were deleted whole.
+	 */
+	deletedFiles: (connectionId: string, bucket: string, prefix: string) => typedError<DeletedHere, UiError>(__TAURI_INVOKE("deleted_files", { connectionId, bucket, prefix })),
+	/**  Brings deleted files back (a key ending with `/`: every deleted file of that folder). */
 	restoreDeleted: (connectionId: string, bucket: string, keys: string[]) => typedError<RestoreReport, UiError>(__TAURI_INVOKE("restore_deleted", { connectionId, bucket, keys })),
 	/**  Whether a bucket keeps earlier versions, and for how long Pail's rule keeps old ones. */
 	bucketHistorySettings: (connectionId: string, bucket: string) => typedError<HistorySettings, UiError>(__TAURI_INVOKE("bucket_history_settings", { connectionId, bucket })),
@@ -116,6 +122,11 @@ export const commands = {
 	confirmDeletions: (pairId: string) => typedError<null, UiError>(__TAURI_INVOKE("confirm_deletions", { pairId })),
 	/**  The newest activity of one synced folder, newest first. */
 	pairActivity: (pairId: string, limit: number) => typedError<ActivityEntry[], UiError>(__TAURI_INVOKE("pair_activity", { pairId, limit })),
+	/**
+	 *  Puts back what one sync of a synced folder changed, removed or moved, on both sides, as far
+	 *  as it still exists; says what was put back and what could not be.
+	 */
+	undoSyncPass: (pairId: string, passId: string) => typedError<UndoReport, UiError>(__TAURI_INVOKE("undo_sync_pass", { pairId, passId })),
 	/**  The entries of one folder of a synced folder (`""` = its top), each with where it stands. */
 	pairFiles: (pairId: string, dir: string) => typedError<PairFile[], UiError>(__TAURI_INVOKE("pair_files", { pairId, dir })),
 	/**  Unresolved conflicts of one synced folder. */
@@ -183,6 +194,12 @@ export type ActivityEntry = {
 	summary: string,
 	/**  Human-readable detail; may be empty. */
 	detail: string,
+	/**  The sync pass that did it (lines of one pass share it; None for older lines). */
+	passId: string | null,
+	/**  Whether "Undo" on its pass can put this change back. */
+	canUndo: boolean,
+	/**  Whether its pass was undone. */
+	undone: boolean,
 };
 
 /**  One kind of line in a pair's activity feed. */
@@ -210,7 +227,9 @@ export type ActivityKind =
 /**  A folder was created in the local folder. */
 "mkdir-local" | 
 /**  An empty local folder was removed (removed in the bucket). */
-"rmdir-local";
+"rmdir-local" | 
+/**  A change of an earlier sync was put back ("Undo" on that sync). */
+"put-back";
 
 /**  A profile the user can import. */
 export type AwsProfileInfo = {
@@ -298,6 +317,8 @@ export type ChangesSince = {
 	removed: number,
 	/**  The changes, at most the first 2,000, in key order. */
 	listed: Change[],
+	/**  The restore that makes exactly these changes, for [`restore_folder`]. */
+	planId: string,
 };
 
 /**  What to do with an upload whose key already exists. */
@@ -415,6 +436,25 @@ export type DeletedFile = {
 	deletedAt: string,
 	/**  The size of its last content. */
 	size: number,
+};
+
+/**
+ *  A subfolder all of whose files were deleted: it no longer shows in the folder, but its files
+ *  can come back.
+ */
+export type DeletedFolder = {
+	/**  Its prefix (ending with `/`). */
+	prefix: string,
+	/**  Its name in the folder. */
+	name: string,
+};
+
+/**  What a folder's "Recently deleted" lists. */
+export type DeletedHere = {
+	/**  Deleted files directly in the folder, most recently deleted first. */
+	files: DeletedFile[],
+	/**  Subfolders deleted whole, by name. */
+	folders: DeletedFolder[],
 };
 
 /**  Whether the demo store is set up and running. */
@@ -655,6 +695,14 @@ export type MoveOutcome = {
 	objects: number,
 	/**  Bytes copied. */
 	bytes: number,
+};
+
+/**  A change an undo could not put back, and why. */
+export type NotPutBack = {
+	/**  The path, relative to the synced folder. */
+	path: string,
+	/**  Why, in words. */
+	reason: string,
 };
 
 /**  What the properties panel shows. */
@@ -1074,6 +1122,14 @@ export type UiError = {
 	message: string,
 	/**  Technical detail for the disclosure and bug reports. */
 	detail: string,
+};
+
+/**  What an undo did. */
+export type UndoReport = {
+	/**  Paths put back as they were before the pass. */
+	putBack: string[],
+	/**  Paths that could not be put back, each with why in words. */
+	notPutBack: NotPutBack[],
 };
 
 /**  The keys an upload would write that already exist, for the name-clash prompt. */

@@ -2,7 +2,7 @@
 //! recently deleted files. The engine checks every input and words every error.
 
 use chrono::{DateTime, Utc};
-use pail_engine::history::deleted::{self, DeletedFile};
+use pail_engine::history::deleted::{self, DeletedHere};
 use pail_engine::history::folder::{self, RestoreReport};
 use pail_engine::history::model::{Change, ChangePoint};
 use pail_engine::history::versioning::{self, HistorySettings};
@@ -47,9 +47,11 @@ pub struct ChangesSince {
     pub removed: u32,
     /// The changes, at most the first 2,000, in key order.
     pub listed: Vec<Change>,
+    /// The restore that makes exactly these changes, for [`restore_folder`].
+    pub plan_id: String,
 }
 
-/// What changed in a folder between `at` and now.
+/// What going back to `at` would change in a folder, kept as a plan that `restore_folder` runs.
 #[tauri::command]
 #[specta::specta]
 pub async fn folder_changes_since(
@@ -66,8 +68,9 @@ pub async fn folder_changes_since(
         changed: 0,
         removed: 0,
         listed: Vec::new(),
+        plan_id: String::new(),
     };
-    folder::changes(&remote, &bucket, &prefix, at, None, |c| {
+    let plan = folder::preview_restore(&remote, &bucket, &prefix, at, |c| {
         match c.kind {
             ChangeKind::Deleted => out.back += 1,
             ChangeKind::Changed => out.changed += 1,
@@ -78,21 +81,28 @@ pub async fn folder_changes_since(
         }
     })
     .await?;
+    out.plan_id = state.keep_restore_plan(plan);
     Ok(out)
 }
 
-/// Puts a folder back as it was at `at` (undoably: nothing is deleted for good).
+/// Puts a folder back as previewed by `folder_changes_since` (undoably: nothing is deleted for
+/// good); a file changed since the preview is left as it is and reported.
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_folder(
     state: State<'_, AppState>,
     connection_id: String,
-    bucket: String,
-    prefix: String,
-    at: DateTime<Utc>,
+    plan_id: String,
 ) -> CmdResult<RestoreReport> {
+    let Some(plan) = state.take_restore_plan(&plan_id) else {
+        return Err(pail_engine::Error::InvalidInput(
+            "This preview is no longer current. Choose the moment again to see what going back changes.".into(),
+        )
+        .into());
+    };
     let remote = remote(&state, &connection_id).await?;
-    let report = folder::restore_in_place(&remote, &bucket, &prefix, at, false).await?;
+    let bucket = plan.bucket().to_owned();
+    let report = folder::apply_restore(&remote, plan).await?;
     tracing::info!(
         bucket,
         restored = report.restored.len(),
@@ -103,7 +113,8 @@ pub async fn restore_folder(
     Ok(report)
 }
 
-/// The deleted files directly in a folder, most recently deleted first.
+/// The deleted files directly in a folder, most recently deleted first, and its subfolders that
+/// were deleted whole.
 #[tauri::command]
 #[specta::specta]
 pub async fn deleted_files(
@@ -111,12 +122,12 @@ pub async fn deleted_files(
     connection_id: String,
     bucket: String,
     prefix: String,
-) -> CmdResult<Vec<DeletedFile>> {
+) -> CmdResult<DeletedHere> {
     let remote = remote(&state, &connection_id).await?;
     Ok(deleted::deleted_here(&remote, &bucket, &prefix).await?)
 }
 
-/// Brings deleted files back.
+/// Brings deleted files back (a key ending with `/`: every deleted file of that folder).
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_deleted(

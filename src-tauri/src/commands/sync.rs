@@ -197,6 +197,18 @@ pub async fn pair_activity(state: State<'_, AppState>, pair_id: String, limit: u
     Ok(state.sync.activity(&pair_id, limit.min(1000)).await?)
 }
 
+/// Puts back what one sync of a synced folder changed, removed or moved, on both sides, as far
+/// as it still exists; says what was put back and what could not be.
+#[tauri::command]
+#[specta::specta]
+pub async fn undo_sync_pass(
+    state: State<'_, AppState>,
+    pair_id: String,
+    pass_id: String,
+) -> CmdResult<pail_engine::sync::undo::UndoReport> {
+    Ok(state.sync.undo_pass(&pair_id, &pass_id).await?)
+}
+
 /// The entries of one folder of a synced folder (`""` = its top), each with where it stands.
 #[tauri::command]
 #[specta::specta]

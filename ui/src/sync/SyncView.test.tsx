@@ -4,25 +4,11 @@ import { describe, expect, it } from "vitest";
 import { App } from "../App";
 import type { Conflict, PairInfo, PairStatus } from "../bindings";
 import { installBackend, staticListing } from "../test/backend";
-import { connection, folder } from "../test/fixtures";
+import { connection, folder, pairStatus } from "../test/fixtures";
 
 const conn = connection({ id: "c1", name: "Work" });
 
-function status(over: Partial<PairStatus> = {}): PairStatus {
-  return {
-    pairId: "p1",
-    state: "upToDate",
-    done: 0,
-    total: 0,
-    message: null,
-    detail: null,
-    errorCode: null,
-    deletionsHeld: false,
-    conflicts: 0,
-    lastSynced: null,
-    ...over,
-  };
-}
+const status = pairStatus;
 
 function pair(over: Partial<PairInfo> = {}): PairInfo {
   return {

@@ -1,22 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { PairStatus } from "../bindings";
+import { pairStatus } from "../test/fixtures";
 import { folderName, progressFraction, remoteLabel, statusLine } from "./status";
 
-function status(over: Partial<PairStatus> = {}): PairStatus {
-  return {
-    pairId: "p",
-    state: "upToDate",
-    done: 0,
-    total: 0,
-    message: null,
-    detail: null,
-    errorCode: null,
-    deletionsHeld: false,
-    conflicts: 0,
-    lastSynced: null,
-    ...over,
-  };
-}
+const status = pairStatus;
 
 describe("status words", () => {
   it("counts the files left while syncing", () => {

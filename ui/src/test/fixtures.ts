@@ -1,5 +1,5 @@
 // Builders for contract objects used by the tests.
-import type { Connection, Entry, ProviderPreset, UiError } from "../bindings";
+import type { Connection, Entry, PairStatus, ProviderPreset, UiError } from "../bindings";
 
 export function file(key: string, size = 1234, lastModified = "2024-05-01T10:00:00Z"): Entry {
   const name = key.slice(key.lastIndexOf("/") + 1);
@@ -69,3 +69,20 @@ export const presets: ProviderPreset[] = [
     hint: "The address of your MinIO server, e.g. http://localhost:9000.",
   },
 ];
+
+/** A synced folder's status: up to date, nothing pending, unless `over` says otherwise. */
+export function pairStatus(over: Partial<PairStatus> = {}): PairStatus {
+  return {
+    pairId: "p1",
+    state: "upToDate",
+    done: 0,
+    total: 0,
+    message: null,
+    detail: null,
+    errorCode: null,
+    deletionsHeld: false,
+    conflicts: 0,
+    lastSynced: null,
+    ...over,
+  };
+}

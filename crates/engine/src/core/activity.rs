@@ -34,11 +34,13 @@ pub enum ActivityKind {
     MkdirLocal,
     /// An empty local folder was removed (removed in the bucket).
     RmdirLocal,
+    /// A change of an earlier sync was put back ("Undo" on that sync).
+    PutBack,
 }
 
 impl ActivityKind {
     /// Every kind, in feed order of importance (for tests and tables).
-    pub const ALL: [ActivityKind; 12] = [
+    pub const ALL: [ActivityKind; 13] = [
         ActivityKind::Upload,
         ActivityKind::Download,
         ActivityKind::DeleteRemote,
@@ -51,6 +53,7 @@ impl ActivityKind {
         ActivityKind::MkdirRemote,
         ActivityKind::MkdirLocal,
         ActivityKind::RmdirLocal,
+        ActivityKind::PutBack,
     ];
 
     /// The name stored in the state DB and sent to the UI.
@@ -68,6 +71,7 @@ impl ActivityKind {
             ActivityKind::MkdirRemote => "mkdir-remote",
             ActivityKind::MkdirLocal => "mkdir-local",
             ActivityKind::RmdirLocal => "rmdir-local",
+            ActivityKind::PutBack => "put-back",
         }
     }
 
@@ -90,6 +94,7 @@ impl ActivityKind {
             ActivityKind::MkdirRemote => "Folder created in the bucket",
             ActivityKind::MkdirLocal => "Folder created here",
             ActivityKind::RmdirLocal => "Folder removed here",
+            ActivityKind::PutBack => "Put back",
         }
     }
 
@@ -103,6 +108,66 @@ impl ActivityKind {
             other => other.summary(),
         }
     }
+}
+
+/// What putting back one change of a sync pass needs, kept with its activity line. Only changes
+/// that replaced, removed or moved something get one: a file a pass merely added has nothing
+/// to put back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum UndoNote {
+    /// The pass left `version_id` on top of `key`: its upload, the download of someone else's
+    /// change, or its delete marker. Undoing brings back the version below it (the one with
+    /// `before_etag` where that is known), only while `version_id` is still on top.
+    #[serde(rename_all = "camelCase")]
+    Remote {
+        /// The key.
+        key: String,
+        /// The version or delete marker the pass left on top.
+        version_id: String,
+        /// The ETag of the version the pass replaced or deleted, where the pass knew it.
+        before_etag: Option<String>,
+    },
+    /// The pass moved a local file to the system trash (`path` relative to the pair's folder).
+    #[serde(rename_all = "camelCase")]
+    Trashed {
+        /// The file.
+        path: String,
+        /// When it went to the trash (seconds since the Unix epoch).
+        at: i64,
+    },
+    /// The pass renamed a local file to follow the bucket; undoing renames it back while it
+    /// still has this size and hash and nothing took the old name.
+    #[serde(rename_all = "camelCase")]
+    MovedLocal {
+        /// The old name (relative).
+        from: String,
+        /// The new name (relative).
+        to: String,
+        /// Its size.
+        size: u64,
+        /// Its BLAKE3, hex.
+        hash: String,
+    },
+    /// The pass moved a key to follow a local rename: `from` got `from_marker`, `to` got
+    /// `to_version`.
+    #[serde(rename_all = "camelCase")]
+    MovedRemote {
+        /// The old key.
+        from: String,
+        /// The delete marker the move left on the old key.
+        from_marker: String,
+        /// The new key.
+        to: String,
+        /// The version the move wrote at the new key.
+        to_version: String,
+    },
+    /// The pass removed an empty local folder (relative path).
+    #[serde(rename_all = "camelCase")]
+    RemovedDir {
+        /// The folder.
+        path: String,
+    },
 }
 
 #[cfg(test)]

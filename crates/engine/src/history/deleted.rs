@@ -1,5 +1,6 @@
-//! "Recently deleted": the files of a folder whose current version is a delete marker, and
-//! bringing them back (the newest content copied back on top, so nothing is destroyed).
+//! "Recently deleted": the files of a folder whose current version is a delete marker, its
+//! subfolders that were deleted whole, and bringing them back (the newest content copied back on
+//! top, so nothing is destroyed).
 
 use std::ops::ControlFlow;
 
@@ -10,7 +11,7 @@ use super::folder::{apply, record, require_versioning_on, require_versions, Rest
 use super::model::{top_version, RestoreAction, RestoreStep};
 use crate::error::Result;
 use crate::remote::versions::KeyHistory;
-use crate::remote::Remote;
+use crate::remote::{EntryKind, Remote};
 
 /// A deleted file that can be brought back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +26,33 @@ pub struct DeletedFile {
     pub deleted_at: DateTime<Utc>,
     /// The size of its last content.
     pub size: u64,
+}
+
+/// Subfolders asked one by one whether they still hold a file (see [`deleted_here`]): a
+/// request each, so a folder with more subfolders than this trusts the store's listing.
+const MAX_FOLDERS_ASKED: usize = 100;
+
+/// A subfolder all of whose files were deleted: it no longer shows in the folder, but its files
+/// can come back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedFolder {
+    /// Its prefix (ending with `/`).
+    pub prefix: String,
+    /// Its name in the folder.
+    pub name: String,
+}
+
+/// What a folder's "Recently deleted" lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedHere {
+    /// Deleted files directly in the folder, most recently deleted first.
+    pub files: Vec<DeletedFile>,
+    /// Subfolders deleted whole, by name.
+    pub folders: Vec<DeletedFolder>,
 }
 
 /// Why a key is not (any longer) a deleted file with content to bring back.
@@ -47,29 +75,78 @@ fn deleted_file(h: &KeyHistory, prefix: &str) -> Option<DeletedFile> {
     })
 }
 
-/// The deleted files directly in the folder `prefix`, most recently deleted first.
-pub async fn deleted_here(remote: &Remote, bucket: &str, prefix: &str) -> Result<Vec<DeletedFile>> {
+/// The deleted files directly in the folder `prefix`, most recently deleted first, and its
+/// subfolders that hold versions but no current file any more.
+pub async fn deleted_here(remote: &Remote, bucket: &str, prefix: &str) -> Result<DeletedHere> {
     require_versions(remote, bucket, prefix).await?;
-    let mut found = Vec::new();
-    remote
+    let mut files = Vec::new();
+    let with_history = remote
         .for_each_key_history_here(bucket, prefix, |h| {
-            found.extend(deleted_file(&h, prefix));
+            files.extend(deleted_file(&h, prefix));
             ControlFlow::Continue(())
         })
         .await?;
-    found.sort_by(|a, b| b.deleted_at.cmp(&a.deleted_at).then(a.key.cmp(&b.key)));
-    Ok(found)
+    files.sort_by(|a, b| b.deleted_at.cmp(&a.deleted_at).then(a.key.cmp(&b.key)));
+    let mut folders = Vec::new();
+    if !with_history.is_empty() {
+        let mut listed = std::collections::HashSet::new();
+        remote
+            .list_folder(bucket, prefix, 1000, |rows| {
+                listed.extend(rows.into_iter().filter(|e| e.kind == EntryKind::Folder).map(|e| e.key));
+                ControlFlow::Continue(())
+            })
+            .await?;
+        // Some stores (moto among them) list a folder whose files were all deleted as a folder
+        // still; up to a bound, each listed one is asked whether it holds a current file.
+        let ask_each = with_history.iter().filter(|p| listed.contains(*p)).count() <= MAX_FOLDERS_ASKED;
+        for p in with_history {
+            let gone = if !listed.contains(&p) {
+                true
+            } else if ask_each {
+                !remote.holds_any_object(bucket, &p).await?
+            } else {
+                false
+            };
+            if gone {
+                folders.push(DeletedFolder {
+                    name: p.strip_prefix(prefix).unwrap_or(&p).trim_end_matches('/').to_owned(),
+                    prefix: p,
+                });
+            }
+        }
+    }
+    Ok(DeletedHere { files, folders })
+}
+
+/// Every deleted file under `folder` (at any depth): what bringing a deleted folder back restores.
+pub async fn deleted_under(remote: &Remote, bucket: &str, folder: &str) -> Result<Vec<String>> {
+    let mut keys = Vec::new();
+    remote
+        .for_each_key_history(bucket, folder, |h| {
+            keys.extend(deleted_file(&h, "").map(|f| f.key));
+            ControlFlow::Continue(())
+        })
+        .await?;
+    Ok(keys)
 }
 
 /// Brings deleted files back: each file's newest content becomes its current version again.
 /// A key that is no longer deleted (someone brought it back or wrote it) is left and reported.
+/// A key ending with `/` stands for a deleted folder: every deleted file under it comes back.
 pub async fn restore_deleted(remote: &Remote, bucket: &str, keys: &[String]) -> Result<RestoreReport> {
-    let keys = crate::prefix::validate_keys(keys)?;
-    for key in &keys {
-        crate::prefix::validate_file_key(key)?;
-    }
+    let chosen = crate::prefix::validate_keys(keys)?;
     require_versions(remote, bucket, "").await?;
     require_versioning_on(remote, bucket).await?;
+    let mut keys = Vec::with_capacity(chosen.len());
+    for key in chosen {
+        if key.ends_with('/') {
+            keys.extend(deleted_under(remote, bucket, &key).await?);
+        } else {
+            keys.push(key);
+        }
+    }
+    keys.sort();
+    keys.dedup();
     let mut report = RestoreReport::default();
     for key in &keys {
         // One key that cannot be read is reported; the others still come back.

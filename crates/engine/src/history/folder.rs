@@ -207,6 +207,43 @@ pub async fn plan_restore(remote: &Remote, bucket: &str, prefix: &str, at: DateT
     })
 }
 
+/// Reads the folder's history once for both the preview and the plan: calls `on_change` for each
+/// key a restore to `at` would change (in the words of [`changes`]) and returns the plan that
+/// makes exactly those changes. Applied later, a key changed after the preview is left alone and
+/// reported, so nothing the user was not shown is restored away.
+pub async fn preview_restore(
+    remote: &Remote,
+    bucket: &str,
+    prefix: &str,
+    at: DateTime<Utc>,
+    mut on_change: impl FnMut(Change),
+) -> Result<RestorePlan> {
+    require_versions(remote, bucket, prefix).await?;
+    let mut steps: Vec<RestoreStep> = Vec::new();
+    remote
+        .for_each_key_history(bucket, prefix, |h| {
+            if let Some(step) = restore_step(&h, at) {
+                if let Some(c) = change_between(&h, Some(at), None) {
+                    on_change(c);
+                }
+                steps.push(step);
+            }
+            ControlFlow::Continue(())
+        })
+        .await?;
+    Ok(RestorePlan {
+        bucket: bucket.to_owned(),
+        steps,
+    })
+}
+
+impl RestorePlan {
+    /// The bucket it restores in.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+}
+
 /// Carries out a plan, a few keys at a time; a key changed since it was planned is left alone
 /// and reported.
 pub async fn apply_restore(remote: &Remote, plan: RestorePlan) -> Result<RestoreReport> {
@@ -249,7 +286,7 @@ pub async fn apply_restore(remote: &Remote, plan: RestorePlan) -> Result<Restore
 }
 
 /// How one restore step ended.
-pub(super) enum StepOutcome {
+pub(crate) enum StepOutcome {
     /// Done as planned.
     Done,
     /// Someone else changed the key; it was left to them.
@@ -277,7 +314,7 @@ pub(super) fn record(report: &mut RestoreReport, step: &RestoreStep, outcome: Re
 
 /// Applies one step: only if the key still shows what the plan saw, and taken back if someone
 /// else's write landed between that check and this write.
-pub(super) async fn apply(remote: &Remote, bucket: &str, step: &RestoreStep) -> Result<StepOutcome> {
+pub(crate) async fn apply(remote: &Remote, bucket: &str, step: &RestoreStep) -> Result<StepOutcome> {
     let before = remote.key_history(bucket, &step.key).await?;
     if top_version(&before.versions) != step.planned_on.as_deref() {
         return Ok(StepOutcome::LeftToOthers(

@@ -119,6 +119,68 @@ pub fn restore_step(history: &KeyHistory, at: DateTime<Utc>) -> Option<RestoreSt
     })
 }
 
+/// What undoing one change a sync made to a key takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UndoStep {
+    /// Apply this restore step (it brings the earlier version back as the current one).
+    Apply(RestoreStep),
+    /// The key changed again since; the newer change stays.
+    ChangedSince,
+    /// No earlier version exists: the change added the key.
+    NothingBefore,
+    /// The change or the version it replaced is no longer in the history (expired).
+    Gone,
+}
+
+/// How to undo the change that left `left` (a version or delete marker) on top of `history`'s
+/// key: bring back the version it replaced (the newest with `before_etag` where that is known,
+/// else the entry right below it). Only while `left` is still on top.
+pub fn undo_step(history: &KeyHistory, left: &str, before_etag: Option<&str>) -> UndoStep {
+    let Some(at) = history.versions.iter().position(|v| v.version_id == left) else {
+        return UndoStep::Gone;
+    };
+    if top_version(&history.versions) != Some(left) {
+        return UndoStep::ChangedSince;
+    }
+    let target = match before_etag {
+        // Looked up among all other versions: within one second the order is a guess.
+        Some(etag) => match history
+            .versions
+            .iter()
+            .find(|v| !v.deleted && v.version_id != left && v.etag == etag)
+        {
+            Some(found) => Some(found),
+            None if history.versions.iter().any(|v| v.version_id != left && !v.deleted) => return UndoStep::Gone,
+            None => None,
+        },
+        None => history.versions.get(at + 1).filter(|v| !v.deleted),
+    };
+    match target {
+        Some(t) => UndoStep::Apply(RestoreStep {
+            key: history.key.clone(),
+            action: RestoreAction::BringBack {
+                version_id: t.version_id.clone(),
+                size: t.size,
+            },
+            planned_on: Some(left.to_owned()),
+        }),
+        None => UndoStep::NothingBefore,
+    }
+}
+
+/// Removing a key again, only while `left` (the version a sync wrote there) is on top.
+pub fn undo_new_key(history: &KeyHistory, left: &str) -> UndoStep {
+    match top_version(&history.versions) {
+        Some(top) if top == left => UndoStep::Apply(RestoreStep {
+            key: history.key.clone(),
+            action: RestoreAction::Remove,
+            planned_on: Some(left.to_owned()),
+        }),
+        Some(_) if history.versions.iter().any(|v| v.version_id == left) => UndoStep::ChangedSince,
+        _ => UndoStep::Gone,
+    }
+}
+
 /// The version id on top of a key's history (its current version or delete marker).
 pub fn top_version(versions: &[VersionRecord]) -> Option<&str> {
     versions
@@ -303,5 +365,71 @@ mod tests {
         assert_eq!(points[1].changes, 2);
         // A moment includes its whole second.
         assert!(points[1].at >= t(20) && points[1].at < t(21));
+    }
+    fn bring_back(id: &str, on: &str) -> UndoStep {
+        UndoStep::Apply(RestoreStep {
+            key: "k".into(),
+            action: RestoreAction::BringBack {
+                version_id: id.into(),
+                size: 4,
+            },
+            planned_on: Some(on.into()),
+        })
+    }
+
+    #[test]
+    fn undoing_an_overwrite_brings_back_the_replaced_version_while_the_overwrite_is_on_top() {
+        let h = history(vec![
+            v("3", 30, "cccc", true),
+            v("2", 20, "bbbb", false),
+            v("1", 10, "aaaa", false),
+        ]);
+        assert_eq!(undo_step(&h, "3", Some("bbbb")), bring_back("2", "3"));
+        // Known ETag wins over order (order within a second is a guess).
+        assert_eq!(undo_step(&h, "3", Some("aaaa")), bring_back("1", "3"));
+        // Unknown ETag: the entry right below.
+        assert_eq!(undo_step(&h, "3", None), bring_back("2", "3"));
+        // Someone wrote after the sync: theirs stays.
+        assert_eq!(undo_step(&h, "2", Some("aaaa")), UndoStep::ChangedSince);
+        // The replaced version expired.
+        assert_eq!(undo_step(&h, "3", Some("zzzz")), UndoStep::Gone);
+        assert_eq!(undo_step(&h, "9", None), UndoStep::Gone);
+    }
+
+    #[test]
+    fn undoing_a_deletion_brings_back_the_deleted_version() {
+        let h = history(vec![
+            dm("m", 30, true),
+            v("2", 30, "bbbb", false),
+            v("1", 10, "aaaa", false),
+        ]);
+        assert_eq!(undo_step(&h, "m", Some("bbbb")), bring_back("2", "m"));
+        assert_eq!(undo_step(&h, "m", None), bring_back("2", "m"));
+    }
+
+    #[test]
+    fn a_change_with_nothing_before_it_has_nothing_to_bring_back() {
+        let first = history(vec![v("1", 10, "aaaa", true)]);
+        assert_eq!(undo_step(&first, "1", None), UndoStep::NothingBefore);
+        let after_delete = history(vec![
+            v("2", 20, "bbbb", true),
+            dm("m", 15, false),
+            v("1", 10, "aaaa", false),
+        ]);
+        assert_eq!(undo_step(&after_delete, "2", None), UndoStep::NothingBefore);
+    }
+
+    #[test]
+    fn a_key_a_sync_added_is_removed_only_while_that_version_is_on_top() {
+        let h = history(vec![v("2", 20, "bbbb", true), v("1", 10, "aaaa", false)]);
+        assert!(matches!(
+            undo_new_key(&h, "2"),
+            UndoStep::Apply(RestoreStep {
+                action: RestoreAction::Remove,
+                ..
+            })
+        ));
+        assert_eq!(undo_new_key(&h, "1"), UndoStep::ChangedSince);
+        assert_eq!(undo_new_key(&h, "7"), UndoStep::Gone);
     }
 }

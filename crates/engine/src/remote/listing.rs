@@ -235,6 +235,12 @@ impl Remote {
         Ok(out)
     }
 
+    /// Whether any current object exists under `prefix` (one request of one key).
+    pub async fn holds_any_object(&self, bucket: &str, prefix: &str) -> Result<bool> {
+        let page = self.list_page(bucket, prefix, None, 1, None).await?;
+        Ok(!page.contents().is_empty())
+    }
+
     /// One ListObjectsV2 page, requested URL-encoded (see [`super::key_encoding`]) and handed
     /// out with its keys and folders decoded.
     pub(super) async fn list_page(

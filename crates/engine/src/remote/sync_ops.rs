@@ -243,10 +243,11 @@ impl Remote {
     }
 
     /// Deletes `bucket/key` only if it still has `etag`. Stores that cannot check a delete's
-    /// condition get a HEAD first, which narrows the race to a moment.
-    pub async fn delete_if_match(&self, bucket: &str, key: &str, etag: &str) -> Result<()> {
+    /// condition get a HEAD first, which narrows the race to a moment. Returns the delete
+    /// marker's version id where the bucket keeps versions (what an undo brings back from).
+    pub async fn delete_if_match(&self, bucket: &str, key: &str, etag: &str) -> Result<Option<String>> {
         match self.head_identity(bucket, key).await? {
-            None => return Ok(()),
+            None => return Ok(None),
             Some(now) if now.etag != etag => return Err(self.changed_meanwhile(bucket, key, Operation::DeleteObject)),
             Some(_) => {}
         }
@@ -259,23 +260,24 @@ impl Remote {
             .send()
             .await;
         match sent {
-            Ok(_) => Ok(()),
+            Ok(out) => Ok(out.version_id().map(str::to_owned)),
             // S3 general-purpose buckets before 2025 refuse If-Match on DELETE as not implemented.
             Err(e) if e.code() == Some("NotImplemented") => {
-                self.client
+                let out = self
+                    .client
                     .delete_object()
                     .bucket(bucket)
                     .key(key)
                     .send()
                     .await
                     .map_err(|e| classify(e, Operation::DeleteObject, self.endpoint_label(), Some(bucket)))?;
-                Ok(())
+                Ok(out.version_id().map(str::to_owned))
             }
             Err(e) => {
                 let err = classify(e, Operation::DeleteObject, self.endpoint_label(), Some(bucket));
                 // Already gone is what we wanted.
                 if err.code() == ErrorCode::NoSuchKey {
-                    Ok(())
+                    Ok(None)
                 } else {
                     Err(err)
                 }

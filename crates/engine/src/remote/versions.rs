@@ -64,17 +64,18 @@ impl Remote {
         prefix: &str,
         on_key: impl FnMut(KeyHistory) -> ControlFlow<()>,
     ) -> Result<()> {
-        self.key_histories(bucket, prefix, None, on_key).await
+        self.key_histories(bucket, prefix, None, on_key).await.map(drop)
     }
 
     /// [`Remote::for_each_key_history`] for the keys directly in the folder `prefix` only (not
-    /// in its subfolders), as a folder view shows them.
+    /// in its subfolders), as a folder view shows them. Returns the subfolders that hold any
+    /// version or delete marker (`prefix` + name + `/`), deleted ones too.
     pub async fn for_each_key_history_here(
         &self,
         bucket: &str,
         prefix: &str,
         on_key: impl FnMut(KeyHistory) -> ControlFlow<()>,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         self.key_histories(bucket, prefix, Some("/"), on_key).await
     }
 
@@ -84,7 +85,8 @@ impl Remote {
         prefix: &str,
         delimiter: Option<&str>,
         mut on_key: impl FnMut(KeyHistory) -> ControlFlow<()>,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
+        let mut folders: Vec<String> = Vec::new();
         let mut key_marker: Option<String> = None;
         let mut version_marker: Option<String> = None;
         let mut cursor: PageCursor<(String, Option<String>)> = PageCursor::new();
@@ -113,6 +115,9 @@ impl Remote {
                     Ok(k.to_owned())
                 }
             };
+            for folder in resp.common_prefixes() {
+                folders.push(key_of(folder.prefix())?);
+            }
             let mut page: Vec<VersionRecord> = Vec::with_capacity(resp.versions().len() + resp.delete_markers().len());
             for v in resp.versions() {
                 page.push(VersionRecord {
@@ -145,7 +150,7 @@ impl Remote {
                     _ => {
                         if let Some(done) = open.take() {
                             if emit(done, &mut on_key).is_break() {
-                                return Ok(());
+                                return Ok(folders);
                             }
                         }
                         open = Some(KeyHistory {
@@ -175,7 +180,7 @@ impl Remote {
         if let Some(done) = open {
             let _ = emit(done, &mut on_key);
         }
-        Ok(())
+        Ok(folders)
     }
 
     /// The history of one key (exactly that key, not longer keys sharing its beginning).

@@ -200,6 +200,45 @@ pub struct Activity {
     pub action: ActivityKind,
     /// Human-readable detail; may be empty.
     pub detail: String,
+    /// The sync pass that did it (lines of one pass share it); None for lines from before
+    /// passes were recorded.
+    pub pass_id: Option<String>,
+    /// What putting the change back needs (JSON of [`crate::core::activity::UndoNote`]).
+    pub undo: Option<String>,
+    /// When the pass was undone.
+    pub undone_at: Option<DateTime<Utc>>,
+}
+
+/// A line to add to a pair's activity feed.
+#[derive(Debug, Clone, Copy)]
+pub struct NewActivity<'a> {
+    /// The path or key concerned.
+    pub path: &'a str,
+    /// What happened.
+    pub action: ActivityKind,
+    /// Detail in words; may be empty.
+    pub detail: &'a str,
+    /// The pass that did it.
+    pub pass_id: Option<&'a str>,
+    /// What putting it back needs (JSON), if anything.
+    pub undo: Option<&'a str>,
+}
+
+/// Appends a line to a pair's activity feed, stamped now.
+pub async fn add_activity(db: impl SqliteExecutor<'_>, pair_id: &str, line: NewActivity<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_activity (pair_id, at, path, action, detail, pass_id, undo) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(pair_id)
+    .bind(now_text())
+    .bind(line.path)
+    .bind(line.action)
+    .bind(line.detail)
+    .bind(line.pass_id)
+    .bind(line.undo)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Appends an entry to a pair's activity feed, stamped now.
@@ -210,29 +249,67 @@ pub async fn record_activity(
     action: ActivityKind,
     detail: &str,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO sync_activity (pair_id, at, path, action, detail) VALUES (?, ?, ?, ?, ?)")
-        .bind(pair_id)
-        .bind(now_text())
-        .bind(path)
-        .bind(action)
-        .bind(detail)
-        .execute(db)
-        .await?;
-    Ok(())
+    add_activity(
+        db,
+        pair_id,
+        NewActivity {
+            path,
+            action,
+            detail,
+            pass_id: None,
+            undo: None,
+        },
+    )
+    .await
 }
 
 /// The newest `limit` entries of a pair's activity feed, newest first.
 pub async fn recent_activity(db: impl SqliteExecutor<'_>, pair_id: &str, limit: u32) -> Result<Vec<Activity>> {
     let rows = sqlx::query(
-        "SELECT id, pair_id, at, path, action, detail FROM sync_activity WHERE pair_id = ?
-         ORDER BY at DESC, id DESC LIMIT ?",
+        "SELECT id, pair_id, at, path, action, detail, pass_id, undo, undone_at FROM sync_activity
+         WHERE pair_id = ? ORDER BY at DESC, id DESC LIMIT ?",
     )
     .bind(pair_id)
     .bind(limit)
     .fetch_all(db)
     .await?;
+    activity_rows(&rows)
+}
+
+/// Every line of one pass of a pair, in the order they were written.
+pub async fn pass_activity(db: impl SqliteExecutor<'_>, pair_id: &str, pass_id: &str) -> Result<Vec<Activity>> {
+    let rows = sqlx::query(
+        "SELECT id, pair_id, at, path, action, detail, pass_id, undo, undone_at FROM sync_activity
+         WHERE pair_id = ? AND pass_id = ? ORDER BY id",
+    )
+    .bind(pair_id)
+    .bind(pass_id)
+    .fetch_all(db)
+    .await?;
+    activity_rows(&rows)
+}
+
+/// Marks a pass as undone; false when it already was (so two clicks cannot undo it twice).
+pub async fn mark_pass_undone(db: impl SqliteExecutor<'_>, pair_id: &str, pass_id: &str) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE sync_activity SET undone_at = ? WHERE pair_id = ? AND pass_id = ? AND undone_at IS NULL")
+            .bind(now_text())
+            .bind(pair_id)
+            .bind(pass_id)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+fn parse_at(text: &str) -> Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(text)
+        .map_err(|e| Error::StateDb(sqlx::Error::Decode(Box::new(e))))?
+        .with_timezone(&Utc))
+}
+
+fn activity_rows(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<Activity>> {
     let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         let name: String = row.try_get("action")?;
         // A line written by a newer version of Pail is left out rather than failing the feed.
         let Some(action) = ActivityKind::parse(&name) else {
@@ -240,16 +317,17 @@ pub async fn recent_activity(db: impl SqliteExecutor<'_>, pair_id: &str, limit: 
             continue;
         };
         let at: String = row.try_get("at")?;
-        let at = DateTime::parse_from_rfc3339(&at)
-            .map_err(|e| Error::StateDb(sqlx::Error::Decode(Box::new(e))))?
-            .with_timezone(&Utc);
+        let undone_at: Option<String> = row.try_get("undone_at")?;
         out.push(Activity {
             id: row.try_get("id")?,
             pair_id: row.try_get("pair_id")?,
-            at,
+            at: parse_at(&at)?,
             path: row.try_get("path")?,
             action,
             detail: row.try_get("detail")?,
+            pass_id: row.try_get("pass_id")?,
+            undo: row.try_get("undo")?,
+            undone_at: undone_at.as_deref().map(parse_at).transpose()?,
         });
     }
     Ok(out)

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use super::model::{BaseFile, BaseState, ContentHash, LocalFile, RelPath};
 use super::plan::Action;
-use crate::core::activity::ActivityKind;
+use crate::core::activity::{ActivityKind, UndoNote};
 use crate::error::{Error, ErrorCode, Result};
 use crate::remote::{hash_text, PutSpec, Remote, UploadOptions, WriteCondition, Written, HASH_METADATA_KEY};
 use crate::scan::IgnoreRules;
@@ -55,6 +55,8 @@ pub struct Effect {
     pub forget: Vec<RelPath>,
     /// A line for the activity feed: (path, action word, detail).
     pub activity: Option<(String, ActivityKind, String)>,
+    /// What putting the change back needs (only for changes that replaced, removed or moved).
+    pub undo: Option<UndoNote>,
     /// Content hashes learnt for (key, ETag), so the next listing needs no HEAD for them.
     pub hashes: Vec<((String, String), ContentHash)>,
     /// Bytes moved over the network.
@@ -204,14 +206,7 @@ impl ExecContext {
     }
 
     fn local(&self, path: &RelPath) -> Result<PathBuf> {
-        // The planner already skipped names this disk cannot hold; checking again where the path
-        // is made means a gap there can fail one action but never write outside the root.
-        super::local_name::join_under(&self.root, path, super::local_name::NameRules::HOST).map_err(|why| {
-            Error::InvalidInput(format!(
-                "“{}” cannot be a file name on this computer ({why}), so Pail left it alone.",
-                crate::untrusted_text::escape_untrusted(path.as_str())
-            ))
-        })
+        join_local(&self.root, path)
     }
 
     fn key(&self, path: &RelPath) -> String {
@@ -231,33 +226,52 @@ impl ExecContext {
     /// Creates the folders above `path`, refusing to go through anything that is not a real
     /// folder: a symlink placed in the tree must never lead a write outside the root.
     async fn ensure_parents(&self, path: &RelPath) -> Result<std::result::Result<(), String>> {
-        let mut chain: Vec<RelPath> = path.ancestors().collect();
-        chain.reverse();
-        for dir in chain {
-            let local = self.local(&dir)?;
-            match tokio::fs::symlink_metadata(&local).await {
-                Ok(m) if m.is_dir() => continue,
-                Ok(_) => return Ok(Err(format!("{dir} is not a folder on this computer"))),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    match tokio::fs::create_dir(&local).await {
-                        Ok(()) => {}
-                        // Another task created it meanwhile: re-check what it is.
-                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                            let m = tokio::fs::symlink_metadata(&local)
-                                .await
-                                .map_err(io_err(format!("read {}", local.display())))?;
-                            if !m.is_dir() {
-                                return Ok(Err(format!("{dir} is not a folder on this computer")));
-                            }
-                        }
-                        Err(e) => return Err(io_err(format!("create the folder {}", local.display()))(e)),
-                    }
-                }
-                Err(e) => return Err(io_err(format!("read {}", local.display()))(e)),
-            }
-        }
-        Ok(Ok(()))
+        ensure_real_parents(&self.root, path).await
     }
+}
+
+/// Creates the folders above `path` under `root`, refusing to go through anything that is not a
+/// real folder (a symlink placed in the tree must never lead a write outside the root); `Err`
+/// holds why, in words.
+pub(crate) async fn ensure_real_parents(root: &Path, path: &RelPath) -> Result<std::result::Result<(), String>> {
+    let mut chain: Vec<RelPath> = path.ancestors().collect();
+    chain.reverse();
+    for dir in chain {
+        let local = join_local(root, &dir)?;
+        match tokio::fs::symlink_metadata(&local).await {
+            Ok(m) if m.is_dir() => continue,
+            Ok(_) => return Ok(Err(format!("{dir} is not a folder on this computer"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                match tokio::fs::create_dir(&local).await {
+                    Ok(()) => {}
+                    // Another task created it meanwhile: re-check what it is.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        let m = tokio::fs::symlink_metadata(&local)
+                            .await
+                            .map_err(io_err(format!("read {}", local.display())))?;
+                        if !m.is_dir() {
+                            return Ok(Err(format!("{dir} is not a folder on this computer")));
+                        }
+                    }
+                    Err(e) => return Err(io_err(format!("create the folder {}", local.display()))(e)),
+                }
+            }
+            Err(e) => return Err(io_err(format!("read {}", local.display()))(e)),
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// `path` under `root`, or an error in words when this computer cannot hold that name.
+pub(crate) fn join_local(root: &Path, path: &RelPath) -> Result<PathBuf> {
+    // The planner already skipped names this disk cannot hold; checking again where the path
+    // is made means a gap there can fail one action but never write outside the root.
+    super::local_name::join_under(root, path, super::local_name::NameRules::HOST).map_err(|why| {
+        Error::InvalidInput(format!(
+            "“{}” cannot be a file name on this computer ({why}), so Pail left it alone.",
+            crate::untrusted_text::escape_untrusted(path.as_str())
+        ))
+    })
 }
 
 /// Whether the file at `path` still has the size, mtime and inode the scanner saw.
@@ -356,9 +370,18 @@ async fn upload(ctx: &ExecContext, path: &RelPath, if_match: Option<&str>, expec
         Ok(w) => w,
         Err(why) => return changed(why),
     };
+    // A new file replaced nothing; an overwrite can be undone from the version it replaced.
+    let undo = if_match.and_then(|before| {
+        Some(UndoNote::Remote {
+            key: ctx.key(path),
+            version_id: written.version_id.clone()?,
+            before_etag: Some(before.to_owned()),
+        })
+    });
     Ok(Outcome::Done(Effect {
         record: vec![(path.clone(), base_of(expect, &written.etag, written.version_id.clone()))],
         activity: Some((path.to_string(), ActivityKind::Upload, String::new())),
+        undo,
         hashes: vec![((ctx.key(path), written.etag.clone()), expect.hash)],
         bytes: written.bytes,
         ..Effect::default()
@@ -411,9 +434,19 @@ async fn download(ctx: &ExecContext, path: &RelPath, etag: &str, expect_local: O
         return changed(why);
     }
     let now = local_file_now(&dest, temp.hash).await?;
+    // Replacing a local file is undone in the bucket: the version below the one brought down
+    // comes back, and the next pass brings it down here.
+    let undo = expect_local
+        .and(temp.version_id.clone())
+        .map(|version_id| UndoNote::Remote {
+            key: ctx.key(path),
+            version_id,
+            before_etag: None,
+        });
     Ok(Outcome::Done(Effect {
         record: vec![(path.clone(), base_of(&now, &temp.etag, temp.version_id))],
         activity: Some((path.to_string(), ActivityKind::Download, String::new())),
+        undo,
         hashes: vec![((ctx.key(path), temp.etag.clone()), temp.hash)],
         bytes: temp.bytes,
         ..Effect::default()
@@ -460,17 +493,29 @@ async fn move_local(
             ActivityKind::Move,
             format!("moved from {from} in the bucket"),
         )),
+        undo: Some(UndoNote::MovedLocal {
+            from: from.to_string(),
+            to: to.to_string(),
+            size: now.size,
+            hash: hex::encode(now.hash.0),
+        }),
         ..Effect::default()
     }))
 }
 
 async fn delete_remote(ctx: &ExecContext, path: &RelPath, if_match: &str) -> Result<Outcome> {
-    ctx.remote
+    let marker = ctx
+        .remote
         .delete_if_match(&ctx.bucket, &ctx.key(path), if_match)
         .await?;
     Ok(Outcome::Done(Effect {
         forget: vec![path.clone()],
         activity: Some((path.to_string(), ActivityKind::DeleteRemote, String::new())),
+        undo: marker.map(|version_id| UndoNote::Remote {
+            key: ctx.key(path),
+            version_id,
+            before_etag: Some(if_match.to_owned()),
+        }),
         ..Effect::default()
     }))
 }
@@ -503,6 +548,10 @@ async fn delete_local(ctx: &ExecContext, path: &RelPath, expect: &LocalFile) -> 
             ActivityKind::TrashLocal,
             "deleted in the bucket".into(),
         )),
+        undo: Some(UndoNote::Trashed {
+            path: path.to_string(),
+            at: chrono::Utc::now().timestamp(),
+        }),
         ..Effect::default()
     }))
 }
@@ -539,7 +588,18 @@ async fn copy_remote(
             .delete_if_match(&ctx.bucket, &ctx.key(from), source_etag)
             .await
         {
-            Ok(()) => effect.forget.push(from.clone()),
+            Ok(marker) => {
+                effect.forget.push(from.clone());
+                effect.undo =
+                    marker
+                        .zip(written.version_id.clone())
+                        .map(|(from_marker, to_version)| UndoNote::MovedRemote {
+                            from: ctx.key(from),
+                            from_marker,
+                            to: ctx.key(to),
+                            to_version,
+                        });
+            }
             // Someone rewrote the old name meanwhile: it stays, and the next pass syncs it.
             Err(e) if e.code() == ErrorCode::PreconditionFailed => {}
             Err(e) => return Err(e),
@@ -678,6 +738,7 @@ async fn delete_local_dir(ctx: &ExecContext, path: &RelPath) -> Result<Outcome> 
     let forget = Effect {
         forget: vec![path.clone()],
         activity: Some((path.to_string(), ActivityKind::RmdirLocal, String::new())),
+        undo: Some(UndoNote::RemovedDir { path: path.to_string() }),
         ..Effect::default()
     };
     let meta = match tokio::fs::symlink_metadata(&local).await {
@@ -730,8 +791,8 @@ pub struct PendingCommit {
     pub record: BTreeMap<RelPath, BaseState>,
     /// Bases to forget.
     pub forget: std::collections::BTreeSet<RelPath>,
-    /// Activity lines.
-    pub activity: Vec<(String, ActivityKind, String)>,
+    /// Activity lines, each with what putting it back needs.
+    pub activity: Vec<(String, ActivityKind, String, Option<UndoNote>)>,
 }
 
 impl PendingCommit {
@@ -745,8 +806,8 @@ impl PendingCommit {
             self.forget.remove(&path);
             self.record.insert(path, base);
         }
-        if let Some(line) = effect.activity.take() {
-            self.activity.push(line);
+        if let Some((path, kind, detail)) = effect.activity.take() {
+            self.activity.push((path, kind, detail, effect.undo.take()));
         }
     }
 

@@ -199,12 +199,21 @@ pub struct ActivityEntry {
     pub summary: String,
     /// Human-readable detail; may be empty.
     pub detail: String,
+    /// The sync pass that did it (lines of one pass share it; None for older lines).
+    pub pass_id: Option<String>,
+    /// Whether "Undo" on its pass can put this change back.
+    pub can_undo: bool,
+    /// Whether its pass was undone.
+    pub undone: bool,
 }
 
 impl From<Activity> for ActivityEntry {
     fn from(a: Activity) -> Self {
         Self {
             id: a.id,
+            can_undo: super::undo::can_undo(&a),
+            undone: a.undone_at.is_some(),
+            pass_id: a.pass_id,
             pair_id: a.pair_id,
             at: a.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             path: a.path,
@@ -566,6 +575,54 @@ impl SyncManager {
         let count = self.inner.count_conflicts(&pair).await;
         self.inner.update(pair_id, |s| s.conflicts = count);
         Ok(())
+    }
+
+    /// Puts back what one sync pass of a pair changed, removed or moved (see [`super::undo`]),
+    /// then syncs the pair so the other side follows. A pass is undone once.
+    pub async fn undo_pass(&self, pair_id: &str, pass_id: &str) -> Result<super::undo::UndoReport> {
+        let pair = self.inner.pair(pair_id).await?;
+        let db = self.inner.engine.db();
+        let lines = bases::pass_activity(db.pool(), pair_id, pass_id).await?;
+        if !lines.iter().any(super::undo::can_undo) {
+            return Err(Error::InvalidInput(
+                "That sync has nothing left to undo (it was undone already, or it only added files).".into(),
+            ));
+        }
+        let connection = self
+            .inner
+            .engine
+            .connection(pair.connection_id.as_deref().unwrap_or_default())
+            .await?;
+        let remote = self.inner.engine.remote(&connection, ClientOptions::default()).await?;
+        // Claimed once the store can be reached and before acting, so a second click cannot undo
+        // the same pass twice (and a failed start can be tried again).
+        if !bases::mark_pass_undone(db.pool(), pair_id, pass_id).await? {
+            return Err(Error::InvalidInput("That sync was undone already.".into()));
+        }
+        let place = super::undo::UndoPlace {
+            remote: &remote,
+            bucket: &pair.bucket,
+            prefix: &pair.prefix,
+            root: &pair.local_root,
+        };
+        let report = super::undo::undo_lines(place, &lines).await;
+        let when = lines
+            .first()
+            .map(|l| l.at.with_timezone(&chrono::Local).format("%-d %b %H:%M").to_string())
+            .unwrap_or_default();
+        let detail = format!("undoing the sync of {when}");
+        for path in &report.put_back {
+            bases::record_activity(db.pool(), pair_id, path, ActivityKind::PutBack, &detail).await?;
+        }
+        tracing::info!(
+            pair = pair_id,
+            put_back = report.put_back.len(),
+            left = report.not_put_back.len(),
+            "undid a sync pass"
+        );
+        // A pair that is not running (stopped, or failing) picks the change up when it starts.
+        let _ = self.check_now(pair_id).await;
+        Ok(report)
     }
 
     /// The entries of one folder of a pair (`""` = its top), each with where it stands.

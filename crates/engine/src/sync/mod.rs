@@ -41,6 +41,7 @@ pub mod pair_files;
 pub mod plan;
 pub mod session;
 pub mod status;
+pub mod undo;
 pub mod views;
 pub mod watcher;
 

@@ -228,6 +228,9 @@ pub struct PairSync {
     quiet_polls: u32,
     /// The list requests the last full listing of the bucket folder took.
     last_listing_requests: u64,
+    /// The pass under way: its activity lines carry this id, so they can be shown and undone
+    /// together.
+    pass_id: String,
     /// Continuous mode: moves when the computer's network changed (see `sync::network`).
     network: Option<tokio::sync::watch::Receiver<u64>>,
 }
@@ -275,6 +278,7 @@ impl PairSync {
             last_change: None,
             quiet_polls: 0,
             last_listing_requests: 0,
+            pass_id: String::new(),
             network: None,
         })
     }
@@ -416,6 +420,7 @@ impl PairSync {
         let mut report = PassReport::default();
         let pair_id = self.pair.id.clone();
         let started = Instant::now();
+        self.pass_id = uuid::Uuid::new_v4().to_string();
         self.claim_folder().await?;
         self.check_store().await?;
         if !self.cleaned_up {
@@ -879,8 +884,17 @@ impl PairSync {
         bases::upsert_many(&mut tx, &self.pair.id, &records).await?;
         let forget: Vec<RelPath> = std::mem::take(&mut pending.forget).into_iter().collect();
         bases::delete_many(&mut tx, &self.pair.id, &forget).await?;
-        for (path, action, detail) in pending.activity.drain(..) {
-            bases::record_activity(&mut *tx, &self.pair.id, &path, action, &detail).await?;
+        for (path, action, detail, undo) in pending.activity.drain(..) {
+            // A note that cannot be written as JSON only loses the undo of that line.
+            let undo = undo.and_then(|note| serde_json::to_string(&note).ok());
+            let line = bases::NewActivity {
+                path: &path,
+                action,
+                detail: &detail,
+                pass_id: Some(&self.pass_id),
+                undo: undo.as_deref(),
+            };
+            bases::add_activity(&mut *tx, &self.pair.id, line).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -175,6 +175,9 @@ mod tests {
             action: ActivityKind::Upload,
             summary: ActivityKind::Upload.summary().into(),
             detail: String::new(),
+            pass_id: None,
+            can_undo: false,
+            undone: false,
         };
         assert_eq!(activity_line(&a), "Uploaded: report.pdf");
         assert_eq!(folder_name("/home/u/Photos"), "Photos");

@@ -265,6 +265,44 @@ async fn a_dry_run_changes_nothing_and_a_key_changed_by_someone_else_is_left_to_
 }
 
 #[tokio::test]
+async fn a_restore_runs_what_its_preview_showed_and_leaves_files_added_since_alone() {
+    let (r, client, bucket) = versioned_bucket("history-preview").await;
+    s3::put(&client, &bucket, "f/one.txt", b"old one").await.unwrap();
+    let then = end_moment().await;
+    s3::put(&client, &bucket, "f/one.txt", b"new one").await.unwrap();
+    s3::put(&client, &bucket, "f/added.txt", b"added").await.unwrap();
+    end_moment().await;
+
+    let mut shown = Vec::new();
+    let plan = folder::preview_restore(&r, &bucket, "f/", then, |c| shown.push((c.key, c.kind)))
+        .await
+        .unwrap();
+    assert_eq!(
+        shown,
+        vec![
+            ("f/added.txt".to_owned(), ChangeKind::Added),
+            ("f/one.txt".to_owned(), ChangeKind::Changed)
+        ]
+    );
+    assert_eq!(plan.steps.len(), 2);
+    // A colleague adds a file after the preview: going back must not remove what was not shown.
+    s3::put(&client, &bucket, "f/after-preview.txt", b"not shown")
+        .await
+        .unwrap();
+    let report = folder::apply_restore(&r, plan).await.unwrap();
+    assert_eq!(report.restored, vec!["f/one.txt"]);
+    assert_eq!(report.removed, vec!["f/added.txt"]);
+    assert_eq!(
+        s3::get(&client, &bucket, "f/after-preview.txt").await.as_deref(),
+        Some(&b"not shown"[..])
+    );
+    assert_eq!(
+        s3::get(&client, &bucket, "f/one.txt").await.as_deref(),
+        Some(&b"old one"[..])
+    );
+}
+
+#[tokio::test]
 async fn a_folder_restored_into_a_local_folder_is_that_moments_tree_and_existing_files_stay() {
     let (r, client, bucket) = versioned_bucket("history-local").await;
     s3::put(&client, &bucket, "p/a.txt", b"first a").await.unwrap();
@@ -403,18 +441,35 @@ async fn recently_deleted_files_of_a_folder_are_listed_and_brought_back() {
     s3::put(&client, &bucket, "f/gone.txt", b"gone but not lost").await;
     s3::put(&client, &bucket, "f/also.txt", b"also gone").await;
     s3::put(&client, &bucket, "f/sub/deep.txt", b"in a subfolder").await;
+    s3::put(&client, &bucket, "f/sub/deeper/leaf.txt", b"further down").await;
+    s3::put(&client, &bucket, "f/live/still.txt", b"still here").await;
+    s3::put(&client, &bucket, "f/live/was.txt", b"deleted, folder stays").await;
     delete(&client, &bucket, "f/gone.txt").await;
     delete(&client, &bucket, "f/also.txt").await;
     delete(&client, &bucket, "f/sub/deep.txt").await;
+    delete(&client, &bucket, "f/sub/deeper/leaf.txt").await;
+    delete(&client, &bucket, "f/live/was.txt").await;
 
     let listed = deleted::deleted_here(&r, &bucket, "f/").await.unwrap();
-    let names: BTreeSet<&str> = listed.iter().map(|d| d.name.as_str()).collect();
+    let names: BTreeSet<&str> = listed.files.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(
         names,
         BTreeSet::from(["gone.txt", "also.txt"]),
         "only this folder's own files"
     );
-    assert_eq!(listed.iter().find(|d| d.name == "gone.txt").map(|d| d.size), Some(17));
+    assert_eq!(
+        listed.files.iter().find(|d| d.name == "gone.txt").map(|d| d.size),
+        Some(17)
+    );
+    // A subfolder deleted whole shows; one that still holds a file is browsed into instead.
+    assert_eq!(
+        listed
+            .folders
+            .iter()
+            .map(|f| (f.name.as_str(), f.prefix.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("sub", "f/sub/")]
+    );
 
     let before = all_versions(&client, &bucket).await;
     let report = deleted::restore_deleted(&r, &bucket, &["f/gone.txt".to_owned(), "f/keep.txt".to_owned()])
@@ -433,13 +488,26 @@ async fn recently_deleted_files_of_a_folder_are_listed_and_brought_back() {
         before.is_subset(&all_versions(&client, &bucket).await),
         "no version lost"
     );
-    let left: Vec<String> = deleted::deleted_here(&r, &bucket, "f/")
+    let left = deleted::deleted_here(&r, &bucket, "f/").await.unwrap();
+    assert_eq!(
+        left.files.into_iter().map(|d| d.name).collect::<Vec<_>>(),
+        vec!["also.txt"]
+    );
+
+    // Restoring the deleted folder brings back every file deleted in it, at any depth.
+    let report = deleted::restore_deleted(&r, &bucket, &["f/sub/".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(report.restored, vec!["f/sub/deep.txt", "f/sub/deeper/leaf.txt"]);
+    assert_eq!(
+        s3::get(&client, &bucket, "f/sub/deeper/leaf.txt").await.as_deref(),
+        Some(&b"further down"[..])
+    );
+    assert!(deleted::deleted_here(&r, &bucket, "f/")
         .await
         .unwrap()
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
-    assert_eq!(left, vec!["also.txt"]);
+        .folders
+        .is_empty());
 }
 
 #[tokio::test]

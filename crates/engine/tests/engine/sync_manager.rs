@@ -403,3 +403,154 @@ async fn a_vanished_folder_a_lost_network_and_a_vanished_bucket_are_reported_and
     w.manager.stop_all().await;
     drop(w.te);
 }
+
+/// Both sides of a pair at once: each relative file with its bytes, locally and in the bucket.
+async fn both_sides(
+    w: &World,
+    root: &std::path::Path,
+    prefix: &str,
+) -> (
+    std::collections::BTreeMap<String, Vec<u8>>,
+    std::collections::BTreeMap<String, Vec<u8>>,
+) {
+    let mut local = std::collections::BTreeMap::new();
+    for entry in walkdir::WalkDir::new(root).min_depth(1) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        if entry.file_type().is_file() && !rel.starts_with(".pail") {
+            local.insert(rel, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    // Read while the pair syncs: a key listed may be gone by the time it is read (the next
+    // look sees the listing without it).
+    let mut remote = std::collections::BTreeMap::new();
+    for key in s3::keys(&w.s3, &w.bucket, prefix).await {
+        let rel = &key[prefix.len()..];
+        if rel.ends_with('/') || rel.starts_with(".pail/") {
+            continue;
+        }
+        if let Some(body) = s3::get(&w.s3, &w.bucket, &key).await {
+            remote.insert(rel.to_owned(), body);
+        }
+    }
+    (local, remote)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_puts_back_what_a_sync_pass_changed_deleted_and_moved_on_both_sides() {
+    let w = world("undo", &moto_endpoint()).await;
+    pail_testkit::s3::enable_versioning(&w.s3, &w.bucket).await;
+    let root = w.folder("Undo");
+    let before: Vec<(&str, &[u8])> = vec![
+        ("edited-here.txt", b"first words"),
+        ("deleted-here.txt", b"keep me"),
+        ("edited-there.txt", b"my draft"),
+        ("d/deleted-there.txt", b"in a folder"),
+        ("renamed-here.txt", b"old name"),
+        ("untouched.txt", b"stays"),
+    ];
+    std::fs::create_dir_all(root.join("d")).unwrap();
+    for (path, body) in &before {
+        std::fs::write(root.join(path), body).unwrap();
+    }
+    let pair = w.manager.add(&w.draft(&root, "u")).await.unwrap();
+    eventually("the first sync", || async {
+        let (local, remote) = both_sides(&w, &root, "u/").await;
+        local.len() == before.len() && local == remote
+    })
+    .await;
+    w.wait_state(&pair.id, PairState::UpToDate).await;
+
+    // One pass carries changes from both sides: made while paused, then synced at once.
+    w.manager.set_paused(&pair.id, true).await.unwrap();
+    w.wait_state(&pair.id, PairState::Paused).await;
+    std::fs::write(root.join("edited-here.txt"), b"second words, longer").unwrap();
+    std::fs::remove_file(root.join("deleted-here.txt")).unwrap();
+    std::fs::rename(root.join("renamed-here.txt"), root.join("new-name.txt")).unwrap();
+    std::fs::write(root.join("added-here.txt"), b"brand new").unwrap();
+    w.put("u/edited-there.txt", b"their rewrite").await;
+    w.s3.delete_object()
+        .bucket(&w.bucket)
+        .key("u/d/deleted-there.txt")
+        .send()
+        .await
+        .unwrap();
+    w.s3.delete_object().bucket(&w.bucket).key("u/d/").send().await.unwrap();
+    w.manager.set_paused(&pair.id, false).await.unwrap();
+    w.manager.check_now(&pair.id).await.unwrap();
+    eventually("the pass with both sides' changes", || async {
+        let (local, remote) = both_sides(&w, &root, "u/").await;
+        local == remote
+            && local.get("edited-there.txt").map(Vec::as_slice) == Some(&b"their rewrite"[..])
+            && !local.contains_key("d/deleted-there.txt")
+            && !root.join("d").exists()
+            && local.contains_key("new-name.txt")
+    })
+    .await;
+    w.wait_state(&pair.id, PairState::UpToDate).await;
+
+    let feed = w.manager.activity(&pair.id, 200).await.unwrap();
+    let mut passes: Vec<String> = feed
+        .iter()
+        .filter(|a| a.can_undo)
+        .filter_map(|a| a.pass_id.clone())
+        .collect();
+    passes.dedup();
+    assert!(!passes.is_empty(), "no pass can be undone: {feed:#?}");
+    let added = feed
+        .iter()
+        .find(|a| a.path == "added-here.txt")
+        .expect("the new file's line");
+    assert!(!added.can_undo, "a file a pass only added has nothing to put back");
+    let mut put_back = Vec::new();
+    for pass in &passes {
+        let report = w.manager.undo_pass(&pair.id, pass).await.unwrap();
+        assert!(report.not_put_back.is_empty(), "{report:#?}");
+        put_back.extend(report.put_back);
+        // Twice is refused: the first undo claimed the pass.
+        let again = w.manager.undo_pass(&pair.id, pass).await.unwrap_err();
+        assert!(again.user_message().contains("undone"), "{}", again.user_message());
+    }
+    put_back.sort();
+    assert_eq!(
+        put_back,
+        [
+            "d/",
+            "d/deleted-there.txt",
+            "deleted-here.txt",
+            "edited-here.txt",
+            "edited-there.txt",
+            "new-name.txt"
+        ],
+        "what the undo says it put back"
+    );
+
+    // Both sides show the state before the pass again; the file that pass added stays.
+    let mut expected: std::collections::BTreeMap<String, Vec<u8>> =
+        before.iter().map(|(p, b)| ((*p).to_owned(), b.to_vec())).collect();
+    expected.insert("added-here.txt".into(), b"brand new".to_vec());
+    eventually("both sides as before the pass", || async {
+        let (local, remote) = both_sides(&w, &root, "u/").await;
+        local == expected && remote == expected
+    })
+    .await;
+    assert!(root.join("d").is_dir());
+    let feed = w.manager.activity(&pair.id, 200).await.unwrap();
+    assert!(feed
+        .iter()
+        .any(|a| a.action == pail_engine::core::activity::ActivityKind::PutBack));
+    assert!(feed
+        .iter()
+        .filter(|a| passes.contains(a.pass_id.as_ref().unwrap_or(&String::new())))
+        .all(|a| a.undone && !a.can_undo));
+    // Every version the bucket held before the undo is still there.
+    let versions =
+        w.s3.list_object_versions()
+            .bucket(&w.bucket)
+            .prefix("u/edited-here.txt")
+            .send()
+            .await
+            .unwrap();
+    assert!(versions.versions().len() >= 3, "{:?}", versions.versions());
+    w.manager.remove(&pair.id).await.unwrap();
+}

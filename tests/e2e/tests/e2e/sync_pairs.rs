@@ -198,6 +198,35 @@ async fn pair_a_folder_and_follow_it_through_sync_pause_and_a_conflict() {
     app.screenshot("activity").await;
     app.audit_accessibility("activity").await;
 
+    // Undo a sync: the colleague's file is rewritten by mistake and comes down; "Undo this
+    // sync…" on that pass puts the earlier version back in the bucket, and the folder follows.
+    s3::put(&client, &bucket, "shared/from-colleague.txt", b"overwritten by mistake").await;
+    app.click_tid("pair-check-now").await;
+    eventually("the mistaken rewrite in the folder", || async {
+        std::fs::read(folder.join("from-colleague.txt")).ok().as_deref() == Some(&b"overwritten by mistake"[..])
+    })
+    .await;
+    // Only that pass replaced something: the passes before it only added files.
+    app.wait_tid("activity-undo").await;
+    app.click_tid("activity-undo").await;
+    let dialog = app.wait_tid("undo-pass-dialog").await;
+    assert!(app.text(&dialog).await.contains("from-colleague.txt"));
+    app.screenshot("undo-sync-confirm").await;
+    app.audit_accessibility("undo-sync-confirm").await;
+    app.click_tid("undo-pass-confirm").await;
+    let put_back = app.wait_tid("undo-put-back-item").await;
+    assert!(app.text(&put_back).await.contains("from-colleague.txt"));
+    app.screenshot("undo-sync-report").await;
+    app.click_tid("undo-pass-close").await;
+    app.wait_tid("activity-undone").await;
+    eventually("the earlier version back on both sides", || async {
+        std::fs::read(folder.join("from-colleague.txt")).ok().as_deref() == Some(&b"hello from elsewhere"[..])
+            && s3::get(&client, &bucket, "shared/from-colleague.txt").await.as_deref()
+                == Some(&b"hello from elsewhere"[..])
+    })
+    .await;
+    app.screenshot("activity-undone").await;
+
     // What syncing cost: the requests this pair sent, in Settings and in the pair's detail (a
     // custom endpoint: no known prices). Opening either reads the request log at once.
     app.click_tid("nav-settings").await;

@@ -97,7 +97,19 @@ async fn a_deleted_file_comes_back_and_a_folder_goes_back_to_an_earlier_moment()
         .await;
     app.click_tid("deleted-restore-selected").await;
     app.wait_tid("restore-report").await;
-    app.wait_tid("deleted-none").await;
+    // What is left: the notes folder, deleted with everything in it (the restore below brings
+    // it back).
+    app.wait_for("[data-testid=\"deleted-folder-row\"][data-name=\"notes\"]")
+        .await;
+    app.eventually("old.txt gone from the list", || async {
+        app.client
+            .find_all(fantoccini::Locator::Css("[data-testid=\"deleted-row\"]"))
+            .await
+            .ok()
+            .filter(|rows| rows.is_empty())
+            .map(|_| ())
+    })
+    .await;
     assert_eq!(
         s3::get(&client, &bucket, "project/old.txt").await.as_deref(),
         Some(&b"to be deleted"[..]),

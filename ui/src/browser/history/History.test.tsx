@@ -31,7 +31,7 @@ const report = (over: Partial<RestoreReport> = {}): RestoreReport => ({ restored
 
 describe("restore a folder to an earlier moment", () => {
   it("says what going back changes in words", () => {
-    const c = (back: number, changed: number, removed: number): ChangesSince => ({ back, changed, removed, listed: [] });
+    const c = (back: number, changed: number, removed: number): ChangesSince => ({ back, changed, removed, listed: [], planId: "p" });
     expect(changeSummary(c(2, 1, 0))).toBe("Going back will bring back 2 deleted files, put back the earlier content of 1 file.");
     expect(changeSummary(c(0, 0, 3))).toBe("Going back will remove 3 files added since (kept in the history).");
     expect(changeSummary(c(0, 0, 0))).toBe("The folder is the same now as at that moment.");
@@ -47,8 +47,8 @@ describe("restore a folder to an earlier moment", () => {
       ],
       folder_changes_since: (args) =>
         args.at === "2026-12-02T10:00:00.999Z"
-          ? { back: 1, changed: 1, removed: 1, listed: [] }
-          : { back: 0, changed: 1, removed: 0, listed: [] },
+          ? { back: 1, changed: 1, removed: 1, listed: [], planId: "plan-10" }
+          : { back: 0, changed: 1, removed: 0, listed: [], planId: "plan-11" },
       restore_folder: () => report({ restored: ["a.txt"], removed: ["new.txt"], left: [{ key: "b.txt", reason: "Someone else changed it." }] }),
     });
     await openMore(user);
@@ -67,7 +67,8 @@ describe("restore a folder to an earlier moment", () => {
     expect(shown).toHaveTextContent("brought back 1 file, removed 1 file added since");
     expect(shown).toHaveTextContent("b.txt — Someone else changed it.");
     expect(shown).toHaveTextContent("can be undone");
-    expect(calls.find((c) => c.cmd === "restore_folder")?.args).toMatchObject({ bucket: "media", prefix: "", at: "2026-12-02T10:00:00.999Z" });
+    // The restore runs the plan of the preview shown, not a new one.
+    expect(calls.find((c) => c.cmd === "restore_folder")?.args).toMatchObject({ planId: "plan-10" });
   });
 
   it("shows the engine's sentence when the bucket keeps no versions", async () => {
@@ -88,11 +89,13 @@ describe("recently deleted", () => {
       { key: "gone.txt", name: "gone.txt", deletedAt: "2026-12-02T12:00:00Z", size: 17 },
       { key: "old.txt", name: "old.txt", deletedAt: "2026-12-01T12:00:00Z", size: 3 },
     ];
+    let folders = [{ prefix: "trip/", name: "trip" }];
     const calls = backend({
-      deleted_files: () => deleted,
+      deleted_files: () => ({ files: deleted, folders }),
       restore_deleted: (args) => {
         const keys = args.keys as string[];
         deleted = deleted.filter((d) => !keys.includes(d.key));
+        folders = folders.filter((f) => !keys.includes(f.prefix));
         return report({ restored: keys });
       },
     });
@@ -107,7 +110,10 @@ describe("recently deleted", () => {
     expect(await within(dialog).findByTestId("restore-report")).toHaveTextContent("brought back 1 file");
     expect(calls.find((c) => c.cmd === "restore_deleted")?.args.keys).toEqual(["gone.txt"]);
     await waitFor(() => expect(within(dialog).getAllByTestId("deleted-row")).toHaveLength(1));
+    // A subfolder deleted whole is listed too; "Restore all" sends it as its prefix.
+    expect(within(dialog).getByTestId("deleted-folder-row")).toHaveAttribute("data-name", "trip");
     await user.click(within(dialog).getByTestId("deleted-restore-all"));
+    expect(calls.filter((c) => c.cmd === "restore_deleted").pop()?.args.keys).toEqual(["trip/", "old.txt"]);
     expect(await within(dialog).findByTestId("deleted-none")).toBeInTheDocument();
   });
 });

@@ -38,10 +38,11 @@ export function RestoreFolderDialog({ connectionId, bucket, prefix, onDone, onCl
   const [report, setReport] = useState<RestoreReport | null>(null);
 
   async function restore() {
-    if (chosen === null) return;
+    // The restore runs exactly the plan the preview showed (changes since are left alone).
+    if (changes.status !== "ok") return;
     setBusy(true);
     setError(null);
-    const r = await call(commands.restoreFolder(connectionId, bucket, prefix, chosen));
+    const r = await call(commands.restoreFolder(connectionId, changes.data.planId));
     setBusy(false);
     if (r.status === "error") setError(r.error);
     else {
