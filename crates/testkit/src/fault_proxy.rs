@@ -309,6 +309,7 @@ impl FaultProxy {
             config: Mutex::new(config),
             enabled: AtomicBool::new(true),
             paused: watch::channel(false).0,
+            hold: Mutex::new(None),
             counters: Counters::default(),
             log: Mutex::new(Log::default()),
         });
@@ -393,6 +394,17 @@ impl FaultProxy {
         self.shared.paused.send_replace(false);
     }
 
+    /// Holds the next request `matches` picks (and only that one) before it is forwarded, until
+    /// [`Held::release`].
+    pub fn hold_next(&self, matches: impl Fn(&str, &str, &str) -> bool + Send + Sync + 'static) -> Held {
+        let held = Held {
+            arrived: Arc::new(tokio::sync::Notify::new()),
+            release: Arc::new(tokio::sync::Notify::new()),
+        };
+        *lock(&self.shared.hold) = Some((Box::new(matches), held.clone()));
+        held
+    }
+
     /// Whether the proxy is paused.
     pub fn paused(&self) -> bool {
         *self.shared.paused.borrow()
@@ -438,7 +450,32 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Picks the request a [`FaultProxy::hold_next`] holds: its method, target and whole head (as
+/// lossy text).
+pub type HoldMatch = Box<dyn Fn(&str, &str, &str) -> bool + Send + Sync>;
+
+/// One request held back by [`FaultProxy::hold_next`] until released: the test does what it
+/// wants to happen "in the middle" of a client's work, then lets the request go on.
+#[derive(Clone)]
+pub struct Held {
+    arrived: Arc<tokio::sync::Notify>,
+    release: Arc<tokio::sync::Notify>,
+}
+
+impl Held {
+    /// Waits until the matching request reached the proxy (it is held there).
+    pub async fn arrived(&self) {
+        self.arrived.notified().await;
+    }
+
+    /// Lets the held request go on to the server.
+    pub fn release(&self) {
+        self.release.notify_one();
+    }
+}
+
 struct Shared {
+    hold: Mutex<Option<(HoldMatch, Held)>>,
     upstream: SocketAddr,
     seed: u64,
     config: Mutex<FaultConfig>,
@@ -1079,6 +1116,21 @@ impl Conn {
                 let _ = self.client_w.write_all(&plain_response(400, "Bad Request")).await;
                 return Ok(());
             };
+            let held = {
+                let mut hold = lock(&shared.hold);
+                let text = String::from_utf8_lossy(&head);
+                match hold.take() {
+                    Some((matches, held)) if matches(&req.method, &req.target, &text) => Some(held),
+                    other => {
+                        *hold = other;
+                        None
+                    }
+                }
+            };
+            if let Some(held) = held {
+                held.arrived.notify_one();
+                held.release.notified().await;
+            }
             let (seq, decision) = shared.decide(&req);
             if !decision.latency.is_zero() {
                 tokio::time::sleep(decision.latency).await;

@@ -264,6 +264,44 @@ async fn a_dry_run_changes_nothing_and_a_key_changed_by_someone_else_is_left_to_
     assert_eq!(s3::get(&client, &bucket, "f/three.txt").await, None);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_landing_between_the_check_and_the_restore_copy_is_kept_and_the_copy_taken_back() {
+    use pail_testkit::fault_proxy::{FaultConfig, FaultProxy};
+    let (_, client, bucket) = versioned_bucket("history-takeback").await;
+    s3::put(&client, &bucket, "f/one.txt", b"old one").await.unwrap();
+    let then = end_moment().await;
+    s3::put(&client, &bucket, "f/one.txt", b"new one").await.unwrap();
+    end_moment().await;
+    // The restore talks through a proxy that holds its server-side copy back: the other
+    // writer's change lands after the restore checked the key and before its copy.
+    let proxy = FaultProxy::start(moto_endpoint(), 7, FaultConfig::none());
+    let r = remote(&proxy.endpoint(), "k", "s").await;
+    let plan = folder::plan_restore(&r, &bucket, "f/", then).await.unwrap();
+    let held =
+        proxy.hold_next(|method, _, head| method == "PUT" && head.to_ascii_lowercase().contains("x-amz-copy-source"));
+    let restoring = tokio::spawn(async move { folder::apply_restore(&r, plan).await });
+    held.arrived().await;
+    s3::put(&client, &bucket, "f/one.txt", b"theirs, in the middle")
+        .await
+        .unwrap();
+    let before = all_versions(&client, &bucket).await;
+    held.release();
+    let report = restoring.await.unwrap().unwrap();
+    assert!(report.restored.is_empty(), "{report:?}");
+    assert_eq!(report.left.len(), 1, "{report:?}");
+    assert!(report.left[0].reason.contains("their change"), "{:?}", report.left);
+    assert_eq!(
+        s3::get(&client, &bucket, "f/one.txt").await.as_deref(),
+        Some(&b"theirs, in the middle"[..]),
+        "the other writer's change is current again"
+    );
+    // Only the restore's own copy went; every version from before it is still there.
+    assert!(
+        before.is_subset(&all_versions(&client, &bucket).await),
+        "a version was lost"
+    );
+}
+
 #[tokio::test]
 async fn a_restore_runs_what_its_preview_showed_and_leaves_files_added_since_alone() {
     let (r, client, bucket) = versioned_bucket("history-preview").await;
