@@ -127,6 +127,10 @@ pub enum UndoNote {
         version_id: String,
         /// The ETag of the version the pass replaced or deleted, where the pass knew it.
         before_etag: Option<String>,
+        /// The BLAKE3 (hex) of the content the pass replaced here, where the ETag was not known
+        /// (a download over a local file): the version Pail recorded it on is the one to bring back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before_hash: Option<String>,
     },
     /// The pass moved a local file to the system trash (`path` relative to the pair's folder).
     #[serde(rename_all = "camelCase")]

@@ -219,6 +219,24 @@ impl Remote {
         }
     }
 
+    /// The content hash Pail recorded on one version of `bucket/key` (None: written by another
+    /// client, or a delete marker).
+    pub async fn version_hash(&self, bucket: &str, key: &str, version_id: &str) -> Result<Option<ContentHash>> {
+        let out = self
+            .client
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .version_id(version_id)
+            .send()
+            .await
+            .map_err(|e| classify(e, Operation::HeadObject, self.endpoint_label(), Some(bucket)))?;
+        Ok(out
+            .metadata()
+            .and_then(|m| m.get(HASH_METADATA_KEY))
+            .and_then(|h| parse_hash(h)))
+    }
+
     /// The identity of `bucket/key`, or `None` if it does not exist.
     pub async fn head_identity(&self, bucket: &str, key: &str) -> Result<Option<ObjectIdentity>> {
         match self.client.head_object().bucket(bucket).key(key).send().await {

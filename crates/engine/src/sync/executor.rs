@@ -376,6 +376,7 @@ async fn upload(ctx: &ExecContext, path: &RelPath, if_match: Option<&str>, expec
             key: ctx.key(path),
             version_id: written.version_id.clone()?,
             before_etag: Some(before.to_owned()),
+            before_hash: None,
         })
     });
     Ok(Outcome::Done(Effect {
@@ -437,11 +438,12 @@ async fn download(ctx: &ExecContext, path: &RelPath, etag: &str, expect_local: O
     // Replacing a local file is undone in the bucket: the version below the one brought down
     // comes back, and the next pass brings it down here.
     let undo = expect_local
-        .and(temp.version_id.clone())
-        .map(|version_id| UndoNote::Remote {
+        .zip(temp.version_id.clone())
+        .map(|(before, version_id)| UndoNote::Remote {
             key: ctx.key(path),
             version_id,
             before_etag: None,
+            before_hash: Some(hex::encode(before.hash.0)),
         });
     Ok(Outcome::Done(Effect {
         record: vec![(path.clone(), base_of(&now, &temp.etag, temp.version_id))],
@@ -515,6 +517,7 @@ async fn delete_remote(ctx: &ExecContext, path: &RelPath, if_match: &str) -> Res
             key: ctx.key(path),
             version_id,
             before_etag: Some(if_match.to_owned()),
+            before_hash: None,
         }),
         ..Effect::default()
     }))

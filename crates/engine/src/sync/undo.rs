@@ -82,7 +82,8 @@ pub async fn undo_lines(place: UndoPlace<'_>, lines: &[Activity]) -> UndoReport 
                 key,
                 version_id,
                 before_etag,
-            } => undo_remote(place, key, version_id, before_etag.as_deref()).await,
+                before_hash,
+            } => undo_remote(place, key, version_id, before_etag.as_deref(), before_hash.as_deref()).await,
             UndoNote::Trashed { path, at } => untrash(place, &mut trash, path, *at).await,
             UndoNote::MovedLocal { from, to, size, hash } => move_back(place.root, from, to, *size, hash).await,
             UndoNote::MovedRemote {
@@ -111,9 +112,52 @@ pub async fn undo_lines(place: UndoPlace<'_>, lines: &[Activity]) -> UndoReport 
 /// `Ok(Err(reason))`: left as it is, for that reason.
 type Undone = Result<std::result::Result<(), String>>;
 
-async fn undo_remote(place: UndoPlace<'_>, key: &str, left: &str, before_etag: Option<&str>) -> Undone {
+async fn undo_remote(
+    place: UndoPlace<'_>,
+    key: &str,
+    left: &str,
+    before_etag: Option<&str>,
+    before_hash: Option<&str>,
+) -> Undone {
     let history = place.remote.key_history(place.bucket, key).await?;
-    run_step(place, undo_step(&history, left, before_etag)).await
+    let found = match (before_etag, before_hash) {
+        (None, Some(hash)) => version_with_hash(place, &history, left, hash).await,
+        _ => None,
+    };
+    run_step(place, undo_step(&history, left, found.as_deref().or(before_etag))).await
+}
+
+/// Older versions asked for the hash Pail recorded on them, newest first.
+const VERSIONS_ASKED_FOR_HASH: usize = 10;
+
+/// The ETag of the newest version below `left` that Pail recorded with content `hash`: the one
+/// this computer had, even when several changes landed between two of its syncs. None when
+/// none says so (written by other clients); then the version right below is brought back.
+async fn version_with_hash(
+    place: UndoPlace<'_>,
+    history: &crate::remote::versions::KeyHistory,
+    left: &str,
+    hash: &str,
+) -> Option<String> {
+    let below = history.versions.iter().skip_while(|v| v.version_id != left).skip(1);
+    for v in below
+        .filter(|v| !v.deleted && !v.etag.is_empty())
+        .take(VERSIONS_ASKED_FOR_HASH)
+    {
+        match place
+            .remote
+            .version_hash(place.bucket, &history.key, &v.version_id)
+            .await
+        {
+            Ok(Some(h)) if hex::encode(h.0) == hash => return Some(v.etag.clone()),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::debug!(detail = %e.detail(), "could not read an earlier version's hash");
+                return None;
+            }
+        }
+    }
+    None
 }
 
 async fn run_step(place: UndoPlace<'_>, step: UndoStep) -> Undone {

@@ -468,6 +468,8 @@ async fn undo_puts_back_what_a_sync_pass_changed_deleted_and_moved_on_both_sides
     std::fs::remove_file(root.join("deleted-here.txt")).unwrap();
     std::fs::rename(root.join("renamed-here.txt"), root.join("new-name.txt")).unwrap();
     std::fs::write(root.join("added-here.txt"), b"brand new").unwrap();
+    // Two rewrites elsewhere between two syncs here: undo brings back what this computer had.
+    w.put("u/edited-there.txt", b"their first rewrite").await;
     w.put("u/edited-there.txt", b"their rewrite").await;
     w.s3.delete_object()
         .bucket(&w.bucket)
