@@ -2,23 +2,12 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/rea
 import userEvent from "@testing-library/user-event";
 import axe from "axe-core";
 import { describe, expect, it } from "vitest";
-import type { ActivityEntry, PairInfo, UndoReport } from "../bindings";
+import type { ActivityEntry, UndoReport } from "../bindings";
 import { fail, installBackend } from "../test/backend";
-import { pairStatus, uiError } from "../test/fixtures";
+import { pairInfo, uiError } from "../test/fixtures";
 import { ActivityFeed, groupByPass } from "./ActivityFeed";
 
-const pair: PairInfo = {
-  id: "p1",
-  connectionId: "c1",
-  bucket: "media",
-  prefix: "team/",
-  localRoot: "/home/ann/Shared",
-  mode: "TwoWay",
-  paused: false,
-  ignorePatterns: [],
-  changeMarker: true,
-  status: pairStatus(),
-};
+const pair = pairInfo();
 
 let nextId = 100;
 function line(over: Partial<ActivityEntry> = {}): ActivityEntry {

@@ -4,27 +4,13 @@ import { describe, expect, it } from "vitest";
 import { App } from "../App";
 import type { Conflict, PairInfo, PairStatus } from "../bindings";
 import { installBackend, staticListing } from "../test/backend";
-import { connection, folder, pairStatus } from "../test/fixtures";
+import { connection, folder, pairInfo, pairStatus } from "../test/fixtures";
 
 const conn = connection({ id: "c1", name: "Work" });
 
 const status = pairStatus;
 
-function pair(over: Partial<PairInfo> = {}): PairInfo {
-  return {
-    id: "p1",
-    connectionId: "c1",
-    bucket: "media",
-    prefix: "team/",
-    localRoot: "/home/ann/Shared",
-    mode: "TwoWay",
-    paused: false,
-    ignorePatterns: [],
-    changeMarker: true,
-    status: status(),
-    ...over,
-  };
-}
+const pair = pairInfo;
 
 type StatusChannel = { onmessage: (s: PairStatus) => void };
 

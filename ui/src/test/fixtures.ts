@@ -1,5 +1,5 @@
 // Builders for contract objects used by the tests.
-import type { Connection, Entry, PairStatus, ProviderPreset, UiError } from "../bindings";
+import type { Connection, Entry, PairInfo, PairStatus, ProviderPreset, UiError } from "../bindings";
 
 export function file(key: string, size = 1234, lastModified = "2024-05-01T10:00:00Z"): Entry {
   const name = key.slice(key.lastIndexOf("/") + 1);
@@ -83,6 +83,23 @@ export function pairStatus(over: Partial<PairStatus> = {}): PairStatus {
     deletionsHeld: false,
     conflicts: 0,
     lastSynced: null,
+    ...over,
+  };
+}
+
+/** A synced folder ("team/" of "media" in /home/ann/Shared, two-way, up to date). */
+export function pairInfo(over: Partial<PairInfo> = {}): PairInfo {
+  return {
+    id: "p1",
+    connectionId: "c1",
+    bucket: "media",
+    prefix: "team/",
+    localRoot: "/home/ann/Shared",
+    mode: "TwoWay",
+    paused: false,
+    ignorePatterns: [],
+    changeMarker: true,
+    status: pairStatus(),
     ...over,
   };
 }
