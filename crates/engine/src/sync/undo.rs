@@ -110,7 +110,7 @@ pub async fn undo_lines(place: UndoPlace<'_>, lines: &[Activity]) -> UndoReport 
 }
 
 /// `Ok(Err(reason))`: left as it is, for that reason.
-type Undone = Result<std::result::Result<(), String>>;
+type Undone<T = ()> = Result<std::result::Result<T, String>>;
 
 async fn undo_remote(
     place: UndoPlace<'_>,
@@ -290,10 +290,7 @@ async fn untrash(place: UndoPlace<'_>, trash: &mut TrashLookup, path: &str, at: 
     if tokio::fs::symlink_metadata(&local).await.is_ok() {
         return Ok(Err(format!("{rel_path} exists again, so it was left as it is.")));
     }
-    if let Err(why) = ensure_real_parents(place.root, &rel_path).await? {
-        return Ok(Err(why));
-    }
-    match trash.restore(&local, at).await {
+    match trash.restore(place.root, &rel_path, &local, at).await? {
         Ok(true) => return Ok(Ok(())),
         Ok(false) => {}
         Err(why) => return Ok(Err(why)),
@@ -313,14 +310,20 @@ async fn untrash(place: UndoPlace<'_>, trash: &mut TrashLookup, path: &str, at: 
 }
 
 impl TrashLookup {
-    /// Restores the item trashed from `original` closest to `at`; false when there is none.
+    /// Restores the item trashed from `original` (`rel` under `root`) closest to `at`, making
+    /// its folders first only once there is one; false when there is none (or the trash cannot
+    /// be read: the bucket may still have the file).
     #[cfg(all(unix, not(target_os = "macos")))]
-    async fn restore(&mut self, original: &Path, at: i64) -> std::result::Result<bool, String> {
+    async fn restore(&mut self, root: &Path, rel: &RelPath, original: &Path, at: i64) -> Undone<bool> {
         if self.items.is_none() {
             let listed = tokio::task::spawn_blocking(trash::os_limited::list)
                 .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| format!("The trash could not be read ({e})."))?;
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()))
+                .unwrap_or_else(|e| {
+                    tracing::warn!("the trash could not be read: {e}");
+                    Vec::new()
+                });
             self.items = Some(listed);
         }
         let items = self.items.as_mut().map(std::mem::take).unwrap_or_default();
@@ -331,22 +334,24 @@ impl TrashLookup {
         let mut found = matching.into_iter();
         let chosen = found.next();
         self.items = Some(rest.into_iter().chain(found).collect());
-        let Some(item) = chosen else { return Ok(false) };
-        tokio::task::spawn_blocking(move || trash::os_limited::restore_all([item]))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| match e {
-                trash::Error::RestoreCollision { .. } => {
-                    "A file with that name is there again, so it was left as it is.".to_owned()
-                }
-                other => format!("It could not be taken out of the trash ({other})."),
-            })?;
-        Ok(true)
+        let Some(item) = chosen else { return Ok(Ok(false)) };
+        if let Err(why) = ensure_real_parents(root, rel).await? {
+            return Ok(Err(why));
+        }
+        let restored = tokio::task::spawn_blocking(move || trash::os_limited::restore_all([item])).await;
+        Ok(match restored {
+            Ok(Ok(())) => Ok(true),
+            Ok(Err(trash::Error::RestoreCollision { .. })) => {
+                Err("A file with that name is there again, so it was left as it is.".to_owned())
+            }
+            Ok(Err(other)) => Err(format!("It could not be taken out of the trash ({other}).")),
+            Err(e) => Err(format!("It could not be taken out of the trash ({e}).")),
+        })
     }
 
     /// The system trash on this platform cannot be searched: the file stays there.
     #[cfg(not(all(unix, not(target_os = "macos"))))]
-    async fn restore(&mut self, _original: &Path, _at: i64) -> std::result::Result<bool, String> {
-        Ok(false)
+    async fn restore(&mut self, _root: &Path, _rel: &RelPath, _original: &Path, _at: i64) -> Undone<bool> {
+        Ok(Ok(false))
     }
 }

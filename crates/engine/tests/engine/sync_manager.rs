@@ -504,6 +504,14 @@ async fn undo_puts_back_what_a_sync_pass_changed_deleted_and_moved_on_both_sides
         .find(|a| a.path == "added-here.txt")
         .expect("the new file's line");
     assert!(!added.can_undo, "a file a pass only added has nothing to put back");
+    let trashed_from = root.join("d/deleted-there.txt");
+    let in_trash = || {
+        trash::os_limited::list()
+            .unwrap()
+            .into_iter()
+            .any(|item| item.original_path() == trashed_from)
+    };
+    assert!(in_trash(), "the file deleted in the bucket went to the system trash");
     let mut put_back = Vec::new();
     for pass in &passes {
         let report = w.manager.undo_pass(&pair.id, pass).await.unwrap();
@@ -513,6 +521,8 @@ async fn undo_puts_back_what_a_sync_pass_changed_deleted_and_moved_on_both_sides
         let again = w.manager.undo_pass(&pair.id, pass).await.unwrap_err();
         assert!(again.user_message().contains("undone"), "{}", again.user_message());
     }
+    // The trashed file came out of the system trash (not only back from the bucket).
+    assert!(!in_trash(), "the trashed file is still in the trash");
     put_back.sort();
     assert_eq!(
         put_back,
