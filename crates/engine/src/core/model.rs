@@ -285,6 +285,11 @@ pub struct BaseFile {
     pub remote_etag: String,
     /// Remote version id then, where the bucket keeps versions.
     pub remote_version_id: Option<String>,
+    /// The local stamp was recorded so soon after a write that a same-size rewrite in the same
+    /// clock tick could have kept it (see [`crate::core::stamp::RACY_WINDOW`]): it vouches for
+    /// nothing until recorded again later.
+    #[serde(default)]
+    pub stamp_racy: bool,
 }
 
 impl BaseFile {
@@ -297,12 +302,17 @@ impl BaseFile {
             local_inode: local.inode,
             remote_etag: remote.etag.clone(),
             remote_version_id: remote.version_id.clone(),
+            stamp_racy: false,
         }
     }
 
     /// Whether the scanner's stat data for `local` still matches, so nothing needs re-recording.
+    /// A racy stamp never does: recording it again, once it is old, makes it vouch.
     pub fn same_stamp(&self, local: &LocalFile) -> bool {
-        self.size == local.size && self.local_mtime_ns == local.mtime_ns && self.local_inode == local.inode
+        !self.stamp_racy
+            && self.size == local.size
+            && self.local_mtime_ns == local.mtime_ns
+            && self.local_inode == local.inode
     }
 }
 

@@ -21,7 +21,7 @@ pub async fn load_all(db: impl SqliteExecutor<'_>, pair_id: &str) -> Result<BTre
     // Row by row: sqlx's rows are several times larger than the bases made of them, and holding
     // all of them at once (fetch_all) was the largest part of a pass's peak memory.
     let rows = sqlx::query(
-        "SELECT path, kind, hash, size, local_mtime_ns, local_inode, remote_etag, remote_version_id
+        "SELECT path, kind, hash, size, local_mtime_ns, local_inode, remote_etag, remote_version_id, stamp_racy
          FROM sync_base WHERE pair_id = ?",
     )
     .bind(pair_id)
@@ -48,7 +48,7 @@ pub async fn load_under<'a>(
         // `path`, then `path/` and everything below it: the keys from `path/` up to `path0`
         // (`0` sorts right after `/`).
         let rows = sqlx::query(
-            "SELECT path, kind, hash, size, local_mtime_ns, local_inode, remote_etag, remote_version_id
+            "SELECT path, kind, hash, size, local_mtime_ns, local_inode, remote_etag, remote_version_id, stamp_racy
              FROM sync_base WHERE pair_id = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
         )
         .bind(pair_id)
@@ -116,6 +116,7 @@ fn base_from_row(row: &sqlx::sqlite::SqliteRow) -> std::result::Result<BaseState
         local_inode: inode.map(|i| i as u64),
         remote_etag: row.try_get("remote_etag").map_err(get_err)?,
         remote_version_id: row.try_get("remote_version_id").map_err(get_err)?,
+        stamp_racy: row.try_get("stamp_racy").map_err(get_err)?,
     }))
 }
 
@@ -124,12 +125,12 @@ pub async fn upsert_many(db: &mut SqliteConnection, pair_id: &str, entries: &[(R
     let now = now_text();
     for (path, base) in entries {
         let q = sqlx::query(
-            "INSERT INTO sync_base (pair_id, path, kind, hash, size, local_mtime_ns, local_inode, remote_etag, remote_version_id, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO sync_base (pair_id, path, kind, hash, size, local_mtime_ns, local_inode, remote_etag, remote_version_id, stamp_racy, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (pair_id, path) DO UPDATE SET kind = excluded.kind, hash = excluded.hash, size = excluded.size,
                local_mtime_ns = excluded.local_mtime_ns, local_inode = excluded.local_inode,
                remote_etag = excluded.remote_etag, remote_version_id = excluded.remote_version_id,
-               updated_at = excluded.updated_at",
+               stamp_racy = excluded.stamp_racy, updated_at = excluded.updated_at",
         )
         .bind(pair_id)
         .bind(path.as_str());
@@ -141,7 +142,8 @@ pub async fn upsert_many(db: &mut SqliteConnection, pair_id: &str, entries: &[(R
                 .bind(None::<String>)
                 .bind(None::<i64>)
                 .bind(None::<&str>)
-                .bind(None::<&str>),
+                .bind(None::<&str>)
+                .bind(false),
             BaseState::File(f) => {
                 // SQLite integers are i64; no real file reaches 8 EiB, so refusing is enough.
                 let size = i64::try_from(f.size)
@@ -154,6 +156,7 @@ pub async fn upsert_many(db: &mut SqliteConnection, pair_id: &str, entries: &[(R
                     .bind(f.local_inode.map(|i| i as i64))
                     .bind(Some(f.remote_etag.as_str()))
                     .bind(f.remote_version_id.as_deref())
+                    .bind(f.stamp_racy)
             }
         };
         q.bind(&now).execute(&mut *db).await?;

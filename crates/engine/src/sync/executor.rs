@@ -306,6 +306,8 @@ fn base_of(local: &LocalFile, written_etag: &str, version_id: Option<String>) ->
         local_inode: local.inode,
         remote_etag: written_etag.to_owned(),
         remote_version_id: version_id,
+        // Judged when the pass commits it (`PairSync::commit`), which knows when the pass began.
+        stamp_racy: false,
     })
 }
 

@@ -208,6 +208,16 @@ impl Action {
         }
     }
 
+    /// Whether the action leaves both sides as they are: it only records or forgets what the
+    /// state DB knows, or reports a skip. A pass of nothing else gives another pass nothing new
+    /// to look at.
+    pub fn changes_no_side(&self) -> bool {
+        matches!(
+            self,
+            Action::Skip { .. } | Action::RecordBase { .. } | Action::ForgetBase { .. }
+        )
+    }
+
     /// When the action may run relative to the others.
     pub fn phase(&self) -> Phase {
         match self {
@@ -1088,6 +1098,7 @@ mod tests {
             local_inode: Some(7),
             remote_etag: "e0".into(),
             remote_version_id: None,
+            stamp_racy: false,
         }
     }
 

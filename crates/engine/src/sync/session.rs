@@ -56,6 +56,10 @@ pub struct SyncOptions {
     /// Sync both ways even on a store that failed the conditional-request probe (the user was
     /// told what that risks).
     pub allow_unsafe_store: bool,
+    /// How recent a file's stamp may be before its hash is read again instead of trusted (see
+    /// [`crate::core::stamp::RACY_WINDOW`]). Only tests that count re-reads set it to zero, which
+    /// still distrusts stamps from during a pass (Pail's own downloads).
+    pub racy_window: Duration,
 }
 
 impl SyncOptions {
@@ -74,6 +78,7 @@ impl SyncOptions {
             max_passes: 12,
             holder: "Pail".into(),
             allow_unsafe_store: false,
+            racy_window: crate::core::stamp::RACY_WINDOW,
         }
     }
 }
@@ -231,6 +236,9 @@ pub struct PairSync {
     /// The pass under way: its activity lines carry this id, so they can be shown and undone
     /// together.
     pass_id: String,
+    /// When the pass under way began: stamps from shortly before it on are racy (see
+    /// [`crate::core::stamp::RacyWindow`]).
+    pass_started: std::time::SystemTime,
     /// Continuous mode: moves when the computer's network changed (see `sync::network`).
     network: Option<tokio::sync::watch::Receiver<u64>>,
 }
@@ -279,6 +287,7 @@ impl PairSync {
             quiet_polls: 0,
             last_listing_requests: 0,
             pass_id: String::new(),
+            pass_started: std::time::SystemTime::UNIX_EPOCH,
             network: None,
         })
     }
@@ -421,6 +430,7 @@ impl PairSync {
         let pair_id = self.pair.id.clone();
         let started = Instant::now();
         self.pass_id = uuid::Uuid::new_v4().to_string();
+        self.pass_started = std::time::SystemTime::now();
         self.claim_folder().await?;
         self.check_store().await?;
         if !self.cleaned_up {
@@ -483,12 +493,16 @@ impl PairSync {
         let scanned = self.hash_walk(walked, full_hash).await?;
         self.rehash_pending = false;
         report.hashed_files = scanned.hashed_files;
-        // Only what exists now stays cached, so the cache never outgrows the tree.
+        // Only what exists now stays cached, so the cache never outgrows the tree; a racy stamp
+        // is not cached at all, so the next pass reads that file again.
+        let racy = self.racy_window();
         self.scan_cache = scanned
             .entries
             .iter()
             .filter_map(|(rel, e)| match e {
-                crate::scan::ScannedEntry::File { identity, hash } => Some((rel.clone(), (*identity, *hash))),
+                crate::scan::ScannedEntry::File { identity, hash } if !racy.is_racy(identity.mtime_ns) => {
+                    Some((rel.clone(), (*identity, *hash)))
+                }
                 _ => None,
             })
             .collect();
@@ -536,7 +550,8 @@ impl PairSync {
             (None, Some(_)) => pair_safety::clear_held_deletions(self.db.pool(), &pair_id).await?,
             (None, None) => {}
         }
-        let planned_work = !planned.is_idle() && planned.actions.iter().any(|a| !matches!(a, Action::Skip { .. }));
+        // Bookkeeping alone (bases of racy stamps recorded again, say) changed neither side.
+        let planned_work = !planned.is_idle() && planned.actions.iter().any(|a| !a.changes_no_side());
         report.guard = planned.guard.clone();
         // Nothing to do, nothing to warn about, nothing half-written: the next pass that sees
         // the same may stop early. Anything less keeps every pass a full one.
@@ -659,6 +674,7 @@ impl PairSync {
     /// [`focused_plan_is_safe`]), or had anything to warn about.
     pub async fn focused_pass(&mut self, named: &BTreeSet<String>) -> Result<Option<(PassReport, bool)>> {
         let started = Instant::now();
+        self.pass_started = std::time::SystemTime::now();
         if named.len() > 4 * MAX_FOCUSED_PATHS {
             return Ok(None);
         }
@@ -726,12 +742,16 @@ impl PairSync {
             hashed_files: scanned.hashed_files,
             ..PassReport::default()
         };
-        // What is gone below the named paths leaves the cache; what is there now enters it.
+        // What is gone below the named paths leaves the cache; what is there now enters it,
+        // unless its stamp is racy.
         self.scan_cache
             .retain(|cached, _| !paths.iter().any(|p| is_at_or_below(cached, p)));
+        let racy = self.racy_window();
         for (rel, e) in &scanned.entries {
             if let crate::scan::ScannedEntry::File { identity, hash } = e {
-                self.scan_cache.insert(rel.clone(), (*identity, *hash));
+                if !racy.is_racy(identity.mtime_ns) {
+                    self.scan_cache.insert(rel.clone(), (*identity, *hash));
+                }
             }
         }
         let local = local_snapshot(&scanned);
@@ -761,7 +781,7 @@ impl PairSync {
             return Ok(None);
         }
         let actions = self.first_time_skips(planned.actions, &mut report);
-        let planned_work = actions.iter().any(|a| !matches!(a, Action::Skip { .. }));
+        let planned_work = actions.iter().any(|a| !a.changes_no_side());
         let looked_at = started.elapsed();
         if self.paused.as_ref().is_some_and(|p| *p.borrow()) && !actions.is_empty() {
             // Paused while this pass looked: the named paths wait for the pass after resuming.
@@ -875,12 +895,30 @@ impl PairSync {
         self.commit(&mut pending).await
     }
 
+    /// The racy window of the pass under way, as of now.
+    fn racy_window(&self) -> crate::core::stamp::RacyWindow {
+        crate::core::stamp::RacyWindow::new(
+            self.pass_started,
+            std::time::SystemTime::now(),
+            self.options.racy_window,
+        )
+    }
+
     async fn commit(&self, pending: &mut PendingCommit) -> Result<()> {
         if pending.is_empty() {
             return Ok(());
         }
         let mut tx = self.db.pool().begin().await?;
-        let records: Vec<(RelPath, BaseState)> = std::mem::take(&mut pending.record).into_iter().collect();
+        let racy = self.racy_window();
+        let records: Vec<(RelPath, BaseState)> = std::mem::take(&mut pending.record)
+            .into_iter()
+            .map(|(path, mut base)| {
+                if let BaseState::File(f) = &mut base {
+                    f.stamp_racy = racy.is_racy(f.local_mtime_ns);
+                }
+                (path, base)
+            })
+            .collect();
         bases::upsert_many(&mut tx, &self.pair.id, &records).await?;
         let forget: Vec<RelPath> = std::mem::take(&mut pending.forget).into_iter().collect();
         bases::delete_many(&mut tx, &self.pair.id, &forget).await?;

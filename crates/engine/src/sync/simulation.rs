@@ -554,6 +554,7 @@ fn build(specs: &Specs, case_insensitive: bool) -> World {
                     local_inode: Some(inode),
                     remote_etag: base_etag.clone(),
                     remote_version_id: None,
+                    stamp_racy: false,
                 }),
             );
         }

@@ -387,7 +387,11 @@ pub fn scan_cache_from_bases(
     into: &mut HashMap<String, (crate::scan::Identity, ContentHash)>,
 ) {
     for (path, base) in bases {
+        // A racy stamp vouches for nothing: the file is read again.
         if let BaseState::File(b) = base {
+            if b.stamp_racy {
+                continue;
+            }
             into.entry(path.as_str().to_owned()).or_insert((
                 crate::scan::Identity {
                     size: b.size,
@@ -499,6 +503,7 @@ mod tests {
             local_inode: None,
             remote_etag: "e".into(),
             remote_version_id: None,
+            stamp_racy: false,
         });
         // Every one of these was synced and is still in the bucket; locally the scan saw none.
         let synced = [

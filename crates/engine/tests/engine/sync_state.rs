@@ -61,6 +61,7 @@ fn file(n: u32) -> BaseState {
         local_inode: Some(u64::from(n) + 1),
         remote_etag: format!("etag-{n}"),
         remote_version_id: n.is_multiple_of(2).then(|| format!("v{n}")),
+        stamp_racy: n.is_multiple_of(3),
     })
 }
 
@@ -85,6 +86,7 @@ async fn every_base_field_round_trips_including_extreme_values() {
                 local_inode: None,
                 remote_etag: "\"multipart-3\"".into(),
                 remote_version_id: Some("3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY".into()),
+                stamp_racy: false,
             }),
         ),
         (
@@ -97,6 +99,7 @@ async fn every_base_field_round_trips_including_extreme_values() {
                 local_inode: Some(u64::MAX),
                 remote_etag: String::new(),
                 remote_version_id: None,
+                stamp_racy: false,
             }),
         ),
         (path("été/naïve ☃.md"), file(7)),
