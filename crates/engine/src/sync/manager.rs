@@ -791,7 +791,9 @@ async fn run_pair(
     check_now: Arc<tokio::sync::Notify>,
     mut allow_mass_delete: bool,
 ) {
-    let mut backoff = Duration::from_secs(2);
+    // The same jittered waits as a failed pass (sync::retry), from two seconds: a session that
+    // would not start (no credentials, a folder that is gone) rarely comes back sooner.
+    let mut retry = super::retry::Backoff::new(Duration::from_secs(2), Duration::from_secs(30));
     let mut network = inner.network_changes();
     while !stop.is_cancelled() {
         match inner
@@ -800,7 +802,8 @@ async fn run_pair(
         {
             Ok(()) => return,
             Err(e) => {
-                tracing::warn!(pair = %pair_id, detail = %e.detail(), "sync stopped; retrying in {backoff:?}");
+                let wait = retry.next_wait();
+                tracing::warn!(pair = %pair_id, detail = %e.detail(), "sync stopped; retrying in {wait:?}");
                 let state = if e.is_offline() {
                     PairState::Offline
                 } else {
@@ -814,13 +817,12 @@ async fn run_pair(
                 });
                 tokio::select! {
                     _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(backoff) => {}
+                    _ = tokio::time::sleep(wait) => {}
                     // The user asked to try now; the session it starts lists at once anyway.
                     _ = check_now.notified() => {}
                     // The network came back or changed: what failed may work now.
                     Ok(()) = network.changed() => {}
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(60));
             }
         }
     }

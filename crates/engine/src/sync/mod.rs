@@ -38,7 +38,10 @@ pub mod manager;
 pub use crate::core::model;
 pub mod network;
 pub mod pair_files;
+pub mod pass;
 pub mod plan;
+pub mod retry;
+pub mod runner;
 pub mod session;
 pub mod status;
 pub mod undo;
@@ -54,6 +57,8 @@ pub use model::{
     BaseFile, BaseState, ContentHash, DeletionConsent, LocalFile, LocalState, MassDeleteGuard, Mode, PairSettings,
     PathView, RelPath, RelPathError, RemoteState,
 };
+pub use pass::PassReport;
 pub use plan::{plan, Action, MassDeleteGuardTripped, Phase, Plan, Side, SkipReason};
-pub use session::{host_name, OnceSummary, PairSync, PassReport, SyncEvent, SyncOptions};
+pub use runner::OnceSummary;
+pub use session::{host_name, PairSync, SyncEvent, SyncOptions};
 pub use watcher::{LocalWatcher, WatchEvent};
