@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { file, folder } from "../test/fixtures";
-import { folderMenu, type FolderMenuActions } from "./folderMenu";
+import { folderMenu, menuTargets, type FolderMenuActions } from "./folderMenu";
 import { shortcuts } from "./keys";
 
 function actions(over: Partial<FolderMenuActions> = {}): FolderMenuActions {
@@ -75,5 +75,22 @@ describe("folderMenu", () => {
     expect(items.find((i) => i.testId === "ctx-delete")?.label).toBe("Delete 2 items…");
     items.find((i) => i.testId === "ctx-cut")?.onSelect();
     expect(a.clip).toHaveBeenCalledWith([x, y], true);
+  });
+});
+
+describe("menuTargets", () => {
+  const x = file("x.txt");
+  const y = folder("y/");
+  const z = file("z.txt");
+
+  it("acts on the whole selection from one of its rows, else on the row alone", () => {
+    const selected = new Set([x.key, y.key]);
+    expect(menuTargets(x, selected, [x, y])).toEqual([x, y]);
+    expect(menuTargets(z, selected, [x, y])).toEqual([z]);
+    expect(menuTargets(x, new Set([x.key]), [x])).toEqual([x]);
+  });
+
+  it("has nothing to act on for the folder's own menu", () => {
+    expect(menuTargets(undefined, new Set([x.key, y.key]), [x, y])).toEqual([]);
   });
 });

@@ -92,3 +92,13 @@ export function folderMenu(entry: Entry | null, targets: Entry[], a: FolderMenuA
   );
   return items;
 }
+
+/** What a row's menu acts on: the whole selection when the row is part of a larger one, else the row. */
+export function menuTargets(
+  entry: Entry | undefined,
+  selected: ReadonlySet<string>,
+  selectedEntries: Entry[],
+): Entry[] {
+  const many = entry !== undefined && selected.has(entry.key) && selectedEntries.length > 1;
+  return many ? selectedEntries : entry ? [entry] : [];
+}

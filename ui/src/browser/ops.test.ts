@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { file, folder } from "../test/fixtures";
 import {
   childKey,
+  copiedMessage,
   deletedMessage,
   deleteQuestion,
   deleteTitle,
@@ -66,6 +67,14 @@ describe("delete wording", () => {
       "Delete 1 item? This cannot be undone unless the bucket keeps versions.",
     );
     expect(deletedMessage(1)).toBe("Deleted 1 item");
+  });
+});
+
+describe("copied paths wording", () => {
+  it("names one path, counts several, and says when the clipboard refused", () => {
+    expect(copiedMessage(["s3://b/a.txt"], true)).toBe("Copied s3://b/a.txt");
+    expect(copiedMessage(["s3://b/a.txt", "s3://b/c/"], true)).toBe("Copied 2 S3 paths");
+    expect(copiedMessage(["s3://b/a.txt"], false)).toBe("Couldn’t copy to the clipboard.");
   });
 });
 

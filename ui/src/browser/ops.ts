@@ -51,6 +51,12 @@ export function deletedMessage(count: number): string {
   return `Deleted ${plural(count, "item")}`;
 }
 
+/** What the status bar says after copying S3 paths to the system clipboard (`ok` false when that failed). */
+export function copiedMessage(paths: readonly string[], ok: boolean): string {
+  if (!ok) return "Couldn’t copy to the clipboard.";
+  return paths.length === 1 ? `Copied ${paths[0]}` : `Copied ${paths.length} S3 paths`;
+}
+
 /** The lifetimes a share link can have (S3 signatures last at most 7 days). */
 export const SHARE_EXPIRIES = [
   { seconds: 60 * 60, label: "1 hour" },
