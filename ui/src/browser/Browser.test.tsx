@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import type { Entry } from "../bindings";
-import { controlledListing, fail, installBackend, staticListing } from "../test/backend";
+import { controlledListing, fail, installBackend, staticListing, type Handlers } from "../test/backend";
 import { connection, file, folder, presets, uiError } from "../test/fixtures";
 
 const conn = connection({ id: "c1", name: "Work" });
@@ -15,7 +15,7 @@ const tree: Record<string, Entry[]> = {
   "docs/": [],
 };
 
-function backend(extra: Record<string, (args: Record<string, unknown>) => unknown> = {}) {
+function backend(extra: Handlers = {}) {
   return installBackend({
     list_connections: () => [conn],
     list_buckets: () => ({ buckets: [{ name: "media", createdAt: null, pinned: false }], canListBuckets: true }),

@@ -4,10 +4,8 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";
 import type { Entry, Preview } from "../bindings";
-import { installBackend, staticListing } from "../test/backend";
+import { installBackend, staticListing, type Handlers } from "../test/backend";
 import { connection, file, folder } from "../test/fixtures";
-
-type Handler = (args: Record<string, unknown>) => unknown;
 
 function makeTree(): Record<string, Entry[]> {
   return {
@@ -24,7 +22,7 @@ function preview(args: Record<string, unknown>): Preview {
     : { kind: "text", text: `text of ${key}`, truncated: false };
 }
 
-function backend(tree: Record<string, Entry[]>, extra: Record<string, Handler> = {}) {
+function backend(tree: Record<string, Entry[]>, extra: Handlers = {}) {
   return installBackend({
     list_connections: () => [connection({ id: "c1", name: "Work" })],
     list_buckets: () => ({ buckets: [{ name: "media", createdAt: null, pinned: false }], canListBuckets: true }),

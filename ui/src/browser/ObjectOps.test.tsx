@@ -3,12 +3,10 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import type { Entry, ObjectProperties, ObjectVersion } from "../bindings";
-import { fail, installBackend, staticListing } from "../test/backend";
+import { fail, installBackend, staticListing, type Call, type Handlers } from "../test/backend";
 import { connection, file, folder, uiError } from "../test/fixtures";
 
 const conn = connection({ id: "c1", name: "Work" });
-
-type Handler = (args: Record<string, unknown>) => unknown;
 
 /** A bucket whose listing the test changes as the "server" does its work. */
 function makeTree(): Record<string, Entry[]> {
@@ -19,7 +17,7 @@ function makeTree(): Record<string, Entry[]> {
   };
 }
 
-function backend(tree: Record<string, Entry[]>, extra: Record<string, Handler> = {}) {
+function backend(tree: Record<string, Entry[]>, extra: Handlers = {}) {
   return installBackend({
     list_connections: () => [conn],
     list_buckets: () => ({ buckets: [{ name: "media", createdAt: null, pinned: false }], canListBuckets: true }),
@@ -43,7 +41,7 @@ const selected = () =>
     .queryAllByTestId("row")
     .filter((r) => r.getAttribute("aria-selected") === "true")
     .map((r) => r.getAttribute("data-name"));
-const listings = (calls: { cmd: string }[]) => calls.filter((c) => c.cmd === "list_folder").length;
+const listings = (calls: Call[]) => calls.filter((c) => c.cmd === "list_folder").length;
 
 function props(key: string, over: Partial<ObjectProperties> = {}): ObjectProperties {
   return {

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import axe from "axe-core";
 import { describe, expect, it } from "vitest";
 import type { ActivityEntry, UndoReport } from "../bindings";
-import { fail, installBackend } from "../test/backend";
+import { fail, installBackend, type Call } from "../test/backend";
 import { pairInfo, uiError } from "../test/fixtures";
 import { ActivityFeed, groupByPass } from "./ActivityFeed";
 
@@ -50,7 +50,7 @@ function backend(handlers: Handlers) {
 /** jsdom has no layout for contrast, and the feed is rendered here without the app's landmarks around it. */
 const AXE: axe.RunOptions = { rules: { "color-contrast": { enabled: false }, region: { enabled: false } } };
 
-const activityCalls = (calls: { cmd: string }[]) => calls.filter((c) => c.cmd === "pair_activity").length;
+const activityCalls = (calls: Call[]) => calls.filter((c) => c.cmd === "pair_activity").length;
 
 describe("grouping the activity feed by sync pass", () => {
   it("puts consecutive lines of one pass together and lines without a pass alone", () => {

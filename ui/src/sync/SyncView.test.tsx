@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";
 import type { Conflict, PairInfo, PairStatus } from "../bindings";
-import { installBackend, staticListing } from "../test/backend";
+import { installBackend, staticListing, type Handlers } from "../test/backend";
 import { connection, folder, pairInfo, pairStatus } from "../test/fixtures";
 
 const conn = connection({ id: "c1", name: "Work" });
@@ -14,7 +14,7 @@ const pair = pairInfo;
 
 type StatusChannel = { onmessage: (s: PairStatus) => void };
 
-function backend(pairs: PairInfo[], extra: Record<string, (args: Record<string, unknown>) => unknown> = {}) {
+function backend(pairs: PairInfo[], extra: Handlers = {}) {
   const channels: StatusChannel[] = [];
   const calls = installBackend({
     list_connections: () => [conn],

@@ -4,17 +4,16 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";
 import type { Entry, TransferView, TransfersUpdate } from "../bindings";
-import { installBackend, staticListing } from "../test/backend";
+import { installBackend, staticListing, type Handlers } from "../test/backend";
 import { connection, file, folder } from "../test/fixtures";
 import { emptyTotals } from "./model";
 
-type Handler = (args: Record<string, unknown>) => unknown;
 type Internals = { runCallback: (id: number, data: unknown) => void };
 
 /** Backend events for the test: the app's listen calls are kept, `emit` delivers to them. */
 function eventBridge() {
   const listeners = new Map<string, number[]>();
-  const handlers: Record<string, Handler> = {
+  const handlers: Handlers = {
     "plugin:event|listen": (args) => {
       const event = args.event as string;
       listeners.set(event, [...(listeners.get(event) ?? []), args.handler as number]);
@@ -60,7 +59,7 @@ function update(all: TransferView[]): TransfersUpdate {
   return { changed: all, removed: [], totals, full: false };
 }
 
-function setup(tree: Record<string, Entry[]>, extra: Record<string, Handler> = {}) {
+function setup(tree: Record<string, Entry[]>, extra: Handlers = {}) {
   const bridge = eventBridge();
   const calls = installBackend({
     ...bridge.handlers,

@@ -3,13 +3,13 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { App } from "../../App";
 import type { ChangesSince, RestoreReport } from "../../bindings";
-import { fail, installBackend, staticListing } from "../../test/backend";
+import { fail, installBackend, staticListing, type Handlers } from "../../test/backend";
 import { connection, file, folder, uiError } from "../../test/fixtures";
 import { changeSummary } from "./RestoreFolderDialog";
 
 const conn = connection({ id: "c1", name: "Work" });
 
-function backend(extra: Record<string, (args: Record<string, unknown>) => unknown> = {}) {
+function backend(extra: Handlers = {}) {
   return installBackend({
     list_connections: () => [conn],
     list_buckets: () => ({ buckets: [{ name: "media", createdAt: null, pinned: false }], canListBuckets: true }),
