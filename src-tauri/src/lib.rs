@@ -56,68 +56,84 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(specta.invoke_handler())
         .manage(grants::PathGrants::default())
-        .on_window_event(|window, event| match event {
-            // With folders to sync, closing the window keeps Pail running in the tray.
-            tauri::WindowEvent::CloseRequested { api, .. }
-                if window.try_state::<AppState>().is_some_and(|s| s.status.has_pairs()) =>
-            {
-                api.prevent_close();
-                let _ = window.hide();
-            }
-            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
-                on_drop(window.app_handle(), paths.clone());
-            }
-            // While the window is in use, synced folders look for changes more often.
-            tauri::WindowEvent::Focused(in_use) => {
-                if let Some(state) = window.try_state::<AppState>() {
-                    state.sync.set_foreground(*in_use);
-                }
-            }
-            _ => {}
-        })
-        .setup(move |app| {
-            specta.mount_events(app);
-            let data_dir = data_dir(app.handle())?;
-            if let Err(e) = log_file.open_in(&data_dir) {
-                tracing::warn!("could not open the log file: {e}");
-            }
-            let keyring_service = std::env::var(KEYRING_SERVICE_ENV).unwrap_or_else(|_| "pail".into());
-            tracing::info!(data_dir = %data_dir.display(), "starting Pail");
-            window_place::manage(app.handle(), &data_dir);
-            let config = EngineConfig {
-                data_dir,
-                keyring_service,
-                aws_files: Default::default(),
-            };
-            match tauri::async_runtime::block_on(Engine::open(config.clone())) {
-                Ok(engine) => start(app.handle(), engine)?,
-                // The window shows a native question; the app starts once it is answered.
-                Err(e) => state_db_trouble::ask(app.handle().clone(), config, e),
-            }
-            Ok(())
-        })
+        .on_window_event(on_window_event)
+        .setup(move |app| setup(app, &specta, &log_file))
         .build(tauri::generate_context!());
     match result {
-        Ok(app) => app.run(|handle, event| {
-            if let tauri::RunEvent::Exit = event {
-                // Absent when the app quits from the damaged-database question.
-                let Some(state) = handle.try_state::<AppState>() else {
-                    return;
-                };
-                // Running transfers stop where they are; the journal resumes them on the next start.
-                state.transfers.halt();
-                let (sync, engine) = (state.sync.clone(), state.engine.clone());
-                tauri::async_runtime::block_on(async move {
-                    sync.stop_all().await;
-                    engine.shutdown().await;
-                });
-            }
-        }),
+        Ok(app) => app.run(on_run_event),
         Err(e) => {
             tracing::error!(error = %e, "Pail could not start");
             eprintln!("Pail could not start: {e}");
             std::process::exit(1);
         }
+    }
+}
+
+/// The main window's close, file drops and focus.
+fn on_window_event(window: &tauri::Window, event: &tauri::WindowEvent) {
+    match event {
+        // With folders to sync, closing the window keeps Pail running in the tray.
+        tauri::WindowEvent::CloseRequested { api, .. }
+            if window.try_state::<AppState>().is_some_and(|s| s.status.has_pairs()) =>
+        {
+            api.prevent_close();
+            let _ = window.hide();
+        }
+        tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
+            on_drop(window.app_handle(), paths.clone());
+        }
+        // While the window is in use, synced folders look for changes more often.
+        tauri::WindowEvent::Focused(in_use) => {
+            if let Some(state) = window.try_state::<AppState>() {
+                state.sync.set_foreground(*in_use);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Finds the data folder, starts the log file there, and opens the engine (or asks what to do
+/// about a damaged database first).
+fn setup(
+    app: &mut tauri::App,
+    specta: &tauri_specta::Builder<tauri::Wry>,
+    log_file: &log_file::LogFile,
+) -> Result<(), Box<dyn std::error::Error>> {
+    specta.mount_events(app);
+    let data_dir = data_dir(app.handle())?;
+    if let Err(e) = log_file.open_in(&data_dir) {
+        tracing::warn!("could not open the log file: {e}");
+    }
+    let keyring_service = std::env::var(KEYRING_SERVICE_ENV).unwrap_or_else(|_| "pail".into());
+    tracing::info!(data_dir = %data_dir.display(), "starting Pail");
+    window_place::manage(app.handle(), &data_dir);
+    let config = EngineConfig {
+        data_dir,
+        keyring_service,
+        aws_files: Default::default(),
+    };
+    match tauri::async_runtime::block_on(Engine::open(config.clone())) {
+        Ok(engine) => start(app.handle(), engine)?,
+        // The window shows a native question; the app starts once it is answered.
+        Err(e) => state_db_trouble::ask(app.handle().clone(), config, e),
+    }
+    Ok(())
+}
+
+/// On quit, stops transfers and syncing and closes the engine before the process ends.
+fn on_run_event(handle: &tauri::AppHandle, event: tauri::RunEvent) {
+    if let tauri::RunEvent::Exit = event {
+        // Absent when the app quits from the damaged-database question.
+        let Some(state) = handle.try_state::<AppState>() else {
+            return;
+        };
+        // Running transfers stop where they are; the journal resumes them on the next start.
+        state.transfers.halt();
+        let (sync, engine) = (state.sync.clone(), state.engine.clone());
+        tauri::async_runtime::block_on(async move {
+            sync.stop_all().await;
+            engine.shutdown().await;
+        });
     }
 }
 

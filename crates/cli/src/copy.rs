@@ -1,6 +1,7 @@
 //! `pail cp [-r] SRC DST`: local → S3 and S3 → local, files in parallel, streaming, each file
 //! landing under its final name only when complete.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -240,64 +241,14 @@ async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, options: 
             "That is a folder; use -r to copy it with everything inside.".into(),
         ));
     }
-    let mut copied = Copied::default();
-    let mut jobs: Vec<(PathBuf, String)> = Vec::new();
-    // Sizes from the listing let large objects come down in parallel ranges.
-    let mut sizes = std::collections::HashMap::new();
-    if recursive {
+    let plan = if recursive {
         let prefix = if is_folder { key.to_owned() } else { format!("{key}/") };
-        for (k, size) in remote.list_objects_recursive(bucket, &prefix).await? {
-            sizes.insert(k.clone(), size);
-            // Every key becomes a path under `to` only through the engine's one name check:
-            // `../x`, `a//b` and, on Windows, `C:x` or `CON` would otherwise write elsewhere.
-            let local = RelPath::from_key(&prefix, &k)
-                .map_err(LocalNameError::from)
-                .and_then(|rel| Ok((rel.is_dir(), join_under(to, &rel, NameRules::HOST)?)));
-            match local {
-                Ok((true, dir)) => {
-                    tokio::fs::create_dir_all(&dir).await.map_err(|source| Error::Io {
-                        context: format!("create {}", dir.display()),
-                        source,
-                    })?;
-                }
-                Ok((false, path)) => jobs.push((path, k)),
-                Err(_) if k == prefix => {}
-                Err(why) => {
-                    eprintln!("pail: skipped s3://{bucket}/{}: {why}", escape_untrusted(&k));
-                    copied.skipped += 1;
-                }
-            }
-        }
+        plan_folder(remote, bucket, &prefix, to).await?
     } else {
-        let dest = if to.is_dir() {
-            let name = key.rsplit('/').next().unwrap_or(key);
-            local_rel(name, NameRules::HOST)
-                .and_then(|rel| join_under(to, &rel, NameRules::HOST))
-                .map_err(|why| {
-                    Error::InvalidInput(format!(
-                        "“{}” cannot be a file name on this computer ({why}); name the file to copy it to instead of the folder.",
-                        escape_untrusted(name)
-                    ))
-                })?
-        } else {
-            to.to_path_buf()
-        };
-        if let Some(id) = remote.head_identity(bucket, key).await? {
-            sizes.insert(key.to_owned(), id.size);
-        }
-        jobs.push((dest, key.to_owned()));
-    }
-    // Every destination folder is made once, up front, instead of once per file.
-    let dirs: std::collections::BTreeSet<PathBuf> = jobs
-        .iter()
-        .filter_map(|(path, _)| path.parent().map(Path::to_path_buf))
-        .collect();
-    for dir in &dirs {
-        tokio::fs::create_dir_all(dir).await.map_err(|source| Error::Io {
-            context: format!("create {}", dir.display()),
-            source,
-        })?;
-    }
+        plan_file(remote, bucket, key, to).await?
+    };
+    let DownloadPlan { jobs, sizes, skipped } = plan;
+    create_parent_dirs(&jobs).await?;
     let sizes = Arc::new(sizes);
     // Each file is verified in a temp file beside its destination; the lander renames it into
     // place (with --fsync, only after flushing finished files to disk in batches).
@@ -327,10 +278,85 @@ async fn download(remote: &Remote, bucket: &str, key: &str, to: &Path, options: 
     };
     let moved = moved?;
     landed?;
-    Ok(Copied {
-        skipped: copied.skipped,
-        ..moved
-    })
+    Ok(Copied { skipped, ..moved })
+}
+
+/// What a download fetches, before anything is fetched.
+#[derive(Default)]
+struct DownloadPlan {
+    /// Each file's destination and key.
+    jobs: Vec<(PathBuf, String)>,
+    /// Sizes from the listing let large objects come down in parallel ranges.
+    sizes: HashMap<String, u64>,
+    /// Keys that cannot be local paths.
+    skipped: u64,
+}
+
+/// Every object under `prefix`, each as a path under `to`; folder markers are made as folders
+/// right away.
+async fn plan_folder(remote: &Remote, bucket: &str, prefix: &str, to: &Path) -> Result<DownloadPlan, Error> {
+    let mut plan = DownloadPlan::default();
+    for (k, size) in remote.list_objects_recursive(bucket, prefix).await? {
+        plan.sizes.insert(k.clone(), size);
+        // Every key becomes a path under `to` only through the engine's one name check:
+        // `../x`, `a//b` and, on Windows, `C:x` or `CON` would otherwise write elsewhere.
+        let local = RelPath::from_key(prefix, &k)
+            .map_err(LocalNameError::from)
+            .and_then(|rel| Ok((rel.is_dir(), join_under(to, &rel, NameRules::HOST)?)));
+        match local {
+            Ok((true, dir)) => {
+                tokio::fs::create_dir_all(&dir).await.map_err(|source| Error::Io {
+                    context: format!("create {}", dir.display()),
+                    source,
+                })?;
+            }
+            Ok((false, path)) => plan.jobs.push((path, k)),
+            Err(_) if k == prefix => {}
+            Err(why) => {
+                eprintln!("pail: skipped s3://{bucket}/{}: {why}", escape_untrusted(&k));
+                plan.skipped += 1;
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// The one object `key`, to the path `to` or, when `to` is a folder, under its own name in it.
+async fn plan_file(remote: &Remote, bucket: &str, key: &str, to: &Path) -> Result<DownloadPlan, Error> {
+    let mut plan = DownloadPlan::default();
+    let dest = if to.is_dir() {
+        let name = key.rsplit('/').next().unwrap_or(key);
+        local_rel(name, NameRules::HOST)
+            .and_then(|rel| join_under(to, &rel, NameRules::HOST))
+            .map_err(|why| {
+                Error::InvalidInput(format!(
+                    "“{}” cannot be a file name on this computer ({why}); name the file to copy it to instead of the folder.",
+                    escape_untrusted(name)
+                ))
+            })?
+    } else {
+        to.to_path_buf()
+    };
+    if let Some(id) = remote.head_identity(bucket, key).await? {
+        plan.sizes.insert(key.to_owned(), id.size);
+    }
+    plan.jobs.push((dest, key.to_owned()));
+    Ok(plan)
+}
+
+/// Makes every destination folder once, up front, instead of once per file.
+async fn create_parent_dirs(jobs: &[(PathBuf, String)]) -> Result<(), Error> {
+    let dirs: std::collections::BTreeSet<PathBuf> = jobs
+        .iter()
+        .filter_map(|(path, _)| path.parent().map(Path::to_path_buf))
+        .collect();
+    for dir in &dirs {
+        tokio::fs::create_dir_all(dir).await.map_err(|source| Error::Io {
+            context: format!("create {}", dir.display()),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 async fn run_parallel<F, Fut>(

@@ -227,15 +227,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::History { target, at, diff, conn } => {
             let location = S3Location::parse(&target)?;
-            let view = match (at, diff) {
-                (Some(at), _) => history::HistoryView::At(at),
-                (None, Some(mut two)) if two.len() == 2 => {
-                    let to = two.pop().unwrap_or_default();
-                    let from = two.pop().unwrap_or_default();
-                    history::HistoryView::Diff(from, to)
-                }
-                _ => history::HistoryView::Timeline,
-            };
+            let view = history_view(at, diff);
             let remote = connect(&conn).await?;
             history::history(&remote, &location, view).await
         }
@@ -281,11 +273,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
                 local: local_dir,
                 target,
                 once,
-                mode: match mode {
-                    SyncMode::TwoWay => pail_engine::sync::Mode::TwoWay,
-                    SyncMode::Upload => pail_engine::sync::Mode::UploadOnly,
-                    SyncMode::Download => pail_engine::sync::Mode::DownloadOnly,
-                },
+                mode: engine_mode(mode),
                 state_db,
                 allow_mass_delete,
                 allow_unsafe_store,
@@ -297,11 +285,7 @@ async fn run(cli: Cli) -> Result<u8, Error> {
                 change_marker: !no_change_marker,
                 endpoint_label: remote.endpoint_label().to_owned(),
             };
-            Ok(match sync::sync(remote, args).await? {
-                sync::SyncExit::Done => 0,
-                sync::SyncExit::Incomplete => sync::EXIT_INCOMPLETE,
-                sync::SyncExit::GuardTripped => sync::EXIT_GUARD,
-            })
+            Ok(sync_exit_code(sync::sync(remote, args).await?))
         }
         Command::Cp {
             recursive,
@@ -310,48 +294,96 @@ async fn run(cli: Cli) -> Result<u8, Error> {
             fsync,
             state_db,
             conn,
-        } => {
-            let (src, dst) = (copy::Place::parse(&src)?, copy::Place::parse(&dst)?);
-            let remote = connect(&conn).await?;
-            let db_path = match state_db {
-                Some(p) => p,
-                None => data_dir()?.join("transfers.db"),
-            };
-            let journal = copy::Journal {
-                db: pail_engine::state::StateDb::open(&db_path).await?,
-                cancel: tokio_util::sync::CancellationToken::new(),
-            };
-            sync::spawn_signal_handler(journal.cancel.clone());
-            let options = copy::CopyOptions {
-                recursive,
-                durability: match fsync {
-                    true => pail_engine::transfers::Durability::Flushed,
-                    false => pail_engine::transfers::Durability::Deferred,
-                },
-            };
-            let result = copy::copy(&remote, src, dst, options, journal.clone()).await;
-            journal.db.close().await;
-            let done = match result {
-                Err(Error::Cancelled) => {
-                    eprintln!("pail: cancelled; nothing was left half-uploaded.");
-                    return Ok(130);
-                }
-                other => other?,
-            };
-            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-                eprintln!(
-                    "copied {} files ({} bytes){}",
-                    done.files,
-                    done.bytes,
-                    if done.skipped > 0 {
-                        format!(", skipped {}", done.skipped)
-                    } else {
-                        String::new()
-                    }
-                );
-            }
-            Ok(0)
+        } => cp(recursive, &src, &dst, fsync, state_db, &conn).await,
+    }
+}
+
+/// Which `pail history` listing the flags ask for: one moment, the changes between two, or
+/// every moment.
+fn history_view(at: Option<String>, diff: Option<Vec<String>>) -> history::HistoryView {
+    match (at, diff) {
+        (Some(at), _) => history::HistoryView::At(at),
+        (None, Some(mut two)) if two.len() == 2 => {
+            let to = two.pop().unwrap_or_default();
+            let from = two.pop().unwrap_or_default();
+            history::HistoryView::Diff(from, to)
         }
+        _ => history::HistoryView::Timeline,
+    }
+}
+
+/// The engine's sync mode for the `--mode` flag.
+fn engine_mode(mode: SyncMode) -> pail_engine::sync::Mode {
+    match mode {
+        SyncMode::TwoWay => pail_engine::sync::Mode::TwoWay,
+        SyncMode::Upload => pail_engine::sync::Mode::UploadOnly,
+        SyncMode::Download => pail_engine::sync::Mode::DownloadOnly,
+    }
+}
+
+/// The exit status `pail sync` documents for how a sync ended.
+fn sync_exit_code(exit: sync::SyncExit) -> u8 {
+    match exit {
+        sync::SyncExit::Done => 0,
+        sync::SyncExit::Incomplete => sync::EXIT_INCOMPLETE,
+        sync::SyncExit::GuardTripped => sync::EXIT_GUARD,
+    }
+}
+
+/// `pail cp`: runs the copy with its upload journal and Ctrl-C handler; the exit status is 130
+/// when it was cancelled.
+async fn cp(
+    recursive: bool,
+    src: &str,
+    dst: &str,
+    fsync: bool,
+    state_db: Option<PathBuf>,
+    conn: &ConnectionArgs,
+) -> Result<u8, Error> {
+    let (src, dst) = (copy::Place::parse(src)?, copy::Place::parse(dst)?);
+    let remote = connect(conn).await?;
+    let db_path = match state_db {
+        Some(p) => p,
+        None => data_dir()?.join("transfers.db"),
+    };
+    let journal = copy::Journal {
+        db: pail_engine::state::StateDb::open(&db_path).await?,
+        cancel: tokio_util::sync::CancellationToken::new(),
+    };
+    sync::spawn_signal_handler(journal.cancel.clone());
+    let options = copy::CopyOptions {
+        recursive,
+        durability: match fsync {
+            true => pail_engine::transfers::Durability::Flushed,
+            false => pail_engine::transfers::Durability::Deferred,
+        },
+    };
+    let result = copy::copy(&remote, src, dst, options, journal.clone()).await;
+    journal.db.close().await;
+    let done = match result {
+        Err(Error::Cancelled) => {
+            eprintln!("pail: cancelled; nothing was left half-uploaded.");
+            return Ok(130);
+        }
+        other => other?,
+    };
+    print_copy_summary(done);
+    Ok(0)
+}
+
+/// The one-line summary of a copy, printed only when stderr is a terminal.
+fn print_copy_summary(done: copy::Copied) {
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!(
+            "copied {} files ({} bytes){}",
+            done.files,
+            done.bytes,
+            if done.skipped > 0 {
+                format!(", skipped {}", done.skipped)
+            } else {
+                String::new()
+            }
+        );
     }
 }
 

@@ -45,6 +45,8 @@ enum Field {
 }
 
 /// Parses a `ListBucketResult` document; the error says what was wrong with it.
+// The event loop stays whole on purpose: it is one state machine (depth, field, the object
+// being read), and split up that state would only be passed back and forth.
 pub(crate) fn parse(xml: &[u8]) -> Result<ListPage, String> {
     let text = std::str::from_utf8(xml).map_err(|e| format!("the listing is not UTF-8: {e}"))?;
     let mut reader = Reader::from_str(text);
@@ -96,20 +98,7 @@ pub(crate) fn parse(xml: &[u8]) -> Result<ListPage, String> {
             }
             Event::Text(t) if field != Field::Other => value.push_str(&t),
             Event::CData(c) if field != Field::Other => value.push_str(&c),
-            Event::GeneralRef(r) if field != Field::Other => {
-                let resolved = r
-                    .resolve_char_ref()
-                    .map_err(|e| format!("bad character reference: {e}"))?;
-                match resolved {
-                    Some(ch) => value.push(ch),
-                    None => {
-                        let name = &*r;
-                        let entity = quick_xml::escape::resolve_predefined_entity(name)
-                            .ok_or_else(|| format!("unknown entity &{name}; in the listing"))?;
-                        value.push_str(entity);
-                    }
-                }
-            }
+            Event::GeneralRef(r) if field != Field::Other => push_reference(&r, &mut value)?,
             Event::End(end) => {
                 if depth == 2 && end.local_name().as_ref() == "Contents" {
                     let done = object.take().ok_or("a </Contents> without its start")?;
@@ -135,6 +124,29 @@ pub(crate) fn parse(xml: &[u8]) -> Result<ListPage, String> {
     if depth > 0 {
         return Err("the listing reply ended in the middle of the document".into());
     }
+    finish_page(page, truncated, url_encoded)
+}
+
+/// Appends what an entity or character reference (`&amp;`, `&#38;`) in a text stands for.
+fn push_reference(r: &quick_xml::events::BytesRef<'_>, value: &mut String) -> Result<(), String> {
+    let resolved = r
+        .resolve_char_ref()
+        .map_err(|e| format!("bad character reference: {e}"))?;
+    match resolved {
+        Some(ch) => value.push(ch),
+        None => {
+            let name = &**r;
+            let entity = quick_xml::escape::resolve_predefined_entity(name)
+                .ok_or_else(|| format!("unknown entity &{name}; in the listing"))?;
+            value.push_str(entity);
+        }
+    }
+    Ok(())
+}
+
+/// A whole page's last touches: whether more pages follow, and keys decoded where the store
+/// sent them URL-encoded.
+fn finish_page(mut page: ListPage, truncated: Option<bool>, url_encoded: bool) -> Result<ListPage, String> {
     // Some stores leave IsTruncated out: then the token alone says whether more follow.
     if truncated == Some(false) {
         page.next_token = None;

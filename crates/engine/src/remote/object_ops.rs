@@ -280,6 +280,16 @@ impl Remote {
         // Each source's ETag as copied: a move deletes only sources that still have it.
         let copied_sources: Vec<(String, String)> = plan.iter().map(|(s, _)| (s.key.clone(), s.etag.clone())).collect();
 
+        let mut outcome = self.copy_all(bucket, to_bucket, plan).await?;
+        if remove_sources {
+            outcome.deleted += self.remove_copied_sources(bucket, from_prefix, &copied_sources).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Copies each source to its key in `to_bucket`, [`PREFIX_PARALLELISM`] at a time; fails
+    /// with the first error once the copies in flight have finished.
+    async fn copy_all(&self, bucket: &str, to_bucket: &str, plan: Vec<(CopySource, String)>) -> Result<PrefixOutcome> {
         let mut outcome = PrefixOutcome::default();
         let mut first_error: Option<Error> = None;
         let mut pending = plan.into_iter();
@@ -313,30 +323,38 @@ impl Remote {
                 }
             }
         }
-        if let Some(e) = first_error {
-            return Err(e);
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(outcome),
         }
-        if remove_sources {
-            let removed = self
-                .delete_unchanged_sources(bucket, from_prefix, &copied_sources)
-                .await?;
-            outcome.deleted += removed.deleted;
-            if !removed.kept.is_empty() {
-                return Err(Error::Remote {
-                    code: ErrorCode::PreconditionFailed,
-                    operation: Operation::DeleteObject,
-                    endpoint: self.endpoint_label().to_owned(),
-                    bucket: Some(bucket.to_owned()),
-                    detail: format!(
-                        "{} of {} files changed while they were being moved and were left in place (their earlier content was copied): {}",
-                        removed.kept.len(),
-                        copied_sources.len(),
-                        removed.kept.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                });
-            }
+    }
+
+    /// A move's last step: deletes the copied sources that are unchanged and returns how many
+    /// went; a source changed meanwhile stays, and the move fails naming it.
+    async fn remove_copied_sources(
+        &self,
+        bucket: &str,
+        from_prefix: &str,
+        copied_sources: &[(String, String)],
+    ) -> Result<u64> {
+        let removed = self
+            .delete_unchanged_sources(bucket, from_prefix, copied_sources)
+            .await?;
+        if !removed.kept.is_empty() {
+            return Err(Error::Remote {
+                code: ErrorCode::PreconditionFailed,
+                operation: Operation::DeleteObject,
+                endpoint: self.endpoint_label().to_owned(),
+                bucket: Some(bucket.to_owned()),
+                detail: format!(
+                    "{} of {} files changed while they were being moved and were left in place (their earlier content was copied): {}",
+                    removed.kept.len(),
+                    copied_sources.len(),
+                    removed.kept.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                ),
+            });
         }
-        Ok(outcome)
+        Ok(removed.deleted)
     }
 
     /// The last step of a prefix move: deletes each copied source under `prefix` only if it still

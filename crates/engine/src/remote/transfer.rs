@@ -682,59 +682,25 @@ impl Remote {
                 continue;
             }
             let offset = index * job.part_size;
-            let len = job.part_size.min(job.size - offset);
-            let (client, bucket, key, upload_id, path, permits) = (
-                self.client.clone(),
-                job.bucket.to_owned(),
-                job.key.to_owned(),
-                job.upload_id.to_owned(),
-                job.local.to_path_buf(),
-                permits.clone(),
-            );
-            let endpoint = self.endpoint_label().to_owned();
-            let own_checksum = self.loopback_http;
-            let stamp = job.stamp;
+            let part = PartUpload {
+                client: self.client.clone(),
+                bucket: job.bucket.to_owned(),
+                key: job.key.to_owned(),
+                upload_id: job.upload_id.to_owned(),
+                path: job.local.to_path_buf(),
+                endpoint: self.endpoint_label().to_owned(),
+                own_checksum: self.loopback_http,
+                stamp: job.stamp,
+                part_number,
+                offset,
+                len: job.part_size.min(job.size - offset),
+            };
+            let permits = permits.clone();
             set.spawn(async move {
                 let Ok(_permit) = permits.acquire_owned().await else {
                     return Err(Error::Cancelled);
                 };
-                // The part is read twice (for the checksum, then to send it); the second read
-                // comes from the page cache and costs far less than signing every chunk.
-                let crc32 = match own_checksum {
-                    true => match crc32_of_range(path.clone(), offset, len).await {
-                        Ok(crc32) => Some(crc32),
-                        Err(e) => return Err(unless_changed(&path, stamp, e).await),
-                    },
-                    false => None,
-                };
-                let body = file_range_body(&path, offset, len, stamp).await?;
-                let promise = Promise {
-                    stamp,
-                    digest: crc32.map(Digest::Crc32),
-                };
-                let body = steady(body, &path, len, promise);
-                let crc32 = crc32.map(|c| aws_smithy_types::base64::encode(c.to_be_bytes()));
-                let request = client
-                    .upload_part()
-                    .bucket(&bucket)
-                    .key(&key)
-                    .upload_id(&upload_id)
-                    .part_number(part_number);
-                // A checksum given up front also keeps the body out of aws-chunked encoding.
-                let request = match &crc32 {
-                    Some(value) => request.checksum_crc32(value),
-                    None => request.checksum_algorithm(ChecksumAlgorithm::Crc32),
-                };
-                let out = request
-                    .body(body)
-                    .send()
-                    .await
-                    .map_err(|e| upload_error(e, &endpoint, &bucket))?;
-                Ok(CompletedPart::builder()
-                    .part_number(part_number)
-                    .set_e_tag(out.e_tag().map(str::to_owned))
-                    .set_checksum_crc32(out.checksum_crc32().map(str::to_owned).or(crc32))
-                    .build())
+                part.send().await
             });
         }
         let mut parts = done;
@@ -758,15 +724,8 @@ impl Remote {
             let Some(done) = next else { break };
             match done {
                 Ok(Ok(part)) => {
-                    if let (Some(journal), Some(number)) = (control.journal, part.part_number()) {
-                        let done = DonePart {
-                            number,
-                            etag: part.e_tag().unwrap_or_default().to_owned(),
-                            crc32: part.checksum_crc32().map(str::to_owned),
-                        };
-                        if let Err(e) = journal.part_done(job.upload_id, &done).await {
-                            tracing::warn!(error = %e.detail(), "could not journal a finished part");
-                        }
+                    if let Some(journal) = control.journal {
+                        note_part(journal, job.upload_id, &part).await;
                     }
                     parts.push(part);
                 }
@@ -1196,6 +1155,94 @@ fn rename_flushed(
             landed.map(|()| bytes)
         })
         .collect()
+}
+
+/// One part of a multipart upload, owned so that it can be sent on a task of its own.
+struct PartUpload {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    key: String,
+    upload_id: String,
+    path: std::path::PathBuf,
+    endpoint: String,
+    /// Pail sends its own CRC32 rather than the SDK's signed chunks (see `Remote::loopback_http`).
+    own_checksum: bool,
+    stamp: Identity,
+    part_number: i32,
+    offset: u64,
+    len: u64,
+}
+
+impl PartUpload {
+    /// Reads the part straight from disk and sends it with a CRC32 the store checks.
+    async fn send(self) -> Result<CompletedPart> {
+        let PartUpload {
+            client,
+            bucket,
+            key,
+            upload_id,
+            path,
+            endpoint,
+            own_checksum,
+            stamp,
+            part_number,
+            offset,
+            len,
+        } = self;
+        // The part is read twice (for the checksum, then to send it); the second read
+        // comes from the page cache and costs far less than signing every chunk.
+        let crc32 = match own_checksum {
+            true => match crc32_of_range(path.clone(), offset, len).await {
+                Ok(crc32) => Some(crc32),
+                Err(e) => return Err(unless_changed(&path, stamp, e).await),
+            },
+            false => None,
+        };
+        let body = file_range_body(&path, offset, len, stamp).await?;
+        let promise = Promise {
+            stamp,
+            digest: crc32.map(Digest::Crc32),
+        };
+        let body = steady(body, &path, len, promise);
+        let crc32 = crc32.map(|c| aws_smithy_types::base64::encode(c.to_be_bytes()));
+        let request = client
+            .upload_part()
+            .bucket(&bucket)
+            .key(&key)
+            .upload_id(&upload_id)
+            .part_number(part_number);
+        // A checksum given up front also keeps the body out of aws-chunked encoding.
+        let request = match &crc32 {
+            Some(value) => request.checksum_crc32(value),
+            None => request.checksum_algorithm(ChecksumAlgorithm::Crc32),
+        };
+        let out = request
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| upload_error(e, &endpoint, &bucket))?;
+        Ok(CompletedPart::builder()
+            .part_number(part_number)
+            .set_e_tag(out.e_tag().map(str::to_owned))
+            .set_checksum_crc32(out.checksum_crc32().map(str::to_owned).or(crc32))
+            .build())
+    }
+}
+
+/// Notes a part the store confirmed, so a resumed upload need not send it again; a note that
+/// cannot be written only costs that resend.
+async fn note_part(journal: &dyn UploadJournal, upload_id: &str, part: &CompletedPart) {
+    let Some(number) = part.part_number() else {
+        return;
+    };
+    let done = DonePart {
+        number,
+        etag: part.e_tag().unwrap_or_default().to_owned(),
+        crc32: part.checksum_crc32().map(str::to_owned),
+    };
+    if let Err(e) = journal.part_done(upload_id, &done).await {
+        tracing::warn!(error = %e.detail(), "could not journal a finished part");
+    }
 }
 
 /// A rebuildable body of `len` bytes of `path` from `offset`, read straight from disk. A file

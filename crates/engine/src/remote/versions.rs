@@ -7,6 +7,7 @@
 use std::ops::ControlFlow;
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::operation::list_object_versions::ListObjectVersionsOutput;
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketVersioningStatus, EncodingType, ExpirationStatus, LifecycleRule,
     LifecycleRuleFilter, NoncurrentVersionExpiration, VersioningConfiguration,
@@ -106,64 +107,20 @@ impl Remote {
                 .await
                 .map_err(|e| classify(e, Operation::ListVersions, self.endpoint_label(), Some(bucket)))?;
             let encoded = resp.encoding_type().is_some_and(|t| says_url(t.as_str()));
-            let key_of = |k: Option<&str>| -> Result<String> {
-                let k = k.unwrap_or_default();
-                if encoded {
-                    decode_key(k)
-                        .map_err(|e| Error::InvalidInput(format!("the store sent a key Pail cannot read: {e}")))
-                } else {
-                    Ok(k.to_owned())
-                }
-            };
             for folder in resp.common_prefixes() {
-                folders.push(key_of(folder.prefix())?);
+                folders.push(listed_key(folder.prefix(), encoded)?);
             }
-            let mut page: Vec<VersionRecord> = Vec::with_capacity(resp.versions().len() + resp.delete_markers().len());
-            for v in resp.versions() {
-                page.push(VersionRecord {
-                    key: key_of(v.key())?,
-                    version_id: v.version_id().unwrap_or("null").to_owned(),
-                    modified: v.last_modified().and_then(to_chrono).unwrap_or_default(),
-                    size: v.size().unwrap_or(0).max(0) as u64,
-                    etag: bare_etag(v.e_tag()),
-                    is_latest: v.is_latest().unwrap_or(false),
-                    deleted: false,
-                });
-            }
-            for d in resp.delete_markers() {
-                page.push(VersionRecord {
-                    key: key_of(d.key())?,
-                    version_id: d.version_id().unwrap_or("null").to_owned(),
-                    modified: d.last_modified().and_then(to_chrono).unwrap_or_default(),
-                    size: 0,
-                    etag: String::new(),
-                    is_latest: d.is_latest().unwrap_or(false),
-                    deleted: true,
-                });
-            }
-            // Stable: each list's newest-first order within a key survives, versions before
-            // delete markers (see `newest_first`).
-            page.sort_by(|a, b| a.key.cmp(&b.key));
-            for record in page {
-                match &mut open {
-                    Some(h) if h.key == record.key => h.versions.push(record),
-                    _ => {
-                        if let Some(done) = open.take() {
-                            if emit(done, &mut on_key).is_break() {
-                                return Ok(folders);
-                            }
-                        }
-                        open = Some(KeyHistory {
-                            key: record.key.clone(),
-                            versions: vec![record],
-                        });
-                    }
-                }
+            let page = page_records(&resp, encoded)?;
+            if add_to_histories(page, &mut open, &mut on_key).is_break() {
+                return Ok(folders);
             }
             // With encoding-type=url the marker comes encoded too; it goes back as the key it is
             // (the SDK encodes it for the request), or the next page starts at the wrong key.
             let next = match resp.next_key_marker() {
-                Some(k) => Some((key_of(Some(k))?, resp.next_version_id_marker().map(str::to_owned))),
+                Some(k) => Some((
+                    listed_key(Some(k), encoded)?,
+                    resp.next_version_id_marker().map(str::to_owned),
+                )),
                 None => None,
             };
             // Subfolders (with a delimiter) count as rows too: a page of only those is progress.
@@ -314,6 +271,73 @@ impl Remote {
             )),
         }
     }
+}
+
+/// A key as listed: with encoding-type=url the store sends it encoded, so any byte survives the
+/// XML.
+fn listed_key(k: Option<&str>, encoded: bool) -> Result<String> {
+    let k = k.unwrap_or_default();
+    if encoded {
+        decode_key(k).map_err(|e| Error::InvalidInput(format!("the store sent a key Pail cannot read: {e}")))
+    } else {
+        Ok(k.to_owned())
+    }
+}
+
+/// One page's versions and delete markers as records, in key order.
+fn page_records(resp: &ListObjectVersionsOutput, encoded: bool) -> Result<Vec<VersionRecord>> {
+    let mut page: Vec<VersionRecord> = Vec::with_capacity(resp.versions().len() + resp.delete_markers().len());
+    for v in resp.versions() {
+        page.push(VersionRecord {
+            key: listed_key(v.key(), encoded)?,
+            version_id: v.version_id().unwrap_or("null").to_owned(),
+            modified: v.last_modified().and_then(to_chrono).unwrap_or_default(),
+            size: v.size().unwrap_or(0).max(0) as u64,
+            etag: bare_etag(v.e_tag()),
+            is_latest: v.is_latest().unwrap_or(false),
+            deleted: false,
+        });
+    }
+    for d in resp.delete_markers() {
+        page.push(VersionRecord {
+            key: listed_key(d.key(), encoded)?,
+            version_id: d.version_id().unwrap_or("null").to_owned(),
+            modified: d.last_modified().and_then(to_chrono).unwrap_or_default(),
+            size: 0,
+            etag: String::new(),
+            is_latest: d.is_latest().unwrap_or(false),
+            deleted: true,
+        });
+    }
+    // Stable: each list's newest-first order within a key survives, versions before
+    // delete markers (see `newest_first`).
+    page.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(page)
+}
+
+/// Adds a page's records (in key order) to the histories, handing each key's history to
+/// `on_key` once the next key starts. The last key stays `open`: its versions may go on in the
+/// next page. Breaks when `on_key` does.
+fn add_to_histories(
+    page: Vec<VersionRecord>,
+    open: &mut Option<KeyHistory>,
+    on_key: &mut impl FnMut(KeyHistory) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    for record in page {
+        match open {
+            Some(h) if h.key == record.key => h.versions.push(record),
+            _ => {
+                if let Some(done) = open.take() {
+                    emit(done, on_key)?;
+                }
+                *open = Some(KeyHistory {
+                    key: record.key.clone(),
+                    versions: vec![record],
+                });
+            }
+        }
+    }
+    ControlFlow::Continue(())
 }
 
 fn emit(done: KeyHistory, on_key: &mut impl FnMut(KeyHistory) -> ControlFlow<()>) -> ControlFlow<()> {

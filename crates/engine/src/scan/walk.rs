@@ -166,79 +166,18 @@ pub fn walk_paths<'a>(
         if names[0] == crate::core::RESERVED_DIR {
             continue;
         }
-        // Every parent must be what the whole walk would have entered: a plain folder on the
-        // root's disk that no ignore rule covers.
-        let mut parent = String::new();
-        let mut parent_gone = false;
-        for name in &names[..names.len() - 1] {
-            if !parent.is_empty() {
-                parent.push('/');
-            }
-            parent.push_str(name);
-            match std::fs::symlink_metadata(root.join(&parent)) {
-                Ok(_) if exact_names && !spelled_exactly(root, &parent) => return Ok(None),
-                Ok(m) if m.is_dir() && device_of(&m) == device => {
-                    if rules.is_ignored_here(&parent, true) {
-                        parent_gone = true;
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    parent_gone = true;
-                    break;
-                }
-                // A file where a folder was is a change the whole walk should judge.
-                _ => return Ok(None),
-            }
+        match parents_of(root, rules, &names, device, exact_names) {
+            Parents::Entered => {}
+            Parents::Gone => continue,
+            Parents::Undecided => return Ok(None),
         }
-        if parent_gone {
-            continue;
-        }
-        let name = names[names.len() - 1];
         let meta = match std::fs::symlink_metadata(root.join(rel)) {
             Ok(_) if exact_names && !spelled_exactly(root, rel) => return Ok(None),
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(_) => return Ok(None),
         };
-        let ft = meta.file_type();
-        if rules.is_ignored_here(rel, ft.is_dir()) {
-            if ft.is_file() && name.starts_with(TEMP_PREFIX) {
-                out.stale_temp_files.push(rel.to_owned());
-            }
-            continue;
-        }
-        if ft.is_symlink() {
-            out.issues.push(ScanIssue {
-                path: rel.to_owned(),
-                kind: ScanIssueKind::Symlink,
-            });
-        } else if ft.is_dir() {
-            if device_of(&meta) != device {
-                out.issues.push(ScanIssue {
-                    path: rel.to_owned(),
-                    kind: ScanIssueKind::OtherDisk,
-                });
-                continue;
-            }
-            match std::fs::read_dir(root.join(rel)) {
-                Ok(children) => {
-                    found.push((rel.to_owned(), WalkedEntry::Dir));
-                    walk_dir(children, rel, device, rules, &mut found, &mut out);
-                }
-                Err(e) => out.issues.push(ScanIssue {
-                    path: rel.to_owned(),
-                    kind: ScanIssueKind::Unreadable(e.to_string()),
-                }),
-            }
-        } else if ft.is_file() {
-            found.push((rel.to_owned(), WalkedEntry::File(identity_of(&meta))));
-        } else {
-            out.issues.push(ScanIssue {
-                path: rel.to_owned(),
-                kind: ScanIssueKind::SpecialFile,
-            });
-        }
+        walk_named(root, rel, &meta, device, rules, &mut found, &mut out);
     }
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     found.dedup_by(|a, b| a.0 == b.0);
@@ -246,6 +185,76 @@ pub fn walk_paths<'a>(
     out.issues.sort_by(|a, b| a.path.cmp(&b.path));
     out.stale_temp_files.sort();
     Ok(Some(out))
+}
+
+/// What the parent folders of a named path are to a whole walk.
+enum Parents {
+    /// Plain folders on the root's disk that no ignore rule covers: the walk enters them.
+    Entered,
+    /// One is missing or ignored: the path is absent, as in a whole walk.
+    Gone,
+    /// Something the whole walk should judge (a symlink, another disk, another spelling).
+    Undecided,
+}
+
+/// Whether a whole walk would have entered every parent folder of the path `names` spell, so
+/// that walking just that path gives the same answer.
+fn parents_of(root: &Path, rules: &IgnoreRules, names: &[&str], device: u64, exact_names: bool) -> Parents {
+    // Every parent must be what the whole walk would have entered: a plain folder on the
+    // root's disk that no ignore rule covers.
+    let mut parent = String::new();
+    for name in &names[..names.len() - 1] {
+        if !parent.is_empty() {
+            parent.push('/');
+        }
+        parent.push_str(name);
+        match std::fs::symlink_metadata(root.join(&parent)) {
+            Ok(_) if exact_names && !spelled_exactly(root, &parent) => return Parents::Undecided,
+            Ok(m) if m.is_dir() && device_of(&m) == device => {
+                if rules.is_ignored_here(&parent, true) {
+                    return Parents::Gone;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Parents::Gone,
+            // A file where a folder was is a change the whole walk should judge.
+            _ => return Parents::Undecided,
+        }
+    }
+    Parents::Entered
+}
+
+/// Records one named path of [`walk_paths`] (`meta` from its `lstat`) as the whole walk would,
+/// walking everything below it if it is a folder.
+fn walk_named(
+    root: &Path,
+    rel: &str,
+    meta: &Metadata,
+    device: u64,
+    rules: &IgnoreRules,
+    found: &mut Vec<(String, WalkedEntry)>,
+    out: &mut Walk,
+) {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let ft = meta.file_type();
+    if rules.is_ignored_here(rel, ft.is_dir()) {
+        if ft.is_file() && name.starts_with(TEMP_PREFIX) {
+            out.stale_temp_files.push(rel.to_owned());
+        }
+        return;
+    }
+    if ft.is_symlink() {
+        out.left_out(rel.to_owned(), ScanIssueKind::Symlink);
+    } else if ft.is_dir() {
+        if device_of(meta) != device {
+            out.left_out(rel.to_owned(), ScanIssueKind::OtherDisk);
+            return;
+        }
+        enter_dir(&root.join(rel), rel.to_owned(), device, rules, found, out);
+    } else if ft.is_file() {
+        found.push((rel.to_owned(), WalkedEntry::File(identity_of(meta))));
+    } else {
+        out.left_out(rel.to_owned(), ScanIssueKind::SpecialFile);
+    }
 }
 
 /// Whether the folder holding `rel` lists its last name byte for byte (not only a spelling the
@@ -297,26 +306,12 @@ fn walk_dir(
             format!("{dir_rel}/{name}")
         }
     };
-    let mut children = Vec::new();
-    for entry in entries {
-        match entry {
-            Ok(e) => children.push((e.file_name(), e)),
-            Err(e) => out.issues.push(ScanIssue {
-                path: dir_rel.to_owned(),
-                kind: ScanIssueKind::Unreadable(e.to_string()),
-            }),
-        }
-    }
-    children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (name, entry) in children {
+    for (name, entry) in sorted_entries(entries, dir_rel, out) {
         let name = match name.into_string() {
             Ok(name) => name,
             Err(raw) => {
                 // Never entered: nothing below a name without a key can be synced.
-                out.issues.push(ScanIssue {
-                    path: join(&raw.to_string_lossy()),
-                    kind: ScanIssueKind::NotUtf8,
-                });
+                out.left_out(join(&raw.to_string_lossy()), ScanIssueKind::NotUtf8);
                 continue;
             }
         };
@@ -324,62 +319,94 @@ fn walk_dir(
         if dir_rel.is_empty() && name == crate::core::RESERVED_DIR {
             continue;
         }
-        let rel = join(&name);
-        let ft = match entry.file_type() {
-            Ok(ft) => ft,
-            Err(e) => {
-                out.issues.push(ScanIssue {
-                    path: rel,
-                    kind: ScanIssueKind::Unreadable(e.to_string()),
-                });
-                continue;
-            }
-        };
-        // Parents were checked on the way down (an ignored folder is never entered), so only
-        // the entry itself needs matching.
-        if rules.is_ignored_here(&rel, ft.is_dir()) {
-            if ft.is_file() && name.starts_with(TEMP_PREFIX) {
-                out.stale_temp_files.push(rel);
-            }
-            continue;
+        walk_entry(&entry, join(&name), &name, device, rules, found, out);
+    }
+}
+
+/// A folder's entries sorted by name; an entry that cannot be read is an issue of the folder.
+fn sorted_entries(
+    entries: std::fs::ReadDir,
+    dir_rel: &str,
+    out: &mut Walk,
+) -> Vec<(std::ffi::OsString, std::fs::DirEntry)> {
+    let mut children = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => children.push((e.file_name(), e)),
+            Err(e) => out.left_out(dir_rel.to_owned(), ScanIssueKind::Unreadable(e.to_string())),
         }
-        if ft.is_symlink() {
-            out.issues.push(ScanIssue {
-                path: rel,
-                kind: ScanIssueKind::Symlink,
-            });
-        } else if ft.is_dir() {
-            if entry.metadata().is_ok_and(|m| device_of(&m) != device) {
-                out.issues.push(ScanIssue {
-                    path: rel,
-                    kind: ScanIssueKind::OtherDisk,
-                });
-                continue;
-            }
-            match std::fs::read_dir(entry.path()) {
-                Ok(children) => {
-                    found.push((rel.clone(), WalkedEntry::Dir));
-                    walk_dir(children, &rel, device, rules, found, out);
-                }
-                Err(e) => out.issues.push(ScanIssue {
-                    path: rel,
-                    kind: ScanIssueKind::Unreadable(e.to_string()),
-                }),
-            }
-        } else if ft.is_file() {
-            match entry.metadata() {
-                Ok(m) => found.push((rel, WalkedEntry::File(identity_of(&m)))),
-                Err(e) => out.issues.push(ScanIssue {
-                    path: rel,
-                    kind: ScanIssueKind::Unreadable(e.to_string()),
-                }),
-            }
-        } else {
-            out.issues.push(ScanIssue {
-                path: rel,
-                kind: ScanIssueKind::SpecialFile,
-            });
+    }
+    children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    children
+}
+
+/// Records one entry of a folder (relative path `rel`), walking everything below it if it is
+/// a folder.
+fn walk_entry(
+    entry: &std::fs::DirEntry,
+    rel: String,
+    name: &str,
+    device: u64,
+    rules: &IgnoreRules,
+    found: &mut Vec<(String, WalkedEntry)>,
+    out: &mut Walk,
+) {
+    let ft = match entry.file_type() {
+        Ok(ft) => ft,
+        Err(e) => {
+            out.left_out(rel, ScanIssueKind::Unreadable(e.to_string()));
+            return;
         }
+    };
+    // Parents were checked on the way down (an ignored folder is never entered), so only
+    // the entry itself needs matching.
+    if rules.is_ignored_here(&rel, ft.is_dir()) {
+        if ft.is_file() && name.starts_with(TEMP_PREFIX) {
+            out.stale_temp_files.push(rel);
+        }
+        return;
+    }
+    if ft.is_symlink() {
+        out.left_out(rel, ScanIssueKind::Symlink);
+    } else if ft.is_dir() {
+        if entry.metadata().is_ok_and(|m| device_of(&m) != device) {
+            out.left_out(rel, ScanIssueKind::OtherDisk);
+            return;
+        }
+        enter_dir(&entry.path(), rel, device, rules, found, out);
+    } else if ft.is_file() {
+        match entry.metadata() {
+            Ok(m) => found.push((rel, WalkedEntry::File(identity_of(&m)))),
+            Err(e) => out.left_out(rel, ScanIssueKind::Unreadable(e.to_string())),
+        }
+    } else {
+        out.left_out(rel, ScanIssueKind::SpecialFile);
+    }
+}
+
+/// Records the folder `rel` (at `path`) and walks everything below it; a folder that cannot be
+/// listed is an issue, not a failed walk.
+fn enter_dir(
+    path: &Path,
+    rel: String,
+    device: u64,
+    rules: &IgnoreRules,
+    found: &mut Vec<(String, WalkedEntry)>,
+    out: &mut Walk,
+) {
+    match std::fs::read_dir(path) {
+        Ok(children) => {
+            found.push((rel.clone(), WalkedEntry::Dir));
+            walk_dir(children, &rel, device, rules, found, out);
+        }
+        Err(e) => out.left_out(rel, ScanIssueKind::Unreadable(e.to_string())),
+    }
+}
+
+impl Walk {
+    /// Notes a path left out of the walk, and why.
+    fn left_out(&mut self, path: String, kind: ScanIssueKind) {
+        self.issues.push(ScanIssue { path, kind });
     }
 }
 

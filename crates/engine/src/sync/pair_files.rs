@@ -87,27 +87,7 @@ pub async fn list(db: &StateDb, pair_id: &str, root: &Path, dir: &str, rules: &I
         let is_dir = meta.is_dir();
         let path = format!("{dir}{name}{}", if is_dir { "/" } else { "" });
         seen.insert(path.clone());
-        let base = bases.get(&path);
-        let state = if meta.file_type().is_symlink() || RelPath::new(&path).is_err() {
-            FileSyncState::LeftOut
-        } else if rules.is_ignored(path.trim_end_matches('/'), is_dir) {
-            FileSyncState::Ignored
-        } else if super::conflicts::parse_conflict_name(&name).is_some() {
-            FileSyncState::Conflict
-        } else {
-            match base {
-                Some(b) if is_dir && b.is_dir => FileSyncState::Synced,
-                Some(b) if !is_dir && !b.is_dir => {
-                    let now = identity_of(&meta);
-                    if b.size == Some(now.size) && b.mtime_ns == Some(now.mtime_ns) {
-                        FileSyncState::Synced
-                    } else {
-                        FileSyncState::Waiting
-                    }
-                }
-                _ => FileSyncState::Waiting,
-            }
-        };
+        let state = entry_state(&name, &path, &meta, bases.get(&path), rules);
         out.push(PairFile {
             name,
             path,
@@ -118,23 +98,9 @@ pub async fn list(db: &StateDb, pair_id: &str, root: &Path, dir: &str, rules: &I
         });
     }
     for (path, b) in bases {
-        if seen.contains(&path) {
-            continue;
+        if !seen.contains(&path) {
+            out.push(deleted_here(path, &b));
         }
-        let name = path
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or(&path)
-            .to_owned();
-        out.push(PairFile {
-            name,
-            path,
-            is_dir: b.is_dir,
-            size: None,
-            state: FileSyncState::Waiting,
-            deleted_here: true,
-        });
     }
     out.sort_by(|a, b| {
         b.is_dir
@@ -142,6 +108,56 @@ pub async fn list(db: &StateDb, pair_id: &str, root: &Path, dir: &str, rules: &I
             .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
     });
     Ok(out)
+}
+
+/// Where an entry on disk stands; `base` is what the last sync left at its path.
+fn entry_state(
+    name: &str,
+    path: &str,
+    meta: &std::fs::Metadata,
+    base: Option<&BaseRow>,
+    rules: &IgnoreRules,
+) -> FileSyncState {
+    let is_dir = meta.is_dir();
+    if meta.file_type().is_symlink() || RelPath::new(path).is_err() {
+        FileSyncState::LeftOut
+    } else if rules.is_ignored(path.trim_end_matches('/'), is_dir) {
+        FileSyncState::Ignored
+    } else if super::conflicts::parse_conflict_name(name).is_some() {
+        FileSyncState::Conflict
+    } else {
+        match base {
+            Some(b) if is_dir && b.is_dir => FileSyncState::Synced,
+            Some(b) if !is_dir && !b.is_dir => {
+                let now = identity_of(meta);
+                if b.size == Some(now.size) && b.mtime_ns == Some(now.mtime_ns) {
+                    FileSyncState::Synced
+                } else {
+                    FileSyncState::Waiting
+                }
+            }
+            _ => FileSyncState::Waiting,
+        }
+    }
+}
+
+/// An entry synced before and gone from this computer since: the next pass deletes it in the
+/// bucket.
+fn deleted_here(path: String, base: &BaseRow) -> PairFile {
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(&path)
+        .to_owned();
+    PairFile {
+        name,
+        path,
+        is_dir: base.is_dir,
+        size: None,
+        state: FileSyncState::Waiting,
+        deleted_here: true,
+    }
 }
 
 /// The bases of the direct children of `dir`, folders included (implied by what is under them).

@@ -657,7 +657,21 @@ impl<'a> Planner<'a> {
     /// Folder markers and empty folders, deepest first, so each folder knows what its children's
     /// actions leave inside it.
     fn decide_dirs(&mut self) {
-        let mode = self.pair.mode;
+        let (mut presence, candidates) = self.presence_and_folders();
+        for action in self.actions.values() {
+            presence.apply(action);
+        }
+        for dir in candidates.iter().rev() {
+            let action = self.folder_action(dir, &presence);
+            presence.note_folder(dir, action.as_ref());
+            if let Some(action) = action {
+                self.actions.insert(dir.clone(), action);
+            }
+        }
+    }
+
+    /// What is there now on each side, and every folder the plan may have to decide about.
+    fn presence_and_folders(&self) -> (Presence, BTreeSet<RelPath>) {
         let mut local_now: BTreeSet<String> = BTreeSet::new();
         let mut remote_after: BTreeSet<String> = BTreeSet::new();
         // Folders that exist locally because something is inside them; with the folder views,
@@ -678,94 +692,42 @@ impl<'a> Planner<'a> {
             }
         }
         candidates.extend(self.views.keys().filter(|p| p.is_dir()).cloned());
-        let mut local_after = local_now.clone();
-        for action in self.actions.values() {
-            match action {
-                Action::DeleteLocal { path, .. } => {
-                    local_after.remove(path.as_str());
-                }
-                Action::Download { path, .. } => {
-                    local_after.insert(path.as_str().to_owned());
-                }
-                Action::MoveLocal { from, to, .. } => {
-                    local_after.remove(from.as_str());
-                    local_after.insert(to.as_str().to_owned());
-                }
-                Action::KeepBoth {
-                    conflict_path,
-                    upload_conflict_copy,
-                    ..
-                } => {
-                    local_after.insert(conflict_path.as_str().to_owned());
-                    if *upload_conflict_copy {
-                        remote_after.insert(conflict_path.as_str().to_owned());
-                    }
-                }
-                Action::DeleteRemote { path, .. } => {
-                    remote_after.remove(path.as_str());
-                }
-                Action::Upload { path, .. } => {
-                    remote_after.insert(path.as_str().to_owned());
-                }
-                Action::CopyRemote {
-                    from,
-                    to,
-                    delete_source,
-                    ..
-                } => {
-                    remote_after.insert(to.as_str().to_owned());
-                    if *delete_source {
-                        remote_after.remove(from.as_str());
-                    }
-                }
-                _ => {}
-            }
-        }
+        let local_after = local_now.clone();
+        let presence = Presence {
+            local_now,
+            local_after,
+            remote_after,
+        };
+        (presence, candidates)
+    }
 
-        for dir in candidates.iter().rev() {
-            let action = match self.views.get(dir) {
-                Some(view) => self.decide_dir(dir, view, &local_now, &local_after, &remote_after),
-                // A folder holding only paths this plan deletes locally, with nothing coming in and
-                // nothing left remotely: remove it too, or the next scan would see a new empty
-                // folder and resurrect it as a marker.
-                None if !has_inside(&local_after, dir) && !has_inside(&remote_after, dir) => {
-                    Some(Action::DeleteLocalDir { path: dir.clone() })
-                }
-                None => None,
-            };
-            let mut action = action.filter(|a| mode_allows(mode, a));
-            if let Some(Action::CreateLocalDir { .. }) = action {
-                match self.local_name_problem(dir) {
-                    Some(reason) => action = Some(skip(dir, reason)),
-                    None => self.names.claim(dir),
-                }
+    /// The action for one folder (if any), within what the mode allows, and a local folder
+    /// only where its name can be made next to the names already claimed.
+    fn folder_action(&mut self, dir: &RelPath, presence: &Presence) -> Option<Action> {
+        let action = match self.views.get(dir) {
+            Some(view) => self.decide_dir(
+                dir,
+                view,
+                &presence.local_now,
+                &presence.local_after,
+                &presence.remote_after,
+            ),
+            // A folder holding only paths this plan deletes locally, with nothing coming in and
+            // nothing left remotely: remove it too, or the next scan would see a new empty
+            // folder and resurrect it as a marker.
+            None if !has_inside(&presence.local_after, dir) && !has_inside(&presence.remote_after, dir) => {
+                Some(Action::DeleteLocalDir { path: dir.clone() })
             }
-            // The parent must know whether this folder is still there after the plan, even when
-            // nothing inside it is (a kept empty folder keeps its parent non-empty).
-            let exists_after = match &action {
-                Some(Action::DeleteLocalDir { .. }) => false,
-                Some(Action::CreateLocalDir { .. }) => true,
-                _ => local_now.contains(dir.as_str()) || has_inside(&local_now, dir),
-            };
-            if exists_after {
-                local_after.insert(dir.as_str().to_owned());
-            } else {
-                local_after.remove(dir.as_str());
-            }
-            // Likewise for the bucket: the parent's marker depends on what stays inside it.
-            match &action {
-                Some(Action::DeleteRemoteDir { .. }) => {
-                    remote_after.remove(dir.as_str());
-                }
-                Some(Action::CreateRemoteDir { .. }) => {
-                    remote_after.insert(dir.as_str().to_owned());
-                }
-                _ => {}
-            }
-            if let Some(action) = action {
-                self.actions.insert(dir.clone(), action);
+            None => None,
+        };
+        let mut action = action.filter(|a| mode_allows(self.pair.mode, a));
+        if let Some(Action::CreateLocalDir { .. }) = action {
+            match self.local_name_problem(dir) {
+                Some(reason) => action = Some(skip(dir, reason)),
+                None => self.names.claim(dir),
             }
         }
+        action
     }
 
     fn decide_dir(
@@ -906,6 +868,87 @@ impl Planner<'_> {
             Some(Side::Remote)
         } else {
             None
+        }
+    }
+}
+
+/// Which paths are there locally now, and on each side once the plan's actions are done, as
+/// text. Folders are decided deepest first against it, each one updating it for its parent.
+struct Presence {
+    local_now: BTreeSet<String>,
+    local_after: BTreeSet<String>,
+    remote_after: BTreeSet<String>,
+}
+
+impl Presence {
+    /// Counts in what a file action adds or removes on either side.
+    fn apply(&mut self, action: &Action) {
+        let (local_after, remote_after) = (&mut self.local_after, &mut self.remote_after);
+        match action {
+            Action::DeleteLocal { path, .. } => {
+                local_after.remove(path.as_str());
+            }
+            Action::Download { path, .. } => {
+                local_after.insert(path.as_str().to_owned());
+            }
+            Action::MoveLocal { from, to, .. } => {
+                local_after.remove(from.as_str());
+                local_after.insert(to.as_str().to_owned());
+            }
+            Action::KeepBoth {
+                conflict_path,
+                upload_conflict_copy,
+                ..
+            } => {
+                local_after.insert(conflict_path.as_str().to_owned());
+                if *upload_conflict_copy {
+                    remote_after.insert(conflict_path.as_str().to_owned());
+                }
+            }
+            Action::DeleteRemote { path, .. } => {
+                remote_after.remove(path.as_str());
+            }
+            Action::Upload { path, .. } => {
+                remote_after.insert(path.as_str().to_owned());
+            }
+            Action::CopyRemote {
+                from,
+                to,
+                delete_source,
+                ..
+            } => {
+                remote_after.insert(to.as_str().to_owned());
+                if *delete_source {
+                    remote_after.remove(from.as_str());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Records whether the folder `dir` is still there after `action`, for its parent's decision.
+    fn note_folder(&mut self, dir: &RelPath, action: Option<&Action>) {
+        // The parent must know whether this folder is still there after the plan, even when
+        // nothing inside it is (a kept empty folder keeps its parent non-empty).
+        let exists_after = match action {
+            Some(Action::DeleteLocalDir { .. }) => false,
+            Some(Action::CreateLocalDir { .. }) => true,
+            _ => self.local_now.contains(dir.as_str()) || has_inside(&self.local_now, dir),
+        };
+        if exists_after {
+            self.local_after.insert(dir.as_str().to_owned());
+        } else {
+            self.local_after.remove(dir.as_str());
+        }
+        // Likewise for the bucket: the parent's marker depends on what stays inside it.
+        match action {
+            Some(Action::DeleteRemoteDir { .. }) => {
+                self.remote_after.remove(dir.as_str());
+            }
+            Some(Action::CreateRemoteDir { .. }) => {
+                self.remote_after.insert(dir.as_str().to_owned());
+            }
+            _ => {}
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::model::{BaseState, LocalFile, LocalState, PathView, RelPath, RemoteState};
 use crate::remote::ListedObject;
-use crate::scan::{IgnoreRules, ScanIssueKind, ScanReport, ScannedEntry};
+use crate::scan::{IgnoreRules, ScanIssue, ScanIssueKind, ScanReport, ScannedEntry};
 use crate::sync::ContentHash;
 
 /// A path left out of syncing, for the user's warnings list.
@@ -69,6 +69,18 @@ impl LocalSnapshot {
 /// anything in it (even an unsyncable entry) exists implicitly through its contents.
 pub fn local_snapshot(report: &ScanReport) -> LocalSnapshot {
     let mut out = LocalSnapshot::default();
+    let occupied = occupied_folders(report);
+    for (rel, entry) in &report.entries {
+        out.add_entry(rel, entry, &occupied);
+    }
+    for issue in &report.issues {
+        out.add_issue(issue);
+    }
+    out
+}
+
+/// Every folder with anything in it, found or left out: those are not reported as folders.
+fn occupied_folders(report: &ScanReport) -> BTreeSet<&str> {
     let mut occupied: BTreeSet<&str> = BTreeSet::new();
     for rel in report
         .entries
@@ -84,29 +96,34 @@ pub fn local_snapshot(report: &ScanReport) -> LocalSnapshot {
             cur = parent;
         }
     }
-    for (rel, entry) in &report.entries {
+    occupied
+}
+
+impl LocalSnapshot {
+    /// Adds what the scan found at `rel`; a path with no valid name is held and reported.
+    fn add_entry(&mut self, rel: &str, entry: &ScannedEntry, occupied: &BTreeSet<&str>) {
         let is_dir = matches!(entry, ScannedEntry::Dir);
-        let text = if is_dir { format!("{rel}/") } else { rel.clone() };
+        let text = if is_dir { format!("{rel}/") } else { rel.to_owned() };
         let path = match RelPath::new(text.as_str()) {
             Ok(p) => p,
             Err(e) => {
-                out.held.insert(rel.clone());
-                out.warnings.push(SyncWarning {
+                self.held.insert(rel.to_owned());
+                self.warnings.push(SyncWarning {
                     path: text,
                     side: super::Side::Local,
                     reason: e.to_string(),
                 });
-                continue;
+                return;
             }
         };
         match entry {
             ScannedEntry::Dir => {
-                if !occupied.contains(rel.as_str()) {
-                    out.states.insert(path, LocalState::Dir);
+                if !occupied.contains(rel) {
+                    self.states.insert(path, LocalState::Dir);
                 }
             }
             ScannedEntry::File { identity, hash } => {
-                out.states.insert(
+                self.states.insert(
                     path,
                     LocalState::File(LocalFile {
                         size: identity.size,
@@ -117,18 +134,20 @@ pub fn local_snapshot(report: &ScanReport) -> LocalSnapshot {
                 );
             }
             ScannedEntry::Unstable { .. } => {
-                out.unstable.insert(path);
+                self.unstable.insert(path);
             }
         }
     }
-    for issue in &report.issues {
+
+    /// Adds a path the scan left out: held with everything below it, and reported in words.
+    fn add_issue(&mut self, issue: &ScanIssue) {
         let reason = match &issue.kind {
             // The planner reports symlinks itself (and keeps the name from being downloaded over).
             ScanIssueKind::Symlink => match RelPath::new(issue.path.as_str()) {
                 Ok(p) => {
-                    out.held_below.insert(issue.path.clone());
-                    out.states.insert(p, LocalState::Symlink);
-                    continue;
+                    self.held_below.insert(issue.path.clone());
+                    self.states.insert(p, LocalState::Symlink);
+                    return;
                 }
                 Err(e) => e.to_string(),
             },
@@ -141,14 +160,13 @@ pub fn local_snapshot(report: &ScanReport) -> LocalSnapshot {
                 "another disk is mounted here; Pail does not sync across disks, so it is left as it is".into()
             }
         };
-        out.held.insert(issue.path.clone());
-        out.warnings.push(SyncWarning {
+        self.held.insert(issue.path.clone());
+        self.warnings.push(SyncWarning {
             path: issue.path.clone(),
             side: super::Side::Local,
             reason,
         });
     }
-    out
 }
 
 /// The bucket side as the planner wants it.

@@ -631,27 +631,58 @@ async fn work(inner: Arc<Inner>, id: String, cancel: CancellationToken, pause: C
     }) else {
         return;
     };
-    let settings = inner.settings();
-    let result = match inner.remote(row.connection_id.as_deref().unwrap_or_default()).await {
-        Ok(remote) => {
-            let job = Job {
-                db: inner.engine.db().clone(),
-                remote,
-                row: row.clone(),
-                upload: settings.upload,
-                download_parallel: settings.download_parallel,
-                progress: progress.clone(),
-                cancel: cancel.clone(),
-                pause: pause.clone(),
-            };
-            match row.direction {
-                Direction::Download => download::run(&job).await.map(Some),
-                Direction::Upload => upload::run(&job).await.map(|()| None),
-            }
+    let result = run_transfer(&inner, &row, progress, &cancel, &pause).await;
+    let (state, failure) = how_it_ended(result, &cancel, &pause, &row);
+    if state == TransferState::Cancelled {
+        if let Err(e) = inner.clean_up_cancelled(&id).await {
+            tracing::warn!(error = %e.detail(), "could not clean up a cancelled transfer");
         }
-        Err(e) => Err(e),
+    }
+    let db = inner.engine.db().pool();
+    journal_end(db, &id, state, failure.as_ref()).await;
+    let local_path = match state {
+        TransferState::Done => journal::get(db, &id).await.ok().flatten().map(|r| r.local_path),
+        _ => None,
     };
-    let (state, failure) = match result {
+    show_end(&inner, &id, state, failure, local_path);
+    inner.wake.notify_one();
+}
+
+/// Connects and runs the transfer `row` in its direction; a download returns where it landed.
+async fn run_transfer(
+    inner: &Inner,
+    row: &TransferRow,
+    progress: Arc<AtomicU64>,
+    cancel: &CancellationToken,
+    pause: &CancellationToken,
+) -> Result<Option<PathBuf>> {
+    let settings = inner.settings();
+    let remote = inner.remote(row.connection_id.as_deref().unwrap_or_default()).await?;
+    let job = Job {
+        db: inner.engine.db().clone(),
+        remote,
+        row: row.clone(),
+        upload: settings.upload,
+        download_parallel: settings.download_parallel,
+        progress,
+        cancel: cancel.clone(),
+        pause: pause.clone(),
+    };
+    match row.direction {
+        Direction::Download => download::run(&job).await.map(Some),
+        Direction::Upload => upload::run(&job).await.map(|()| None),
+    }
+}
+
+/// The state a transfer ended in and, for a failure, what to tell the user. An error after a
+/// cancel or pause is that cancel or pause, not a failure.
+fn how_it_ended<T>(
+    result: Result<T>,
+    cancel: &CancellationToken,
+    pause: &CancellationToken,
+    row: &TransferRow,
+) -> (TransferState, Option<TransferFailure>) {
+    match result {
         Ok(_) => (TransferState::Done, None),
         Err(_) if cancel.is_cancelled() => (TransferState::Cancelled, None),
         Err(_) if pause.is_cancelled() => (TransferState::Paused, None),
@@ -666,58 +697,61 @@ async fn work(inner: Arc<Inner>, id: String, cancel: CancellationToken, pause: C
                 }),
             )
         }
-    };
-    if state == TransferState::Cancelled {
-        if let Err(e) = inner.clean_up_cancelled(&id).await {
-            tracing::warn!(error = %e.detail(), "could not clean up a cancelled transfer");
-        }
     }
-    let db = inner.engine.db().pool();
-    let saved = match &failure {
+}
+
+/// Journals how a transfer ended, so a restart shows it the same way; a journal that cannot be
+/// written is only logged.
+async fn journal_end(db: &sqlx::SqlitePool, id: &str, state: TransferState, failure: Option<&TransferFailure>) {
+    let saved = match failure {
         Some(f) => {
             let code = serde_json::to_value(f.code)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            journal::set_failed(db, &id, &code, &f.message, &f.detail).await
+            journal::set_failed(db, id, &code, &f.message, &f.detail).await
         }
-        None => journal::set_state(db, &id, state).await,
+        None => journal::set_state(db, id, state).await,
     };
     if let Err(e) = saved {
         tracing::warn!(error = %e.detail(), "could not journal how a transfer ended");
     }
-    let local_path = match state {
-        TransferState::Done => journal::get(db, &id).await.ok().flatten().map(|r| r.local_path),
-        _ => None,
-    };
-    {
-        let mut list = List::lock(&inner.list);
-        if let Some(item) = list.items.get_mut(&id) {
-            item.control = None;
-            match state {
-                TransferState::Done => {
-                    item.progress.store(item.row.size, Ordering::Relaxed);
-                    if let Some(p) = local_path {
-                        item.row.local_path = p;
-                    }
+}
+
+/// Shows how a transfer ended in the list: its state, its progress (full when done, none when
+/// cancelled), where a download landed, and why it failed.
+fn show_end(
+    inner: &Inner,
+    id: &str,
+    state: TransferState,
+    failure: Option<TransferFailure>,
+    local_path: Option<String>,
+) {
+    let mut list = List::lock(&inner.list);
+    if let Some(item) = list.items.get_mut(id) {
+        item.control = None;
+        match state {
+            TransferState::Done => {
+                item.progress.store(item.row.size, Ordering::Relaxed);
+                if let Some(p) = local_path {
+                    item.row.local_path = p;
                 }
-                TransferState::Cancelled => item.progress.store(0, Ordering::Relaxed),
-                _ => {}
             }
-            item.failure = failure;
+            TransferState::Cancelled => item.progress.store(0, Ordering::Relaxed),
+            _ => {}
         }
-        list.set_state(&id, state);
-        if let Some(item) = list.items.get_mut(&id) {
-            if state == TransferState::Failed && item.failure.is_none() {
-                item.failure = Some(TransferFailure {
-                    code: ErrorCode::Internal,
-                    message: "The transfer stopped for an unknown reason.".into(),
-                    detail: String::new(),
-                });
-            }
+        item.failure = failure;
+    }
+    list.set_state(id, state);
+    if let Some(item) = list.items.get_mut(id) {
+        if state == TransferState::Failed && item.failure.is_none() {
+            item.failure = Some(TransferFailure {
+                code: ErrorCode::Internal,
+                message: "The transfer stopped for an unknown reason.".into(),
+                detail: String::new(),
+            });
         }
     }
-    inner.wake.notify_one();
 }
 
 /// Sends what changed, at most once per update interval, while anything changes or runs.
