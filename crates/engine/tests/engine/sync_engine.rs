@@ -9,7 +9,7 @@ use pail_engine::remote::{Remote, UploadOptions};
 use pail_engine::scan::identity_of;
 use pail_engine::state::{pairs, StateDb};
 use pail_engine::sync::executor::{execute, ExecContext, Outcome};
-use pail_engine::sync::{Action, ContentHash, LocalFile, Mode, PairSync, RelPath, SyncOptions};
+use pail_engine::sync::{Action, ContentHash, LocalFile, Mode, PairSync, RelPath, SyncEvent, SyncOptions};
 use pail_testkit::{bucket_name, eventually, make_bucket, moto_endpoint, s3, sdk_client};
 use tokio_util::sync::CancellationToken;
 
@@ -218,7 +218,8 @@ async fn a_download_never_replaces_a_local_file_changed_after_the_scan() {
 #[tokio::test]
 async fn continuous_mode_follows_both_sides_and_pauses() {
     let s = setup("continuous").await;
-    let mut engine = s.engine();
+    let (events, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let mut engine = s.engine().with_events(events);
     let stop = CancellationToken::new();
     let (pause, paused) = tokio::sync::watch::channel(false);
     let task = {
@@ -233,11 +234,25 @@ async fn continuous_mode_follows_both_sides_and_pauses() {
     eventually("the download", || async { path.exists() }).await;
     assert_eq!(std::fs::read(&path).unwrap(), b"written by another client");
 
-    // Paused: nothing moves. Resumed: it catches up.
+    // Paused: nothing moves. Resumed: it catches up. A paused session says so each time
+    // something wakes it: the second `Paused` is the watcher's news of the file, taken in and
+    // left alone (no fixed wait that merely hopes the watcher was quick).
     pause.send(true).unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut paused_told = async || {
+        while let Some(event) = heard.recv().await {
+            if event == SyncEvent::Paused {
+                return;
+            }
+        }
+        panic!("the session stopped");
+    };
+    tokio::time::timeout(Duration::from_secs(60), paused_told())
+        .await
+        .expect("the session says it is paused");
     std::fs::write(s.root.join("while-paused.txt"), b"wait for me").unwrap();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::timeout(Duration::from_secs(60), paused_told())
+        .await
+        .expect("the paused session hears of the new file");
     assert!(
         s.get("p/while-paused.txt").await.is_none(),
         "paused pairs do not upload"
