@@ -30,8 +30,7 @@ use tauri_specta::Event;
 use crate::app_state::AppState;
 use crate::status_hub::StatusHub;
 
-/// Environment variable that moves the data folder (tests and portable installs).
-pub const DATA_DIR_ENV: &str = "PAIL_DATA_DIR";
+pub use pail_engine::DATA_DIR_ENV;
 /// Environment variable that changes the keyring service name (tests isolate their secrets).
 pub const KEYRING_SERVICE_ENV: &str = "PAIL_KEYRING_SERVICE";
 
@@ -100,7 +99,7 @@ fn setup(
     log_file: &log_file::LogFile,
 ) -> Result<(), Box<dyn std::error::Error>> {
     specta.mount_events(app);
-    let data_dir = data_dir(app.handle())?;
+    let data_dir = pail_engine::data_dir()?;
     if let Err(e) = log_file.open_in(&data_dir) {
         tracing::warn!("could not open the log file: {e}");
     }
@@ -218,13 +217,6 @@ fn forward_transfer_updates(app: tauri::AppHandle, queue: TransferQueue) {
             }
         }
     });
-}
-
-fn data_dir(app: &tauri::AppHandle) -> tauri::Result<PathBuf> {
-    Ok(match std::env::var_os(DATA_DIR_ENV) {
-        Some(dir) => PathBuf::from(dir),
-        None => app.path().app_data_dir()?,
-    })
 }
 
 /// One running Pail per data folder: a second launch shows the first one's window and exits.

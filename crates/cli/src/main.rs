@@ -419,13 +419,7 @@ async fn connect(args: &ConnectionArgs) -> Result<Remote, Error> {
 /// The app's data folder (the same one the desktop app uses), or `$PAIL_DATA_DIR`; created if
 /// missing and, like everything Pail keeps there, readable by its owner only.
 fn data_dir() -> Result<PathBuf, Error> {
-    let dir = match std::env::var_os("PAIL_DATA_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => dirs::data_dir()
-            .map(|d| d.join(pail_engine::APP_IDENTIFIER))
-            .ok_or_else(|| Error::InvalidInput("Pail could not find your data folder; set PAIL_DATA_DIR.".into()))?,
-    };
-    private_dir(dir)
+    private_dir(pail_engine::data_dir()?)
 }
 
 /// Creates one of Pail's folders owner-only (and makes an existing one so) and returns it.

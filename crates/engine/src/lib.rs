@@ -43,4 +43,19 @@ pub use engine::{BucketList, Engine, EngineConfig, TestReport};
 
 /// The app's identifier; its data folder is `<OS data dir>/<APP_IDENTIFIER>` (Tauri's app_data_dir).
 pub const APP_IDENTIFIER: &str = "app.pail.desktop";
+
+/// Environment variable that moves the data folder (tests and portable installs).
+pub const DATA_DIR_ENV: &str = "PAIL_DATA_DIR";
+
+/// Pail's data folder, one rule for the app and `pail`: `$PAIL_DATA_DIR` if set, else the
+/// system's per-user data folder + [`APP_IDENTIFIER`] (where Tauri's `app_data_dir` points, so
+/// the command line finds the app's state).
+pub fn data_dir() -> Result<std::path::PathBuf> {
+    match std::env::var_os(DATA_DIR_ENV) {
+        Some(dir) => Ok(std::path::PathBuf::from(dir)),
+        None => dirs::data_dir()
+            .map(|d| d.join(APP_IDENTIFIER))
+            .ok_or_else(|| Error::InvalidInput(format!("Pail could not find your data folder; set {DATA_DIR_ENV}."))),
+    }
+}
 pub use error::{Error, ErrorCode, Result};
