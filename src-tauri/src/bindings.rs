@@ -1,7 +1,7 @@
 //! The typed IPC surface: every command registered once, and the TypeScript bindings generated
 //! from it into ui/src/bindings.ts (a test keeps that file from drifting).
 
-use tauri_specta::{collect_commands, collect_events, Builder};
+use tauri_specta::{collect_commands, Builder};
 
 use crate::commands::{browse, connections, demo, history, objects, pick, settings, sync, transfers};
 
@@ -68,19 +68,19 @@ pub fn builder() -> Builder<tauri::Wry> {
             pick::choose_sync_folder,
             pick::pick_upload,
             pick::pick_download_folder,
+            pick::watch_drops,
             settings::get_settings,
             settings::save_settings,
             transfers::check_upload,
             transfers::upload_paths,
             transfers::download_items,
-            transfers::list_transfers,
+            transfers::watch_transfers,
             transfers::pause_transfers,
             transfers::resume_transfers,
             transfers::cancel_transfers,
             transfers::clear_finished_transfers,
             transfers::preview_object,
         ])
-        .events(collect_events![transfers::TransfersChanged, pick::PathsDropped])
         // Sizes are u64; files over 2^53 bytes do not exist on S3 (max object 5 TiB), so number is exact.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type; our IPC types have the same shape in both directions.

@@ -25,7 +25,6 @@ use pail_engine::sync::manager::SyncManager;
 use pail_engine::transfers::{QueueSettings, TransferQueue};
 use pail_engine::{Engine, EngineConfig};
 use tauri::Manager;
-use tauri_specta::Event;
 
 use crate::app_state::AppState;
 use crate::status_hub::StatusHub;
@@ -55,8 +54,9 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(specta.invoke_handler())
         .manage(grants::PathGrants::default())
+        .manage(commands::pick::DropTarget::default())
         .on_window_event(on_window_event)
-        .setup(move |app| setup(app, &specta, &log_file))
+        .setup(move |app| setup(app, &log_file))
         .build(tauri::generate_context!());
     match result {
         Ok(app) => app.run(on_run_event),
@@ -93,12 +93,7 @@ fn on_window_event(window: &tauri::Window, event: &tauri::WindowEvent) {
 
 /// Finds the data folder, starts the log file there, and opens the engine (or asks what to do
 /// about a damaged database first).
-fn setup(
-    app: &mut tauri::App,
-    specta: &tauri_specta::Builder<tauri::Wry>,
-    log_file: &log_file::LogFile,
-) -> Result<(), Box<dyn std::error::Error>> {
-    specta.mount_events(app);
+fn setup(app: &mut tauri::App, log_file: &log_file::LogFile) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = pail_engine::data_dir()?;
     if let Err(e) = log_file.open_in(&data_dir) {
         tracing::warn!("could not open the log file: {e}");
@@ -182,7 +177,9 @@ fn start(app: &tauri::AppHandle, engine: Engine) -> Result<(), String> {
     });
     let queue = tauri::async_runtime::block_on(TransferQueue::open(engine.clone(), QueueSettings::default()))
         .map_err(|e| format!("{} ({})", e.user_message(), e.detail()))?;
-    forward_transfer_updates(app.clone(), queue.clone());
+    let watch = commands::transfers::TransferWatch::default();
+    watch.forward(queue.clone());
+    app.manage(watch);
     app.manage(AppState::new(engine, sync, hub, queue));
     Ok(())
 }
@@ -196,27 +193,11 @@ fn on_drop(app: &tauri::AppHandle, paths: Vec<PathBuf>) {
     else {
         return;
     };
-    if let Err(e) = commands::pick::PathsDropped(grant).emit(app) {
-        tracing::debug!("could not announce dropped files: {e}");
+    if !app.state::<commands::pick::DropTarget>().deliver(grant.clone()) {
+        // No folder view takes drops now (settings, synced folders): the grant is not kept.
+        app.state::<grants::PathGrants>().revoke(&grant.id);
+        tracing::debug!("files were dropped where nothing takes them");
     }
-}
-
-/// Sends the queue's updates to the window as `TransfersChanged` events; a window that fell
-/// behind gets the whole list.
-fn forward_transfer_updates(app: tauri::AppHandle, queue: TransferQueue) {
-    let mut updates = queue.subscribe();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let update = match updates.recv().await {
-                Ok(update) => update,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => queue.snapshot(),
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-            };
-            if let Err(e) = commands::transfers::TransfersChanged(update).emit(&app) {
-                tracing::debug!("could not send a transfer update: {e}");
-            }
-        }
-    });
 }
 
 /// One running Pail per data folder: a second launch shows the first one's window and exits.

@@ -1,23 +1,20 @@
 //! The transfer queue: uploads of dropped or picked files and folders (with the name-clash
 //! check first), downloads to a chosen folder, pause / resume / cancel / retry / clear, and the
-//! queue's updates as the `TransfersChanged` event. Plus quick previews. Local paths come only
+//! queue streamed to the window through a channel (`watch_transfers`). Plus quick previews. Local paths come only
 //! as grants (see [`crate::grants`]); the engine validates everything else.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use pail_engine::remote::Preview;
-use pail_engine::transfers::{ClashPolicy, Enqueued, TransfersUpdate, UploadCheck};
-use serde::{Deserialize, Serialize};
+use pail_engine::transfers::{ClashPolicy, Enqueued, TransferQueue, TransfersUpdate, UploadCheck};
+use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::app_state::AppState;
 use crate::error::CmdResult;
 use crate::grants::{GrantPurpose, PathGrants};
-
-/// The queue changed (at most ten times a second); `full` replaces the list.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct TransfersChanged(pub TransfersUpdate);
 
 fn granted(grants: &PathGrants, grant: &str, purpose: GrantPurpose) -> CmdResult<Vec<PathBuf>> {
     Ok(grants.paths(grant, purpose).map_err(pail_engine::Error::from)?)
@@ -88,11 +85,58 @@ pub async fn download_items(
     Ok(queued)
 }
 
-/// The whole queue and its totals.
+/// Streams the queue to the window: the whole list first (`full`), then each change (at most
+/// ten a second; a window that fell behind gets the whole list again). The latest channel wins,
+/// so a reloaded window replaces the page before it instead of adding a listener.
 #[tauri::command]
 #[specta::specta]
-pub async fn list_transfers(state: State<'_, AppState>) -> CmdResult<TransfersUpdate> {
-    Ok(state.transfers.snapshot())
+pub fn watch_transfers(
+    state: State<'_, AppState>,
+    watch: State<'_, TransferWatch>,
+    on_update: Channel<TransfersUpdate>,
+) {
+    watch.replace(on_update, &state.transfers);
+}
+
+/// Where the queue's updates go: the window's current channel, fed by one task for the app's life.
+#[derive(Clone, Default)]
+pub struct TransferWatch(Arc<Mutex<Option<Channel<TransfersUpdate>>>>);
+
+impl TransferWatch {
+    /// Sends `queue`'s updates to whichever channel watches from now on.
+    pub fn forward(&self, queue: TransferQueue) {
+        let watch = self.clone();
+        let mut updates = queue.subscribe();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let update = match updates.recv().await {
+                    Ok(update) => update,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => queue.snapshot(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                };
+                watch.send(update);
+            }
+        });
+    }
+
+    /// Makes `channel` the one that gets updates, starting with the whole list.
+    fn replace(&self, channel: Channel<TransfersUpdate>, queue: &TransferQueue) {
+        let Ok(mut current) = self.0.lock() else { return };
+        // Under the lock: no update reaches the new channel before its whole list.
+        if let Err(e) = channel.send(queue.snapshot()) {
+            tracing::debug!("could not send the transfer list: {e}");
+        }
+        *current = Some(channel);
+    }
+
+    fn send(&self, update: TransfersUpdate) {
+        let Ok(current) = self.0.lock() else { return };
+        if let Some(channel) = current.as_ref() {
+            if let Err(e) = channel.send(update) {
+                tracing::debug!("could not send a transfer update: {e}");
+            }
+        }
+    }
 }
 
 /// Pauses transfers (running ones keep their finished parts).

@@ -25,9 +25,9 @@ export type CommandName = Snake<keyof typeof commands & string>;
 /**
  * Commands of Tauri itself (not in `commands`) that tests answer to. Listed one by one on purpose:
  * add a name here only when a test needs it.
- *  - `plugin:event|listen` / `plugin:event|unlisten`: what `events.*.listen()` from the bindings
- *    (through @tauri-apps/api/event) invokes; transfers/Feedback.test.tsx answers them to deliver
- *    backend events.
+ *  - `plugin:event|listen` / `plugin:event|unlisten`: what @tauri-apps/api/event invokes for the
+ *    webview's own events (the drag hover in transfers/useUploads.tsx); backend data comes through
+ *    channels, so only a test of such webview events answers them (test/backend.test.ts shows one).
  */
 export const pluginCommands = ["plugin:event|listen", "plugin:event|unlisten"] as const;
 export type PluginCommand = (typeof pluginCommands)[number];

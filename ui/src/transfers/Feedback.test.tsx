@@ -1,37 +1,24 @@
 // What the user hears back after uploads and downloads: a toast with Show, and the new files selected.
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import type { Channel } from "@tauri-apps/api/core";
 import { describe, expect, it } from "vitest";
 import { App } from "../App";
 import type { Entry, TransferView, TransfersUpdate } from "../bindings";
-import { installBackend, staticListing, type Handlers } from "../test/backend";
+import { installBackend, staticListing, type Handler, type Handlers } from "../test/backend";
 import { connection, file, folder } from "../test/fixtures";
 import { emptyTotals } from "./model";
 
-type Internals = { runCallback: (id: number, data: unknown) => void };
-
-/** Backend events for the test: the app's listen calls are kept, `emit` delivers to them. */
-function eventBridge() {
-  const listeners = new Map<string, number[]>();
-  const handlers: Handlers = {
-    "plugin:event|listen": (args) => {
-      const event = args.event as string;
-      listeners.set(event, [...(listeners.get(event) ?? []), args.handler as number]);
-      return args.handler;
-    },
-    "plugin:event|unlisten": (args) => {
-      const event = args.event as string;
-      listeners.set(event, (listeners.get(event) ?? []).filter((id) => id !== args.eventId));
-      return null;
-    },
+/** The queue's channel as the app hands it to watch_transfers: `send` delivers an update to it. */
+function transferChannel() {
+  let channel: Channel<TransfersUpdate> | null = null;
+  const watch: Handler = (args) => {
+    channel = args.onUpdate as Channel<TransfersUpdate>;
+    channel.onmessage({ changed: [], removed: [], totals: emptyTotals, full: true });
+    return null;
   };
-  const emit = (event: string, payload: unknown) =>
-    act(() => {
-      // mockIPC (in installBackend) puts the internals in place.
-      const internals = (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__;
-      for (const id of listeners.get(event) ?? []) internals.runCallback(id, { event, id, payload });
-    });
-  return { handlers, emit };
+  const send = (u: TransfersUpdate) => act(() => channel?.onmessage(u));
+  return { watch, send };
 }
 
 function transfer(id: string, state: TransferView["state"], over: Partial<TransferView> = {}): TransferView {
@@ -60,14 +47,13 @@ function update(all: TransferView[]): TransfersUpdate {
 }
 
 function setup(tree: Record<string, Entry[]>, extra: Handlers = {}) {
-  const bridge = eventBridge();
+  const queue = transferChannel();
   const calls = installBackend({
-    ...bridge.handlers,
     list_connections: () => [connection({ id: "c1", name: "Work" })],
     list_buckets: () => ({ buckets: [{ name: "media", createdAt: null, pinned: false }], canListBuckets: true }),
     list_folder: staticListing(tree),
     cancel_listing: () => null,
-    list_transfers: () => ({ changed: [], removed: [], totals: emptyTotals, full: true }),
+    watch_transfers: queue.watch,
     pick_upload: () => ({ id: "g1", purpose: "Upload", paths: ["/home/me/pics"] }),
     check_upload: () => ({ files: 2, bytes: 20, existing: [], skipped: [] }),
     upload_paths: () => ({ queued: 2, bytes: 20, skippedExisting: 0, skipped: [] }),
@@ -75,7 +61,7 @@ function setup(tree: Record<string, Entry[]>, extra: Handlers = {}) {
     download_items: () => ({ queued: 1, bytes: 10, skippedExisting: 0, skipped: [] }),
     ...extra,
   });
-  const sent = (items: TransferView[]) => bridge.emit("transfers-changed", update(items));
+  const sent = (items: TransferView[]) => queue.send(update(items));
   return { calls, sent };
 }
 

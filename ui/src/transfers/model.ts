@@ -1,5 +1,5 @@
-// The transfer list as the UI keeps it: a full snapshot from list_transfers, then the
-// TransfersChanged deltas merged in (changed items replaced by id, removed ones dropped).
+// The transfer list as the UI keeps it: the whole list watch_transfers sends first, then its
+// deltas merged in (changed items replaced by id, removed ones dropped).
 import type { ClashPolicy, TransferTotals, TransferView, TransfersUpdate } from "../bindings";
 import { formatBytes } from "../lib/format";
 

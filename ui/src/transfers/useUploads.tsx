@@ -4,7 +4,8 @@
 // window only ever holds grants (opaque ids for what the user chose), never paths it could make up.
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
-import { commands, events, type PathGrant, type UiError } from "../bindings";
+import { Channel } from "@tauri-apps/api/core";
+import { commands, type PathGrant, type UiError } from "../bindings";
 import { call } from "../lib/ipc";
 import type { Location } from "../browser/location";
 import { ClashDialog } from "./ClashDialog";
@@ -79,7 +80,8 @@ export function useUploads({ location, onMessage, onError, onUploadTo }: Options
   );
 
   // Files dropped from the desktop: the webview's event drives the highlight; the backend turns
-  // the drop itself into a grant and announces it as PathsDropped.
+  // the drop itself into a grant and sends it through the channel this folder gave watch_drops
+  // (the latest folder view's channel wins).
   useEffect(() => {
     const unlisteners: (() => void)[] = [];
     let live = true;
@@ -100,12 +102,12 @@ export function useUploads({ location, onMessage, onError, onUploadTo }: Options
       .catch(() => {
         // Outside the app window (component tests) there are no drops.
       });
-    events.pathsDropped
-      .listen((e) => void uploadGranted(e.payload))
-      .then(keep)
-      .catch(() => {
-        // No event bridge (component tests): no drops.
-      });
+    const drops = new Channel<PathGrant>();
+    drops.onmessage = (grant) => {
+      if (live) void uploadGranted(grant);
+    };
+    // Fails only without the IPC bridge: then there are no drops either.
+    void commands.watchDrops(drops).catch(() => undefined);
     return () => {
       live = false;
       unlisteners.forEach((u) => u());
