@@ -1,26 +1,7 @@
-import { describe, expect, it, vi } from "vitest";
-import { file, folder } from "../test/fixtures";
-import { folderMenu, menuTargets, type FolderMenuActions } from "./folderMenu";
+import { describe, expect, it } from "vitest";
+import { file, folder, folderActions } from "../test/fixtures";
+import { folderMenu, menuTargets } from "./folderMenu";
 import { shortcuts } from "./keys";
-
-function actions(over: Partial<FolderMenuActions> = {}): FolderMenuActions {
-  return {
-    newFolder: vi.fn(),
-    upload: vi.fn(),
-    refresh: vi.fn(),
-    paste: vi.fn(),
-    open: vi.fn(),
-    properties: vi.fn(),
-    rename: vi.fn(),
-    share: vi.fn(),
-    quickLook: vi.fn(),
-    download: vi.fn(),
-    clip: vi.fn(),
-    copyPaths: vi.fn(),
-    delete: vi.fn(),
-    ...over,
-  };
-}
 
 /** testId → shortcut label ("" for none). */
 const keysOf = (items: ReturnType<typeof folderMenu>) => Object.fromEntries(items.map((i) => [i.testId, i.shortcut?.label ?? ""]));
@@ -28,7 +9,7 @@ const keysOf = (items: ReturnType<typeof folderMenu>) => Object.fromEntries(item
 describe("folderMenu", () => {
   it("shows a file's items with their keys", () => {
     const a = file("notes.txt");
-    expect(keysOf(folderMenu(a, [a], actions(), shortcuts(false)))).toEqual({
+    expect(keysOf(folderMenu(a, [a], folderActions(), shortcuts(false)))).toEqual({
       "ctx-properties": "Enter",
       "ctx-rename": "F2",
       "ctx-copy-link": "",
@@ -43,13 +24,13 @@ describe("folderMenu", () => {
 
   it("uses the Mac's keys on a Mac", () => {
     const a = file("notes.txt");
-    const items = folderMenu(a, [a], actions(), shortcuts(true));
+    const items = folderMenu(a, [a], folderActions(), shortcuts(true));
     expect(keysOf(items)).toMatchObject({ "ctx-cut": "⌘X", "ctx-copy": "⌘C", "ctx-delete": "⌘⌫" });
     expect(items.find((i) => i.testId === "ctx-copy")?.shortcut?.aria).toBe("Meta+C");
   });
 
   it("offers Paste (Ctrl+V) on the background, and pastes into a folder from its row", () => {
-    const a = actions();
+    const a = folderActions();
     const background = folderMenu(null, [], a, shortcuts(false));
     expect(keysOf(background)).toEqual({ "ctx-new-folder": "Ctrl+Shift+N", "ctx-upload": "", "ctx-refresh": "F5", "ctx-paste": "Ctrl+V" });
     background.find((i) => i.testId === "ctx-paste")?.onSelect();
@@ -61,12 +42,12 @@ describe("folderMenu", () => {
     row.find((i) => i.testId === "ctx-paste-into")?.onSelect();
     expect(a.paste).toHaveBeenLastCalledWith(docs);
     // Nothing to paste: no paste items.
-    expect(folderMenu(null, [], actions({ paste: null })).map((i) => i.testId)).not.toContain("ctx-paste");
-    expect(folderMenu(docs, [docs], actions({ paste: null })).map((i) => i.testId)).not.toContain("ctx-paste-into");
+    expect(folderMenu(null, [], folderActions({ paste: null })).map((i) => i.testId)).not.toContain("ctx-paste");
+    expect(folderMenu(docs, [docs], folderActions({ paste: null })).map((i) => i.testId)).not.toContain("ctx-paste-into");
   });
 
   it("acts on the whole selection from one of its rows", () => {
-    const a = actions();
+    const a = folderActions();
     const x = file("x.txt");
     const y = folder("y/");
     const items = folderMenu(x, [x, y], a, shortcuts(false));

@@ -1,32 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
-import { file, folder } from "../test/fixtures";
-import type { FolderMenuActions } from "./folderMenu";
+import { file, folder, folderActions } from "../test/fixtures";
 import { toolbarActions } from "./toolbarActions";
-
-function actions(over: Partial<FolderMenuActions> = {}): FolderMenuActions {
-  return {
-    newFolder: vi.fn(),
-    upload: vi.fn(),
-    refresh: vi.fn(),
-    paste: vi.fn(),
-    open: vi.fn(),
-    properties: vi.fn(),
-    rename: vi.fn(),
-    share: vi.fn(),
-    quickLook: vi.fn(),
-    download: vi.fn(),
-    clip: vi.fn(),
-    copyPaths: vi.fn(),
-    delete: vi.fn(),
-    ...over,
-  };
-}
 
 const own = () => ({ onUploadFolder: vi.fn(), onRestoreFolder: vi.fn(), onShowDeleted: vi.fn() });
 
 describe("toolbarActions", () => {
   it("enables rename, copy link, delete and download for one selected file, on that file", () => {
-    const a = actions();
+    const a = folderActions();
     const f = file("a.txt");
     const t = toolbarActions(a, [f], own());
     t.onRename?.();
@@ -40,24 +20,24 @@ describe("toolbarActions", () => {
   });
 
   it("offers no link for a folder, no rename for several, and nothing on entries with none selected", () => {
-    expect(toolbarActions(actions(), [folder("d/")], own()).onCopyLink).toBeNull();
-    const many = toolbarActions(actions(), [file("a.txt"), file("b.txt")], own());
+    expect(toolbarActions(folderActions(), [folder("d/")], own()).onCopyLink).toBeNull();
+    const many = toolbarActions(folderActions(), [file("a.txt"), file("b.txt")], own());
     expect(many.onRename).toBeNull();
     expect(many.onCopyLink).toBeNull();
     expect(many.onDelete).not.toBeNull();
-    const none = toolbarActions(actions(), [], own());
+    const none = toolbarActions(folderActions(), [], own());
     expect([none.onRename, none.onDelete, none.onCopyLink, none.onDownload]).toEqual([null, null, null, null]);
   });
 
   it("pastes into this folder, and only when there is something to paste", () => {
-    const a = actions();
+    const a = folderActions();
     toolbarActions(a, [], own()).onPaste?.();
     expect(a.paste).toHaveBeenCalledWith();
-    expect(toolbarActions(actions({ paste: null }), [], own()).onPaste).toBeNull();
+    expect(toolbarActions(folderActions({ paste: null }), [], own()).onPaste).toBeNull();
   });
 
   it("keeps the actions only the toolbar has", () => {
-    const a = actions();
+    const a = folderActions();
     const o = own();
     const t = toolbarActions(a, [], o);
     expect(t.onNewFolder).toBe(a.newFolder);

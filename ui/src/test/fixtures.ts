@@ -1,5 +1,7 @@
 // Builders for contract objects used by the tests.
+import { vi } from "vitest";
 import type { Connection, Entry, PairInfo, PairStatus, ProviderPreset, UiError } from "../bindings";
+import type { FolderMenuActions } from "../browser/folderMenu";
 
 export function file(key: string, size = 1234, lastModified = "2024-05-01T10:00:00Z"): Entry {
   const name = key.slice(key.lastIndexOf("/") + 1);
@@ -100,6 +102,26 @@ export function pairInfo(over: Partial<PairInfo> = {}): PairInfo {
     ignorePatterns: [],
     changeMarker: true,
     status: pairStatus(),
+    ...over,
+  };
+}
+
+/** What can be done to a folder's entries, each a spy (the context menu's and the toolbar's tests). */
+export function folderActions(over: Partial<FolderMenuActions> = {}): FolderMenuActions {
+  return {
+    newFolder: vi.fn(),
+    upload: vi.fn(),
+    refresh: vi.fn(),
+    paste: vi.fn(),
+    open: vi.fn(),
+    properties: vi.fn(),
+    rename: vi.fn(),
+    share: vi.fn(),
+    quickLook: vi.fn(),
+    download: vi.fn(),
+    clip: vi.fn(),
+    copyPaths: vi.fn(),
+    delete: vi.fn(),
     ...over,
   };
 }
